@@ -1,0 +1,12 @@
+# mbedTLS 3.6 LTS with threading (curl and libssh2 share it across threads).
+DEPS_mbedtls :=
+define BUILD_mbedtls
+	cd $(S) && python3 scripts/config.py set MBEDTLS_THREADING_C
+	cd $(S) && python3 scripts/config.py set MBEDTLS_THREADING_PTHREAD
+	cmake -S $(S) -B $(S)/_b -DCMAKE_INSTALL_PREFIX=$(P) -DCMAKE_BUILD_TYPE=None \
+		-DCMAKE_C_FLAGS="$${CFLAGS}" -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF \
+		-DUSE_SHARED_MBEDTLS_LIBRARY=OFF -DUSE_STATIC_MBEDTLS_LIBRARY=ON \
+		-DMBEDTLS_FATAL_WARNINGS=OFF -DCMAKE_INSTALL_LIBDIR=lib >/dev/null
+	cmake --build $(S)/_b -j$(NPROC) >/dev/null
+	cmake --install $(S)/_b >/dev/null
+endef

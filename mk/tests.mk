@@ -1,0 +1,31 @@
+# mk/tests.mk: the test suites. 'make test' runs them all through tests/run,
+# which prints each suite's results and ends with "N passed, N failed"; it
+# fails when anything failed or could not run.
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+
+# unit_template(FLAVOUR): the unit tests linked against that flavour's engine.
+define unit_template
+$$(B_$(1))/obj/unit/%.o: tests/unit/%.c $$(B_$(1))/gen/lb_deps.h | toolchain-$(if $(filter musl,$(1)),musl,glibc)
+	@mkdir -p $$(@D)
+	$$(CC_$(1)_tools) $$(TOOL_CFLAGS_$(1)) -Itests/unit -MMD -MP -c $$< -o $$@
+-include $$(wildcard $$(B_$(1))/obj/unit/*.d)
+$$(B_$(1))/unit-tests: $$(patsubst tests/%.c,$$(B_$(1))/obj/%.o,$$(UNIT_SRCS)) $$(B_$(1))/liblifeboat.a
+	$$(LINK_$(1))
+endef
+CC_musl_tools := $(CC_musl)
+CC_asan_tools := gcc
+$(eval $(call unit_template,musl))
+$(eval $(call unit_template,asan))
+
+check-unit: build/musl/unit-tests
+	build/musl/unit-tests
+check-asan: build/asan/unit-tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 build/asan/unit-tests
+check-cli: build/lifeboat
+	bats tests/cli
+.PHONY: check-unit check-asan check-cli
+
+test: build/lifeboat build/musl/unit-tests build/asan/unit-tests
+	tests/run
+.PHONY: test

@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# The manual page, the README and --help tell the same story as the code.
+
+setup() {
+	load ../helpers/common
+	MAN=$TOP/docs/lifeboat.1
+}
+
+@test "the manual page renders without warnings" {
+	run -0 --separate-stderr groff -man -ww -z "$MAN"
+	assert_equal "$stderr" ""
+}
+
+@test "every verb in --help is documented in lifeboat(1), and only those" {
+	local help_verbs man_verbs
+	help_verbs=$("$LIFEBOAT" --help | sed -n '/^Verbs:/,/^$/s/^  \([a-z-]*\) .*/\1/p' | sort)
+	man_verbs=$(sed -n '/^\.SH VERBS/,/^\.SH /{/^\.TP/{n;s/^\.B \([a-z-]*\).*/\1/p}}' "$MAN" | sort)
+	[ -n "$help_verbs" ]
+	assert_equal "$man_verbs" "$help_verbs"
+}
+
+@test "the exit-status table matches the code's enum" {
+	local code_codes man_codes
+	code_codes=$(sed -n 's/^\tLB_EXIT_[A-Z]* = \([0-9]*\),.*/\1/p' "$TOP/tools/lifeboat/cli.h" | sort -n)
+	man_codes=$(sed -n '/^\.SH EXIT STATUS/,/^\.SH /{/^\.TP/{n;s/^\.B \([0-9]*\)$/\1/p}}' "$MAN" | sort -n)
+	[ -n "$code_codes" ]
+	assert_equal "$man_codes" "$code_codes"
+}
+
+@test "every global option in --help is in lifeboat(1)" {
+	local opt
+	for opt in $("$LIFEBOAT" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -q -- "${opt//-/\\\\-}" "$MAN" || fail "$opt is not in docs/lifeboat.1"
+	done
+}
+
+@test "the README shows the two commands and every make target it lists exists" {
+	grep -q '^make demo' "$TOP/README.md"
+	grep -q '^make test' "$TOP/README.md"
+	local t
+	for t in $(sed -n 's/^| `make \([a-z-]*\)`.*/\1/p' "$TOP/README.md"); do
+		make -C "$TOP" -n "$t" -o build/.bootstrap.mk >/dev/null 2>&1 || fail "README lists 'make $t', which make does not know"
+	done
+}

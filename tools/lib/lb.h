@@ -1,0 +1,53 @@
+/*
+ * lb.h: what every part of the lifeboat engine shares: the error record that
+ * engine functions fill instead of printing, and its codes.
+ *
+ * The engine (tools/lib) never prints and never exits: a function returns 0
+ * or a negative LB_E* code and fills the caller's struct lb_err. Only the CLI
+ * (tools/lifeboat) turns that into a message and an exit status.
+ */
+#ifndef LB_H
+#define LB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Error classes. The CLI maps each to one exit status (see lifeboat(1)). */
+enum lb_code {
+	LB_OK = 0,
+	LB_EFAIL = -1,		/* unexpected failure (a bug or the system) */
+	LB_EUSAGE = -2,		/* usage or configuration error */
+	LB_ENOMEM = -3,		/* out of memory */
+	LB_EIO = -4,		/* reading or writing failed */
+};
+
+#define LB_ERR_MSG 512
+
+/* One error: its class, the errno behind it (0 if none) and one line of
+ * text, lowercase, no trailing period, naming the subject in quotes. */
+struct lb_err {
+	int code;
+	int errnum;
+	char msg[LB_ERR_MSG];
+};
+
+/* Fill err (if not NULL) and return code, so that callers can write
+ * "return lb_err_set(err, LB_EIO, errno, "cannot read '%s'", path);". */
+int lb_err_set(struct lb_err *err, int code, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Reset err to "no error". */
+void lb_err_clear(struct lb_err *err);
+
+/* Version of one library lifeboat is linked with. */
+struct lb_libversion {
+	const char *name;	/* "zlib", "libarchive", ... */
+	const char *version;	/* reported by the library at run time when it
+				   can say, else the version it was built from */
+	const char *debian;	/* the Debian 13 source version it came from */
+};
+
+/* The libraries linked into lifeboat, in a fixed order; *n gets the count. */
+const struct lb_libversion *lb_libversions(size_t *n);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * cli.h: the lifeboat command line: the verb table, the global options every
+ * verb sees, exit statuses and the helpers that print. Only this directory
+ * prints or exits; the engine (tools/lib) reports through struct lb_err.
+ */
+#ifndef LB_CLI_H
+#define LB_CLI_H
+
+#include <stdio.h>
+
+#include "lb.h"
+
+/* Exit statuses: one table, documented in lifeboat(1) and tested one by one. */
+enum lb_exit {
+	LB_EXIT_OK = 0,
+	LB_EXIT_FAIL = 1,	/* unexpected failure */
+	LB_EXIT_USAGE = 2,	/* usage or configuration error */
+};
+
+/* Options given before the verb. */
+struct lb_cli {
+	const char *prog;	/* "lifeboat" or "lifeboat-VERB", for messages */
+	const char *config;	/* -c FILE, or NULL for the default */
+	int json;		/* --json: the result as JSON on stdout */
+	int verbosity;		/* -1 with -q, 0, 1 with -v (and more) */
+};
+
+/* One verb: cmd_<verb>.c defines its function and usage text. */
+struct lb_cmd {
+	const char *name;
+	int (*run)(struct lb_cli *cli, int argc, char **argv);
+	const char *summary;	/* one line for 'lifeboat --help' */
+};
+
+extern const struct lb_cmd lb_commands[];
+
+/* "lifeboat: MESSAGE" on stderr, one line (shown even with -q). */
+void lb_error(const struct lb_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "lifeboat: warning: MESSAGE" on stderr unless -q. */
+void lb_warn(const struct lb_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The exit status for an engine error class. */
+int lb_exit_for(int code);
+/* Print err as one line and return its exit status. */
+int lb_fail(const struct lb_cli *cli, const struct lb_err *err);
+/* A usage error: the message, a hint to --help, and LB_EXIT_USAGE. */
+int lb_usage_error(const struct lb_cli *cli, const char *verb,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The option word getopt_long just refused (after ':' or '?'). */
+const char *lb_bad_option(int argc, char **argv);
+/* Flush stdout and turn a write error (a full disk, a closed pipe) into
+ * LB_EXIT_FAIL with a message, as a careful tool must. */
+int lb_finish(const struct lb_cli *cli, int status);
+
+/* Write s to f as a JSON string, quotes included. */
+void lb_json_string(FILE *f, const char *s);
+
+/* The verbs. */
+int cmd_version(struct lb_cli *cli, int argc, char **argv);
+int cmd_help(struct lb_cli *cli, int argc, char **argv);
+
+#endif

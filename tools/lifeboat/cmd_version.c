@@ -1,0 +1,74 @@
+/*
+ * cmd_version.c: "lifeboat version" (and --version): lifeboat's version and
+ * every linked library's, with the Debian source each was built from, so
+ * that a report from the field says exactly what ran.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "lb_version.h"
+
+static const char usage[] =
+"usage: lifeboat version [--json]\n"
+"\n"
+"Show lifeboat's version and the version of every library linked into it,\n"
+"with the Debian 13 source package version it was built from.\n"
+"\n"
+"  --json      print one JSON object on stdout\n"
+"  -h, --help  show this help and exit\n";
+
+int
+cmd_version(struct lb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct lb_libversion *v;
+	size_t i, n;
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			cli->json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return lb_finish(cli, LB_EXIT_OK);
+		default:
+			return lb_usage_error(cli, "version",
+			    "unknown option '%s'", lb_bad_option(argc, argv));
+		}
+	}
+	if (optind < argc)
+		return lb_usage_error(cli, "version", "unexpected argument '%s'",
+		    argv[optind]);
+
+	v = lb_libversions(&n);
+	if (cli->json) {
+		printf("{\"name\":\"lifeboat\",\"version\":");
+		lb_json_string(stdout, LB_VERSION);
+		printf(",\"libraries\":[");
+		for (i = 0; i < n; i++) {
+			printf("%s{\"name\":", i ? "," : "");
+			lb_json_string(stdout, v[i].name);
+			printf(",\"version\":");
+			lb_json_string(stdout, v[i].version);
+			printf(",\"debian\":");
+			lb_json_string(stdout, v[i].debian);
+			putchar('}');
+		}
+		printf("]}\n");
+	} else {
+		printf("lifeboat %s\n", LB_VERSION);
+		for (i = 0; i < n; i++)
+			printf("  %-11s %-9s (Debian %s)\n", v[i].name,
+			    v[i].version, v[i].debian);
+	}
+	return lb_finish(cli, LB_EXIT_OK);
+}
