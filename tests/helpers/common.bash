@@ -1,6 +1,6 @@
 # common.bash: loaded by every bats file. bats-support and bats-assert come
-bats_require_minimum_version 1.5.0
 # from Debian's packages; LIFEBOAT is the binary under test.
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load.bash
 bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load.bash
 
