@@ -8,10 +8,12 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 define unit_template
 $$(B_$(1))/obj/unit/%.o: tests/unit/%.c $$(B_$(1))/gen/lb_deps.h | toolchain-$(if $(filter musl,$(1)),musl,glibc)
 	@mkdir -p $$(@D)
-	$$(CC_$(1)_tools) $$(TOOL_CFLAGS_$(1)) -Itests/unit -MMD -MP -c $$< -o $$@
+	@echo "  CC      $$@"
+	@$$(CC_$(1)_tools) $$(TOOL_CFLAGS_$(1)) -Itests/unit -MMD -MP -c $$< -o $$@
 -include $$(wildcard $$(B_$(1))/obj/unit/*.d)
 $$(B_$(1))/unit-tests: $$(patsubst tests/%.c,$$(B_$(1))/obj/%.o,$$(UNIT_SRCS)) $$(B_$(1))/liblifeboat.a
-	$$(LINK_$(1))
+	@echo "  LD      $$@"
+	@$$(LINK_$(1))
 endef
 CC_musl_tools := $(CC_musl)
 CC_asan_tools := gcc

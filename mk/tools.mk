@@ -10,7 +10,9 @@ CLI_SRCS := $(sort $(wildcard tools/lifeboat/*.c))
 VERBS := $(shell sed -n 's/^\t{ "\([a-z-]*\)", cmd_.*/\1/p' tools/lifeboat/main.c)
 
 CSTD := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700
-CWARN := -Wall -Wextra -Wformat=2 -Wvla -Werror
+# -Wno-format-truncation: snprintf is used where truncation is handled (its
+# result checked, or a bounded message); gcc's guesses about it are noise.
+CWARN := -Wall -Wextra -Wformat=2 -Wvla -Werror -Wno-format-truncation
 LIB_LDLIBS := -larchive -lacl -lattr -lcurl -lssh2 -lmbedtls -lmbedx509 \
 	-lmbedcrypto -lexpat -llzma -lzstd -lz -linih -lpthread
 
@@ -25,18 +27,18 @@ $$(B_$(1))/gen/lb_version.h: VERSION
 	@mkdir -p $$(@D)
 	echo '#define LB_VERSION "$$(VERSION)"' > $$@
 TOOL_CFLAGS_$(1) := $(CSTD) $(CWARN) $(4) -Itools/lib -I$$(B_$(1))/gen \
-	$$(call dep_cppflags,$(2)) $$(shell cat $$(PREFIX_inih_$(2))/include/ini.flags 2>/dev/null)
+	$$(call dep_cppflags,$(2)) $$(INIH_FLAGS)
 $$(B_$(1))/obj/%.o: tools/%.c $$(B_$(1))/gen/lb_deps.h $$(B_$(1))/gen/lb_version.h | toolchain-$(2)
 	@mkdir -p $$(@D)
 	@echo "  CC      $$@"
-	$(3) $$(TOOL_CFLAGS_$(1)) -MMD -MP -c $$< -o $$@
+	@$(3) $$(TOOL_CFLAGS_$(1)) -MMD -MP -c $$< -o $$@
 -include $$(wildcard $$(B_$(1))/obj/*/*.d)
 $$(B_$(1))/liblifeboat.a: $$(patsubst tools/%.c,$$(B_$(1))/obj/%.o,$$(LIB_SRCS))
 	rm -f $$@ && ar rcsD $$@ $$^
 LINK_$(1) = $(3) $(5) -o $$@ $$^ $$(call dep_ldflags,$(2)) $$(LIB_LDLIBS)
 $$(B_$(1))/lifeboat: $$(patsubst tools/%.c,$$(B_$(1))/obj/%.o,$$(CLI_SRCS)) $$(B_$(1))/liblifeboat.a
 	@echo "  LD      $$@"
-	$$(LINK_$(1))
+	@$$(LINK_$(1))
 endef
 
 MUSL_CFLAGS := -O2 -g -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)=.

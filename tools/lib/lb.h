@@ -19,6 +19,11 @@ enum lb_code {
 	LB_EUSAGE = -2,		/* usage or configuration error */
 	LB_ENOMEM = -3,		/* out of memory */
 	LB_EIO = -4,		/* reading or writing failed */
+	LB_ENOBACKUP = -5,	/* no valid backup found */
+	LB_EVERIFY = -6,	/* the named archive failed verification */
+	LB_ESTORE = -7,		/* a store could not be reached */
+	LB_EDEST = -8,		/* the destination refused the restore */
+	LB_EINTR = -9,		/* interrupted by a signal */
 };
 
 #define LB_ERR_MSG 512
@@ -38,6 +43,16 @@ int lb_err_set(struct lb_err *err, int code, int errnum, const char *fmt, ...)
 
 /* Reset err to "no error". */
 void lb_err_clear(struct lb_err *err);
+
+/* Set by the CLI's SIGINT/SIGTERM handler; long loops check it and stop
+ * with LB_EINTR, cleaning up as for any failure. */
+extern volatile int lb_stop_requested;
+
+/* "24h", "7d", "90m", "30s", "2w" or plain seconds -> *secs. */
+int lb_parse_duration(const char *s, long long *secs);
+
+/* Format secs as "7 h 12 min" style into buf. */
+void lb_format_duration(long long secs, char *buf, size_t len);
 
 /* Version of one library lifeboat is linked with. */
 struct lb_libversion {

@@ -15,6 +15,11 @@ enum lb_exit {
 	LB_EXIT_OK = 0,
 	LB_EXIT_FAIL = 1,	/* unexpected failure */
 	LB_EXIT_USAGE = 2,	/* usage or configuration error */
+	LB_EXIT_NOBACKUP = 3,	/* no valid backup found */
+	LB_EXIT_VERIFY = 4,	/* the named archive failed verification */
+	LB_EXIT_STORE = 5,	/* store unreachable */
+	LB_EXIT_DEST = 6,	/* destination refused */
+	LB_EXIT_INTR = 130,	/* interrupted by SIGINT or SIGTERM */
 };
 
 /* Options given before the verb. */
@@ -59,5 +64,9 @@ void lb_json_string(FILE *f, const char *s);
 /* The verbs. */
 int cmd_version(struct lb_cli *cli, int argc, char **argv);
 int cmd_help(struct lb_cli *cli, int argc, char **argv);
+int cmd_list(struct lb_cli *cli, int argc, char **argv);
+int cmd_verify(struct lb_cli *cli, int argc, char **argv);
+int cmd_restore(struct lb_cli *cli, int argc, char **argv);
+int cmd_rollback(struct lb_cli *cli, int argc, char **argv);
 
 #endif

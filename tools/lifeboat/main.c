@@ -14,6 +14,10 @@
 #include "cli.h"
 
 const struct lb_cmd lb_commands[] = {
+	{ "list", cmd_list, "list the backups of the stores, newest first" },
+	{ "verify", cmd_verify, "find and verify the latest valid backup, or one" },
+	{ "restore", cmd_restore, "restore the latest valid backup, or one" },
+	{ "rollback", cmd_rollback, "undo a restore: put back what it set aside" },
 	{ "help", cmd_help, "show the help of lifeboat or of one verb" },
 	{ "version", cmd_version, "show the versions of lifeboat and its libraries" },
 	{ NULL, NULL, NULL },
@@ -199,6 +203,16 @@ lb_exit_for(int code)
 		return LB_EXIT_OK;
 	case LB_EUSAGE:
 		return LB_EXIT_USAGE;
+	case LB_ENOBACKUP:
+		return LB_EXIT_NOBACKUP;
+	case LB_EVERIFY:
+		return LB_EXIT_VERIFY;
+	case LB_ESTORE:
+		return LB_EXIT_STORE;
+	case LB_EDEST:
+		return LB_EXIT_DEST;
+	case LB_EINTR:
+		return LB_EXIT_INTR;
 	default:
 		return LB_EXIT_FAIL;
 	}

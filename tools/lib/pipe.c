@@ -1,0 +1,234 @@
+/*
+ * pipe.c: reader thread -> SHA-256 -> bounded ring -> consumer. See pipe.h.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/sha256.h>
+
+#include "pipe.h"
+
+#define NCHUNK 8
+#define CHUNK (512 * 1024)
+
+struct chunk {
+	size_t len;
+	unsigned char *data;
+};
+
+struct lb_pipe {
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct chunk ring[NCHUNK];
+	unsigned head;		/* next chunk the reader fills */
+	unsigned tail;		/* next chunk the consumer takes */
+	int held;		/* consumer holds ring[tail - 1] */
+	int eof;		/* reader done, successfully */
+	int failed;		/* reader done, with err */
+	int cancel;		/* consumer wants the reader gone */
+	struct lb_err err;
+	mbedtls_sha256_context sha;
+	long long bytes;	/* read so far (reader) */
+	long long size;
+	struct lb_store *store;
+	void *h;
+	lb_progress_fn progress;
+	void *arg;
+	struct timespec last;
+};
+
+static void *
+reader(void *arg)
+{
+	struct lb_pipe *p = arg;
+	struct chunk *c;
+	size_t got, n;
+	int r;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->head - p->tail == NCHUNK && !p->cancel)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->cancel) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		c = &p->ring[p->head % NCHUNK];
+		pthread_mutex_unlock(&p->mu);
+
+		/* Fill the chunk: fewer, larger handoffs. */
+		n = 0;
+		r = LB_OK;
+		while (n < CHUNK) {
+			if (lb_stop_requested) {
+				r = lb_err_set(&p->err, LB_EINTR, 0,
+				    "interrupted");
+				break;
+			}
+			r = p->store->ops->read(p->h, c->data + n, CHUNK - n,
+			    &got, &p->err);
+			if (r != LB_OK || got == 0)
+				break;
+			n += got;
+		}
+		if (n > 0)
+			mbedtls_sha256_update(&p->sha, c->data, n);
+		c->len = n;
+
+		pthread_mutex_lock(&p->mu);
+		p->bytes += (long long)n;
+		if (n > 0)
+			p->head++;
+		if (r != LB_OK)
+			p->failed = 1;
+		else if (n < CHUNK)
+			p->eof = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (p->failed || p->eof)
+			return NULL;
+	}
+}
+
+int
+lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
+    long long size, lb_progress_fn progress, void *arg, struct lb_err *err)
+{
+	struct lb_pipe *p;
+	int i, r;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	for (i = 0; i < NCHUNK; i++)
+		if ((p->ring[i].data = malloc(CHUNK)) == NULL) {
+			lb_pipe_free(p);
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	mbedtls_sha256_init(&p->sha);
+	mbedtls_sha256_starts(&p->sha, 0);
+	p->store = s;
+	p->size = size;
+	p->progress = progress;
+	p->arg = arg;
+	if ((r = s->ops->open_read(s, name, 0, &p->h, err)) != LB_OK) {
+		lb_pipe_free(p);
+		return r;
+	}
+	if (pthread_create(&p->thread, NULL, reader, p) != 0) {
+		lb_pipe_free(p);
+		return lb_err_set(err, LB_EFAIL, 0, "cannot start a thread");
+	}
+	p->started = 1;
+	*out = p;
+	return LB_OK;
+}
+
+static void
+report(struct lb_pipe *p, int force)
+{
+	struct timespec now;
+	long long done;
+
+	if (p->progress == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && (now.tv_sec - p->last.tv_sec) * 1000 +
+	    (now.tv_nsec - p->last.tv_nsec) / 1000000 < 250)
+		return;
+	p->last = now;
+	pthread_mutex_lock(&p->mu);
+	done = p->bytes;
+	pthread_mutex_unlock(&p->mu);
+	p->progress(p->arg, done, p->size);
+}
+
+long
+lb_pipe_next(struct lb_pipe *p, const void **buf)
+{
+	struct chunk *c;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->held) {
+		p->tail++;
+		p->held = 0;
+		pthread_cond_broadcast(&p->cv);
+	}
+	while (p->head == p->tail && !p->eof && !p->failed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->head == p->tail) {
+		pthread_mutex_unlock(&p->mu);
+		report(p, 1);
+		/* Drain the data first, then say why it stopped. */
+		return p->failed ? -1 : 0;
+	}
+	c = &p->ring[p->tail % NCHUNK];
+	p->held = 1;
+	pthread_mutex_unlock(&p->mu);
+	report(p, 0);
+	*buf = c->data;
+	return (long)c->len;
+}
+
+const struct lb_err *
+lb_pipe_error(struct lb_pipe *p)
+{
+	return &p->err;
+}
+
+int
+lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
+    struct lb_err *err)
+{
+	unsigned char d[32];
+	const void *b;
+	long n;
+	int i;
+
+	while ((n = lb_pipe_next(p, &b)) > 0)
+		;
+	if (n < 0) {
+		*err = p->err;
+		return err->code;
+	}
+	pthread_join(p->thread, NULL);
+	p->started = 0;
+	mbedtls_sha256_finish(&p->sha, d);
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+	}
+	hex[64] = '\0';
+	*bytes = p->bytes;
+	return LB_OK;
+}
+
+void
+lb_pipe_free(struct lb_pipe *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->cancel = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+	}
+	if (p->h != NULL)
+		p->store->ops->close_read(p->h);
+	mbedtls_sha256_free(&p->sha);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	for (i = 0; i < NCHUNK; i++)
+		free(p->ring[i].data);
+	free(p);
+}

@@ -1,0 +1,37 @@
+/*
+ * pipe.h: the streaming pass's first half. A reader thread pulls the
+ * archive from its store and feeds SHA-256 while the caller's thread
+ * decompresses and writes: on 2 cores, verification costs almost nothing.
+ * The bounded ring between them keeps memory flat for any archive size.
+ */
+#ifndef LB_PIPE_H
+#define LB_PIPE_H
+
+#include "lb.h"
+#include "store.h"
+
+struct lb_pipe;
+
+/* Called from the consumer's thread at most a few times a second. */
+typedef void (*lb_progress_fn)(void *arg, long long done, long long total);
+
+int lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
+    long long size, lb_progress_fn progress, void *arg, struct lb_err *err);
+
+/* The next chunk for libarchive (valid until the next call): its length,
+ * 0 at the end of the stream, or -1 on error (see lb_pipe_error). */
+long lb_pipe_next(struct lb_pipe *p, const void **buf);
+
+/* Read what is left (libarchive stops at the end-of-archive blocks: the
+ * digest covers the whole file), wait for the reader and give the digest
+ * in hex and the byte count. */
+int lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
+    struct lb_err *err);
+
+/* The reader's error after lb_pipe_next returned -1. */
+const struct lb_err *lb_pipe_error(struct lb_pipe *p);
+
+/* Stop the reader and free everything (safe after finish, and on NULL). */
+void lb_pipe_free(struct lb_pipe *p);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * restore.h: selecting, verifying and restoring a backup, and undoing one.
+ *
+ * One streaming pass per candidate: store -> SHA-256 -> libarchive ->
+ * staging directory DEST/.lifeboat/staging-ID on the target filesystem.
+ * Only when the digest matched and no entry failed are the staged volumes
+ * renamed into DEST, journaled step by step; what they replace is set
+ * aside in DEST/.lifeboat/previous-ID, never deleted.
+ */
+#ifndef LB_RESTORE_H
+#define LB_RESTORE_H
+
+#include "catalog.h"
+#include "config.h"
+#include "lb.h"
+#include "pipe.h"
+
+enum lb_mode {
+	LB_MODE_RESTORE,
+	LB_MODE_VERIFY,		/* the digest only */
+	LB_MODE_VERIFY_DEEP,	/* the digest and a full decode */
+};
+
+enum lb_notice_level { LB_INFO, LB_WARN };
+
+struct lb_restore_opts {
+	const struct lb_config *cfg;
+	enum lb_mode mode;
+	const char *name;	/* NULL: the latest valid backup */
+	const char *dest;	/* NULL: cfg->dest or the default */
+	const char *root;	/* dest is taken inside root */
+	char **volumes;		/* --volume filter */
+	size_t nvolumes;
+	int replace;
+	int dry_run;
+	int allow_unverified;
+	int ignore_docker;	/* restore even though dockerd runs */
+	long long max_age;	/* seconds, -1: none */
+	const char *layout;	/* NULL or "auto", "docker", "offen", "plain" */
+	lb_progress_fn progress;
+	void *progress_arg;
+	/* Messages for a person: the CLI decides where they go. */
+	void (*notice)(void *arg, enum lb_notice_level, const char *msg);
+	void *notice_arg;
+};
+
+struct lb_rejection {
+	char *name;
+	char *store;
+	char *reason;
+};
+
+struct lb_volume_result {
+	char *name;
+	int is_volume;		/* 0: a top-level file such as metadata.db */
+	int priority;
+	long long files;
+	long long bytes;
+	int replaced;		/* an existing one was set aside */
+};
+
+struct lb_restore_result {
+	char id[48];
+	int ok;
+	int dry_run;
+	enum lb_mode mode;
+	char *dest;
+	int have_archive;
+	char *archive_name;
+	char *archive_store;
+	long long archive_size;
+	long long archive_time;
+	char archive_sha256[65];
+	int archive_verified;	/* its digest matched a checksum */
+	struct lb_rejection *rejected;
+	size_t nrejected;
+	struct lb_volume_result *volumes;
+	size_t nvolumes;
+	char *layout;
+	double t_select, t_transfer, t_commit, t_total;
+	struct lb_err err;	/* when !ok */
+};
+
+/* Select, verify and (in LB_MODE_RESTORE) restore. Fills res in every
+ * case; returns 0 or the error class (also in res->err). */
+int lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res);
+
+/* Undo a restore: put back what it set aside and move what it restored to
+ * DEST/.lifeboat/rolledback-ID. id NULL: the latest restore. */
+int lb_rollback(const struct lb_restore_opts *o, const char *id,
+    char *done_id, size_t idlen, struct lb_err *err);
+
+/* The report as JSON (restore and verify). *out is the caller's. */
+int lb_restore_report_json(const struct lb_restore_result *res, char **out);
+
+void lb_restore_result_release(struct lb_restore_result *res);
+
+/* Docker's rule for volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+int lb_valid_volume_name(const char *s);
+
+/* The destination directory opts designate, absolute. */
+int lb_dest_path(const struct lb_restore_opts *o, char *buf, size_t len,
+    struct lb_err *err);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * store.c: finding a store backend by URL scheme, and what every backend
+ * shares.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static const struct lb_store_ops *const backends[] = {
+	&lb_store_file_ops,
+	NULL,
+};
+
+static const struct lb_store_ops *
+backend_for(const char *url)
+{
+	const char *colon = strstr(url, "://");
+	size_t i, n;
+
+	/* A plain path is a file store. */
+	if (colon == NULL)
+		return &lb_store_file_ops;
+	n = (size_t)(colon - url);
+	for (i = 0; backends[i] != NULL; i++)
+		if (strlen(backends[i]->scheme) == n &&
+		    strncmp(url, backends[i]->scheme, n) == 0)
+			return backends[i];
+	return NULL;
+}
+
+int
+lb_store_new(const struct lb_store_conf *sc, struct lb_store **out,
+    struct lb_err *err)
+{
+	struct lb_store *s;
+	int r;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->display = strdup(sc->url)) == NULL) {
+		free(s);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	s->conf = sc;
+	if ((s->ops = backend_for(sc->url)) == NULL) {
+		lb_err_set(err, LB_EUSAGE, 0, "store '%s': unsupported URL "
+		    "(this build reads file:// URLs and plain paths)",
+		    sc->url);
+		free(s->display);
+		free(s);
+		return LB_EUSAGE;
+	}
+	if ((r = s->ops->open(s, err)) != LB_OK) {
+		free(s->display);
+		free(s);
+		return r;
+	}
+	*out = s;
+	return LB_OK;
+}
+
+void
+lb_store_free(struct lb_store *s)
+{
+	if (s == NULL)
+		return;
+	s->ops->close(s);
+	free(s->display);
+	free(s);
+}
+
+int
+lb_store_read_small(struct lb_store *s, const char *name, size_t max,
+    char **buf, size_t *len, struct lb_err *err)
+{
+	void *h;
+	char *b;
+	size_t got, n = 0;
+	int r;
+
+	*buf = NULL;
+	if ((r = s->ops->open_read(s, name, 0, &h, err)) != LB_OK)
+		return r;
+	if ((b = malloc(max + 1)) == NULL) {
+		s->ops->close_read(h);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	for (;;) {
+		if ((r = s->ops->read(h, b + n, max + 1 - n, &got, err)) != 0)
+			break;
+		if (got == 0)
+			break;
+		n += got;
+		if (n > max) {
+			r = lb_err_set(err, LB_EIO, 0, "'%s' in '%s' is larger "
+			    "than %zu bytes", name, s->display, max);
+			break;
+		}
+	}
+	s->ops->close_read(h);
+	if (r != LB_OK) {
+		free(b);
+		return r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return LB_OK;
+}
+
+void
+lb_objects_free(struct lb_object *objs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(objs[i].name);
+	free(objs);
+}

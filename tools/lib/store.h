@@ -1,0 +1,60 @@
+/*
+ * store.h: where backups live. A store is found by its URL's scheme and
+ * implements one small interface: list its files, open one at an offset
+ * (for resume), read, close. Nothing above this interface knows which
+ * store is in use.
+ */
+#ifndef LB_STORE_H
+#define LB_STORE_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "lb.h"
+
+/* One file in a store's listing. */
+struct lb_object {
+	char *name;		/* base name, no directory */
+	long long size;		/* bytes, -1 if unknown */
+	long long mtime;	/* seconds since the epoch, -1 if unknown */
+};
+
+struct lb_store;
+
+struct lb_store_ops {
+	const char *scheme;
+	int (*open)(struct lb_store *s, struct lb_err *err);
+	int (*list)(struct lb_store *s, struct lb_object **objs, size_t *n,
+	    struct lb_err *err);
+	int (*open_read)(struct lb_store *s, const char *name,
+	    long long offset, void **h, struct lb_err *err);
+	/* Read up to len bytes; *got = 0 at the end. */
+	int (*read)(void *h, void *buf, size_t len, size_t *got,
+	    struct lb_err *err);
+	void (*close_read)(void *h);
+	void (*close)(struct lb_store *s);
+};
+
+struct lb_store {
+	const struct lb_store_ops *ops;
+	const struct lb_store_conf *conf;	/* not owned */
+	char *display;		/* for messages: the URL */
+	void *priv;		/* the backend's */
+};
+
+/* Open the store a configuration names. LB_EUSAGE for a URL no backend
+ * takes, LB_ESTORE when it cannot be reached. */
+int lb_store_new(const struct lb_store_conf *sc, struct lb_store **out,
+    struct lb_err *err);
+void lb_store_free(struct lb_store *s);
+
+/* Read a small file whole (a checksum file): at most max bytes, else an
+ * error. *buf is NUL-terminated and the caller's to free. */
+int lb_store_read_small(struct lb_store *s, const char *name, size_t max,
+    char **buf, size_t *len, struct lb_err *err);
+
+void lb_objects_free(struct lb_object *objs, size_t n);
+
+extern const struct lb_store_ops lb_store_file_ops;
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * store_file.c: a directory as a store: the disk brought from the safe, a
+ * mounted NAS, a USB stick. Only regular files are listed (a symlink such
+ * as 'latest' is not a backup of its own), and files are opened with
+ * O_NOFOLLOW so that a symlink swapped in cannot redirect a read.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+struct fstore {
+	char *dir;	/* absolute: extraction changes the cwd */
+	int dfd;
+};
+
+struct freader {
+	int fd;
+	char *name;
+};
+
+static int
+f_open(struct lb_store *s, struct lb_err *err)
+{
+	const char *url = s->conf->url, *path = url;
+	struct fstore *f;
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (strncmp(url, "file://", 7) == 0)
+		path = url + 7;
+	if (*path == '\0')
+		return lb_err_set(err, LB_EUSAGE, 0, "store '%s': empty path",
+		    url);
+	if (realpath(path, real) == NULL)
+		return lb_err_set(err, LB_ESTORE, errno, "store '%s'", url);
+	if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+		return lb_err_set(err, LB_ESTORE, ENOTDIR, "store '%s'", url);
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->dir = strdup(real)) == NULL) {
+		free(f);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	f->dfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dfd < 0) {
+		lb_err_set(err, LB_ESTORE, errno, "store '%s'", url);
+		free(f->dir);
+		free(f);
+		return LB_ESTORE;
+	}
+	s->priv = f;
+	return LB_OK;
+}
+
+static int
+f_list(struct lb_store *s, struct lb_object **objs, size_t *n,
+    struct lb_err *err)
+{
+	struct fstore *f = s->priv;
+	struct lb_object *v = NULL, *p;
+	struct dirent *de;
+	struct stat st;
+	size_t cnt = 0;
+	DIR *d;
+	int fd;
+
+	*objs = NULL;
+	*n = 0;
+	if ((fd = dup(f->dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return lb_err_set(err, LB_ESTORE, errno, "store '%s'",
+		    s->display);
+	}
+	rewinddir(d);
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(f->dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if ((p = realloc(v, (cnt + 1) * sizeof(*v))) == NULL)
+			goto nomem;
+		v = p;
+		if ((v[cnt].name = strdup(de->d_name)) == NULL)
+			goto nomem;
+		v[cnt].size = st.st_size;
+		v[cnt].mtime = st.st_mtime;
+		cnt++;
+		errno = 0;
+	}
+	if (errno != 0) {
+		lb_err_set(err, LB_ESTORE, errno, "store '%s'", s->display);
+		closedir(d);
+		lb_objects_free(v, cnt);
+		return LB_ESTORE;
+	}
+	closedir(d);
+	*objs = v;
+	*n = cnt;
+	return LB_OK;
+nomem:
+	closedir(d);
+	lb_objects_free(v, cnt);
+	return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+}
+
+static int
+f_open_read(struct lb_store *s, const char *name, long long offset, void **h,
+    struct lb_err *err)
+{
+	struct fstore *f = s->priv;
+	struct freader *r;
+	size_t len;
+	int fd;
+
+	if (strchr(name, '/') != NULL || name[0] == '.')
+		return lb_err_set(err, LB_EUSAGE, 0, "'%s': not a file name",
+		    name);
+	fd = openat(f->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return lb_err_set(err, errno == ENOENT ? LB_EIO : LB_ESTORE,
+		    errno, "cannot open '%s/%s'", f->dir, name);
+	if (offset > 0 && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+		lb_err_set(err, LB_EIO, errno, "cannot seek '%s/%s'", f->dir,
+		    name);
+		close(fd);
+		return LB_EIO;
+	}
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	len = strlen(f->dir) + strlen(name) + 2;
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->name = malloc(len)) == NULL) {
+		free(r);
+		close(fd);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	snprintf(r->name, len, "%s/%s", f->dir, name);
+	r->fd = fd;
+	*h = r;
+	return LB_OK;
+}
+
+static int
+f_read(void *h, void *buf, size_t len, size_t *got, struct lb_err *err)
+{
+	struct freader *r = h;
+	ssize_t n;
+
+	do
+		n = read(r->fd, buf, len);
+	while (n < 0 && errno == EINTR && !lb_stop_requested);
+	if (n < 0) {
+		*got = 0;
+		return lb_err_set(err, LB_EIO, errno, "cannot read '%s'",
+		    r->name);
+	}
+	*got = (size_t)n;
+	return LB_OK;
+}
+
+static void
+f_close_read(void *h)
+{
+	struct freader *r = h;
+
+	if (r == NULL)
+		return;
+	close(r->fd);
+	free(r->name);
+	free(r);
+}
+
+static void
+f_close(struct lb_store *s)
+{
+	struct fstore *f = s->priv;
+
+	if (f == NULL)
+		return;
+	close(f->dfd);
+	free(f->dir);
+	free(f);
+}
+
+const struct lb_store_ops lb_store_file_ops = {
+	.scheme = "file",
+	.open = f_open,
+	.list = f_list,
+	.open_read = f_open_read,
+	.read = f_read,
+	.close_read = f_close_read,
+	.close = f_close,
+};

@@ -1,0 +1,63 @@
+/*
+ * txn.h: the restore's transaction on DEST (internal to the engine).
+ *
+ * DEST/.lifeboat/ holds, per restore ID:
+ *   journal-ID      what the restore plans and has done, fsync'd per step
+ *   staging-ID/     the extracted tree, until committed
+ *   previous-ID/    what the commit replaced (never deleted by lifeboat)
+ *   rolledback-ID/  what a rollback took out of DEST
+ *   report-ID.json  the report
+ * Commit and rollback are state-driven and idempotent: re-running one after
+ * a crash finishes it, whatever step it died in.
+ */
+#ifndef LB_TXN_H
+#define LB_TXN_H
+
+#include <limits.h>
+
+#include "lb.h"
+
+struct lb_txn {
+	char dest[PATH_MAX];
+	char id[48];
+	int jfd;		/* the journal, append-only */
+};
+
+struct lb_txn_item {
+	const char *name;
+	int replaced;		/* out: an existing one was set aside */
+};
+
+typedef void (*lb_txn_notice)(void *arg, const char *msg);
+
+/* Path of DEST/.lifeboat/KIND-ID into buf. */
+int lb_txn_path(char *buf, size_t len, const char *dest, const char *kind,
+    const char *id);
+
+/* Create DEST/.lifeboat and the journal. */
+int lb_txn_begin(struct lb_txn *t, const char *dest, const char *id,
+    struct lb_err *err);
+/* An empty staging directory for one candidate; its path into buf. */
+int lb_txn_stage(struct lb_txn *t, char *buf, size_t len, struct lb_err *err);
+/* Remove the staging directory (a candidate failed). */
+void lb_txn_unstage(struct lb_txn *t);
+/* Journal the plan, then move the staged items into DEST in this order. */
+int lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
+    int replace, struct lb_err *err);
+/* Remove the staging directory and close the journal as abandoned. */
+void lb_txn_abandon(struct lb_txn *t, const char *why);
+void lb_txn_close(struct lb_txn *t);
+
+/* Finish what a killed run left: commits roll forward, rollbacks finish,
+ * transfers are cleaned up. Each repair is told through notice. */
+int lb_txn_recover(const char *dest, lb_txn_notice notice, void *arg,
+    struct lb_err *err);
+
+/* Undo restore id (NULL: the latest committed one not yet rolled back). */
+int lb_txn_rollback(const char *dest, const char *id, char *done_id,
+    size_t idlen, lb_txn_notice notice, void *arg, struct lb_err *err);
+
+/* rm -rf, not following symlinks. */
+int lb_rmtree(const char *path);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * util.c: small helpers shared by the engine: durations, the stop flag.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lb.h"
+
+volatile int lb_stop_requested;
+
+int
+lb_parse_duration(const char *s, long long *secs)
+{
+	long long total = 0, n, mult;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return LB_EUSAGE;
+	/* "1d12h" is accepted: number-unit pairs, summed. */
+	while (*s != '\0') {
+		if (!isdigit((unsigned char)*s))
+			return LB_EUSAGE;
+		errno = 0;
+		n = strtoll(s, &end, 10);
+		if (errno != 0 || n < 0)
+			return LB_EUSAGE;
+		switch (*end) {
+		case '\0':
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		case 'w':
+			mult = 7 * 86400;
+			break;
+		default:
+			return LB_EUSAGE;
+		}
+		if (n > (LLONG_MAX - total) / mult)
+			return LB_EUSAGE;
+		total += n * mult;
+		s = *end == '\0' ? end : end + 1;
+	}
+	*secs = total;
+	return LB_OK;
+}
+
+void
+lb_format_duration(long long secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 60)
+		snprintf(buf, len, "%lld s", secs);
+	else if (secs < 3600)
+		snprintf(buf, len, "%lld min", secs / 60);
+	else if (secs < 86400)
+		snprintf(buf, len, "%lld h %lld min", secs / 3600,
+		    secs % 3600 / 60);
+	else
+		snprintf(buf, len, "%lld d %lld h", secs / 86400,
+		    secs % 86400 / 3600);
+}

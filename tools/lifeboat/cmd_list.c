@@ -1,0 +1,170 @@
+/*
+ * cmd_list.c: "lifeboat list": every store's backups, newest first, with
+ * whether each can be verified, and every store that did not answer.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catalog.h"
+#include "common.h"
+#include "json.h"
+
+static const char usage[] =
+"usage: lifeboat list [--store URL]...\n"
+"\n"
+"List the backups of every store, newest first. STATUS is 'ok' when the\n"
+"archive has a checksum to verify it against, 'unverified' (with the\n"
+"reason) when it has none; a store that cannot be read is shown with its\n"
+"error. Nothing is downloaded but the checksum files.\n"
+"\n"
+"  --store URL  a store (repeatable); replaces the config's\n"
+"  -h, --help   show this help and exit\n";
+
+static void
+iso(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+print_json(const struct lb_catalog *cat)
+{
+	struct lb_json j;
+	char t[32];
+	size_t i;
+
+	lb_json_init(&j);
+	lb_json_arr(&j);
+	for (i = 0; i < cat->nbackups; i++) {
+		const struct lb_backup *b = &cat->backups[i];
+
+		lb_json_obj(&j);
+		lb_json_key(&j, "name");
+		lb_json_str(&j, b->name);
+		lb_json_key(&j, "store");
+		lb_json_str(&j, cat->confs[b->store]->name);
+		iso(b->time, t, sizeof(t));
+		lb_json_key(&j, "time");
+		lb_json_str(&j, t);
+		lb_json_key(&j, "time_source");
+		lb_json_str(&j, b->time_from_name ? "name" : "mtime");
+		lb_json_key(&j, "size");
+		lb_json_int(&j, b->size);
+		lb_json_key(&j, "status");
+		lb_json_str(&j, b->has_sum ? "ok" : "unverified");
+		lb_json_key(&j, "reason");
+		lb_json_str(&j, b->has_sum ? NULL : b->why_unverified);
+		lb_json_obj_end(&j);
+	}
+	for (i = 0; i < cat->nfailures; i++) {
+		lb_json_obj(&j);
+		lb_json_key(&j, "name");
+		lb_json_str(&j, NULL);
+		lb_json_key(&j, "store");
+		lb_json_str(&j, cat->failures[i].store);
+		lb_json_key(&j, "status");
+		lb_json_str(&j, "unreachable");
+		lb_json_key(&j, "reason");
+		lb_json_str(&j, cat->failures[i].error);
+		lb_json_obj_end(&j);
+	}
+	lb_json_arr_end(&j);
+	if (!j.failed)
+		puts(j.buf);
+	lb_json_release(&j);
+}
+
+int
+cmd_list(struct lb_cli *cli, int argc, char **argv)
+{
+	enum { O_STORE = 256, O_JSON };
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, O_STORE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lb_catalog cat;
+	struct lb_config cfg;
+	struct lb_err err;
+	char **stores = NULL, t[32], size[32];
+	size_t nstores = 0, i;
+	int ch, rc, r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&cat, 0, sizeof(cat));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case O_STORE:
+			if (lb_cli_push(&stores, &nstores, optarg) != 0)
+				return LB_EXIT_FAIL;
+			break;
+		case O_JSON:
+			cli->json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			rc = lb_finish(cli, LB_EXIT_OK);
+			goto out;
+		case ':':
+			rc = lb_usage_error(cli, "list", "option '%s' needs an "
+			    "argument", lb_bad_option(argc, argv));
+			goto out;
+		default:
+			rc = lb_usage_error(cli, "list", "unknown option '%s'",
+			    lb_bad_option(argc, argv));
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = lb_usage_error(cli, "list", "unexpected argument '%s'",
+		    argv[optind]);
+		goto out;
+	}
+	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
+		goto out;
+	lb_err_clear(&err);
+	r = lb_catalog_build(&cat, &cfg, &err);
+	if (r != LB_OK && r != LB_ESTORE) {
+		rc = lb_fail(cli, &err);
+		goto out;
+	}
+	for (i = 0; i < cat.nfailures; i++)
+		lb_error(cli, "store '%s': %s", cat.failures[i].store,
+		    cat.failures[i].error);
+	if (cli->json)
+		print_json(&cat);
+	else {
+		if (cat.nbackups > 0)
+			printf("%-48s %-20s %10s  %-10s %s\n", "NAME", "TIME",
+			    "SIZE", "STATUS", "STORE");
+		for (i = 0; i < cat.nbackups; i++) {
+			const struct lb_backup *b = &cat.backups[i];
+
+			iso(b->time, t, sizeof(t));
+			lb_human_bytes(b->size, size, sizeof(size));
+			printf("%-48s %-20s %10s  %-10s %s%s%s%s\n", b->name, t,
+			    size, b->has_sum ? "ok" : "unverified",
+			    cat.confs[b->store]->name,
+			    b->has_sum ? "" : " (", b->has_sum ? "" :
+			    b->why_unverified, b->has_sum ? "" : ")");
+		}
+		if (cat.nbackups == 0 && r == LB_OK && cli->verbosity >= 0)
+			fprintf(stderr, "%s: no backup archive in the store%s\n",
+			    cli->prog, cat.nstores > 1 ? "s" : "");
+	}
+	rc = lb_finish(cli, r == LB_OK ? LB_EXIT_OK : LB_EXIT_STORE);
+out:
+	lb_catalog_release(&cat);
+	lb_config_release(&cfg);
+	free(stores);
+	return rc;
+}

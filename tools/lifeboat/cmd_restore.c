@@ -1,0 +1,191 @@
+/*
+ * cmd_restore.c: "lifeboat restore": the latest valid backup (or NAME),
+ * verified while it streams, into DEST, committed only when whole.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static const char usage[] =
+"usage: lifeboat restore [--store URL]... [NAME | --latest] [--dest DIR]\n"
+"                        [--root DIR] [--volume NAME]... [--replace]\n"
+"                        [--dry-run] [--max-age DURATION]\n"
+"                        [--allow-unverified] [--layout auto|docker|offen|plain]\n"
+"\n"
+"Restore the latest valid backup (or the archive NAME) into DEST, by\n"
+"default /var/lib/docker/volumes. The archive is verified while it streams\n"
+"into DEST/.lifeboat/staging-ID; volumes go live only when its SHA-256\n"
+"matched and every entry was restored, and what they replace is set aside\n"
+"in DEST/.lifeboat/previous-ID, never deleted.\n"
+"\n"
+"  --store URL             a store (repeatable); replaces the config's.\n"
+"                          A plain path means file://PATH\n"
+"  --latest                the newest valid backup (the default)\n"
+"  --dest DIR              where the volumes go\n"
+"  --root DIR              the mounted target system: DEST is inside it\n"
+"  --volume NAME           restore only this volume (repeatable); with\n"
+"                          --layout plain, the volume the archive fills\n"
+"  --replace               set existing volumes aside and replace them\n"
+"  --dry-run               verify and decode everything, change nothing\n"
+"  --max-age DURATION      a newest valid backup older than this (24h,\n"
+"                          2d) is an error\n"
+"  --allow-unverified      use a backup without checksum if no verified\n"
+"                          one is valid\n"
+"  --layout L              auto (default), docker, offen or plain\n"
+"  --ignore-running-docker restore even though Docker runs on the target\n"
+"  -h, --help              show this help and exit\n";
+
+int
+cmd_restore(struct lb_cli *cli, int argc, char **argv)
+{
+	enum { O_STORE = 256, O_LATEST, O_DEST, O_ROOT, O_VOLUME, O_REPLACE,
+		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER, O_JSON };
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, O_STORE },
+		{ "latest", no_argument, NULL, O_LATEST },
+		{ "dest", required_argument, NULL, O_DEST },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "volume", required_argument, NULL, O_VOLUME },
+		{ "replace", no_argument, NULL, O_REPLACE },
+		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "max-age", required_argument, NULL, O_MAXAGE },
+		{ "allow-unverified", no_argument, NULL, O_UNVERIFIED },
+		{ "layout", required_argument, NULL, O_LAYOUT },
+		{ "ignore-running-docker", no_argument, NULL, O_DOCKER },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lb_restore_opts o;
+	struct lb_restore_result res;
+	struct lb_progress prog;
+	struct lb_config cfg;
+	char **stores = NULL;
+	size_t nstores = 0, i;
+	int ch, latest = 0, rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cfg, 0, sizeof(cfg));
+	o.mode = LB_MODE_RESTORE;
+	o.max_age = -1;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case O_STORE:
+			if (lb_cli_push(&stores, &nstores, optarg) != 0)
+				return LB_EXIT_FAIL;
+			break;
+		case O_LATEST:
+			latest = 1;
+			break;
+		case O_DEST:
+			o.dest = optarg;
+			break;
+		case O_ROOT:
+			o.root = optarg;
+			break;
+		case O_VOLUME:
+			if (!lb_valid_volume_name(optarg)) {
+				rc = lb_usage_error(cli, "restore", "'%s' is "
+				    "not a volume name", optarg);
+				goto out;
+			}
+			if (lb_cli_push(&o.volumes, &o.nvolumes, optarg) != 0)
+				return LB_EXIT_FAIL;
+			break;
+		case O_REPLACE:
+			o.replace = 1;
+			break;
+		case O_DRY:
+			o.dry_run = 1;
+			break;
+		case O_MAXAGE:
+			if (lb_parse_duration(optarg, &o.max_age) != LB_OK) {
+				rc = lb_usage_error(cli, "restore", "--max-age: "
+				    "'%s' is not a duration (like 24h, 2d)",
+				    optarg);
+				goto out;
+			}
+			break;
+		case O_UNVERIFIED:
+			o.allow_unverified = 1;
+			break;
+		case O_LAYOUT:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "docker") &&
+			    strcmp(optarg, "offen") && strcmp(optarg, "plain")) {
+				rc = lb_usage_error(cli, "restore", "--layout "
+				    "must be auto, docker, offen or plain");
+				goto out;
+			}
+			o.layout = optarg;
+			break;
+		case O_DOCKER:
+			o.ignore_docker = 1;
+			break;
+		case O_JSON:
+			cli->json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			rc = lb_finish(cli, LB_EXIT_OK);
+			goto out;
+		case ':':
+			rc = lb_usage_error(cli, "restore", "option '%s' needs an "
+			    "argument", lb_bad_option(argc, argv));
+			goto out;
+		default:
+			rc = lb_usage_error(cli, "restore", "unknown option '%s'",
+			    lb_bad_option(argc, argv));
+			goto out;
+		}
+	}
+	if (optind < argc)
+		o.name = argv[optind++];
+	if (optind < argc || (o.name != NULL && latest)) {
+		rc = lb_usage_error(cli, "restore", optind < argc ?
+		    "unexpected argument '%s'" : "NAME and --latest exclude "
+		    "each other", optind < argc ? argv[optind] : "");
+		goto out;
+	}
+	if (o.layout != NULL && strcmp(o.layout, "plain") == 0 &&
+	    o.nvolumes != 1) {
+		rc = lb_usage_error(cli, "restore", "--layout plain needs "
+		    "exactly one --volume NAME");
+		goto out;
+	}
+	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
+		goto out;
+	o.cfg = &cfg;
+	if (o.max_age < 0)
+		o.max_age = cfg.max_age;
+	if (o.layout == NULL)
+		o.layout = cfg.layout;
+	memset(&prog, 0, sizeof(prog));
+	prog.cli = cli;
+	prog.tty = isatty(2);
+	o.progress = lb_cli_progress;
+	o.progress_arg = &prog;
+	o.notice = lb_cli_notice;
+	o.notice_arg = &prog;
+	lb_cli_signals();
+	lb_restore(&o, &res);
+	lb_cli_progress_end(&prog);
+	if (!res.ok)
+		lb_error(cli, "%s", res.err.msg);
+	lb_cli_print_result(cli, &res);
+	rc = res.ok ? LB_EXIT_OK : lb_exit_for(res.err.code);
+	for (i = 0; !res.ok && i < res.nrejected && cli->verbosity > 0; i++)
+		lb_error(cli, "  rejected '%s': %s", res.rejected[i].name,
+		    res.rejected[i].reason);
+	lb_restore_result_release(&res);
+	rc = lb_finish(cli, rc);
+out:
+	lb_config_release(&cfg);
+	free(stores);
+	free(o.volumes);
+	return rc;
+}

@@ -1,0 +1,211 @@
+/*
+ * common.c: see common.h.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+int
+lb_cli_push(char ***v, size_t *n, char *s)
+{
+	char **p = realloc(*v, (*n + 1) * sizeof(*p));
+
+	if (p == NULL)
+		return -1;
+	p[(*n)++] = s;
+	*v = p;
+	return 0;
+}
+
+int
+lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
+    size_t nstores)
+{
+	struct lb_err err;
+	size_t i;
+
+	lb_err_clear(&err);
+	if (lb_config_load(cfg, cli->config, &err) != LB_OK)
+		return lb_fail(cli, &err);
+	if (nstores > 0) {
+		lb_config_clear_stores(cfg);
+		for (i = 0; i < nstores; i++)
+			if (lb_config_add_store(cfg, stores[i], &err) != LB_OK)
+				return lb_fail(cli, &err);
+	}
+	if (cfg->nstores == 0) {
+		lb_error(cli, "no store: give --store URL, or a [store \"NAME\"] "
+		    "section in %s", cfg->path ? cfg->path : LB_DEFAULT_CONFIG);
+		return LB_EXIT_USAGE;
+	}
+	return LB_EXIT_OK;
+}
+
+void
+lb_human_bytes(long long n, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	int u = 0;
+
+	if (n < 0) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%lld B", n);
+	else
+		snprintf(buf, len, "%.1f %s", v, unit[u]);
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+lb_cli_progress(void *arg, long long done, long long total)
+{
+	struct lb_progress *p = arg;
+	char d[32], t[32], rate[32], eta[32] = "";
+	double now = mono(), el = now - p->start, bps;
+	int decile;
+
+	if (p->cli->verbosity < 0)
+		return;
+	bps = el > 0 ? (double)done / el : 0;
+	lb_human_bytes(done, d, sizeof(d));
+	lb_human_bytes(total, t, sizeof(t));
+	lb_human_bytes((long long)bps, rate, sizeof(rate));
+	if (total > 0 && bps > 0 && done < total) {
+		long long s = (long long)((double)(total - done) / bps);
+
+		snprintf(eta, sizeof(eta), "  ETA %lld:%02lld", s / 60, s % 60);
+	}
+	if (p->tty) {
+		fprintf(stderr, "\r%.40s  %s / %s  %s/s%s\033[K", p->name, d, t,
+		    rate, eta);
+		p->printed = 1;
+		return;
+	}
+	/* A serial console or a log: a plain line every 10 % or 30 s. */
+	decile = total > 0 ? (int)(done * 10 / total) : 0;
+	if (decile > p->last_decile || now - p->last >= 30) {
+		fprintf(stderr, "%s: %s: %s / %s (%d%%), %s/s%s\n", p->cli->prog,
+		    p->name, d, t, total > 0 ? (int)(done * 100 / total) : 0,
+		    rate, eta);
+		p->last_decile = decile;
+		p->last = now;
+	}
+}
+
+void
+lb_cli_progress_end(struct lb_progress *p)
+{
+	if (p->printed) {
+		fputc('\n', stderr);
+		p->printed = 0;
+	}
+}
+
+void
+lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg)
+{
+	struct lb_progress *p = arg;
+	const char *q1, *q2;
+
+	lb_cli_progress_end(p);
+	if (l == LB_WARN) {
+		lb_warn(p->cli, "%s", msg);
+		return;
+	}
+	/* "restoring 'NAME' from ...": the name for the progress line */
+	if ((q1 = strchr(msg, '\'')) != NULL &&
+	    (q2 = strchr(q1 + 1, '\'')) != NULL) {
+		snprintf(p->name, sizeof(p->name), "%.*s", (int)(q2 - q1 - 1),
+		    q1 + 1);
+		p->start = p->last = mono();
+		p->last_decile = 0;
+	}
+	if (p->cli->verbosity >= 0)
+		fprintf(stderr, "%s: %s\n", p->cli->prog, msg);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	lb_stop_requested = 1;
+}
+
+void
+lb_cli_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+lb_cli_print_result(const struct lb_cli *cli,
+    const struct lb_restore_result *res)
+{
+	char *json, size[32], b[32], age[64];
+	size_t i;
+
+	if (cli->json) {
+		if (lb_restore_report_json(res, &json) == 0) {
+			puts(json);
+			free(json);
+		}
+		return;
+	}
+	if (!res->ok)
+		return;		/* the error line says it all */
+	if (cli->verbosity < 0 && res->mode == LB_MODE_RESTORE && !res->dry_run)
+		return;
+	lb_human_bytes(res->archive_size, size, sizeof(size));
+	lb_format_duration((long long)time(NULL) - res->archive_time, age,
+	    sizeof(age));
+	printf("%s '%s' from '%s'\n", res->mode != LB_MODE_RESTORE ?
+	    "verified" : res->dry_run ? "would restore" : "restored",
+	    res->archive_name, res->archive_store);
+	printf("  archive: %s, made %s ago, sha256 %s (%s)\n", size, age,
+	    res->archive_sha256, res->archive_verified ? "matches its checksum"
+	    : "UNVERIFIED: no checksum");
+	for (i = 0; i < res->nrejected; i++)
+		printf("  rejected: '%s' from '%s': %s\n", res->rejected[i].name,
+		    res->rejected[i].store, res->rejected[i].reason);
+	if (res->mode == LB_MODE_RESTORE) {
+		printf("  into %s (restore %s, layout %s)\n", res->dest, res->id,
+		    res->layout ? res->layout : "?");
+		printf("  %-36s %8s %11s  %s\n", "volume", "files", "bytes",
+		    res->dry_run ? "exists" : "replaced");
+		for (i = 0; i < res->nvolumes; i++) {
+			lb_human_bytes(res->volumes[i].bytes, b, sizeof(b));
+			printf("  %-36s %8lld %11s  %s\n",
+			    res->volumes[i].name, res->volumes[i].files, b,
+			    res->volumes[i].replaced ? "yes" : "no");
+		}
+	}
+	printf("  timings: select %.2f s, transfer %.2f s, commit %.2f s, "
+	    "total %.2f s\n", res->t_select, res->t_transfer, res->t_commit,
+	    res->t_total);
+}

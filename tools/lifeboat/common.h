@@ -1,0 +1,44 @@
+/*
+ * common.h: what the store-reading verbs share on the command line: the
+ * options --store, -c, and the printing of progress and notices.
+ */
+#ifndef LB_COMMON_H
+#define LB_COMMON_H
+
+#include "cli.h"
+#include "config.h"
+#include "restore.h"
+
+/* Load the config (-c or the default) and apply --store overrides. */
+int lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
+    size_t nstores);
+
+/* Append a string to a growing array (for repeatable options). */
+int lb_cli_push(char ***v, size_t *n, char *s);
+
+/* Progress and notices on stderr, as lifeboat(1) describes. */
+struct lb_progress {
+	const struct lb_cli *cli;
+	char name[256];
+	int tty;
+	int last_decile;
+	double start, last;
+	int printed;		/* a live line is on the terminal */
+};
+void lb_cli_progress(void *arg, long long done, long long total);
+void lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg);
+/* End a live progress line before other output. */
+void lb_cli_progress_end(struct lb_progress *p);
+
+/* SIGINT/SIGTERM set lb_stop_requested; the engine stops and cleans up. */
+void lb_cli_signals(void);
+
+/* "12.3 MiB" */
+void lb_human_bytes(long long n, char *buf, size_t len);
+
+
+
+/* The result of restore or verify: JSON with --json, else a summary. */
+void lb_cli_print_result(const struct lb_cli *cli,
+    const struct lb_restore_result *res);
+#endif
