@@ -47,10 +47,7 @@ distclean: clean
 	@echo "the dependency cache is kept: rm -rf $(CACHE) to drop it"
 .PHONY: clean distclean
 
-# The main job on an embedded default. Until the restore engine lands this
-# shows the tool; it becomes a real restore of the demo store.
+# The main job on an embedded default: see scripts/demo.
 demo: build/lifeboat
-	build/lifeboat --help
-	@echo
-	build/lifeboat --version
+	scripts/demo
 .PHONY: demo

@@ -42,3 +42,23 @@ setup() {
 		make -C "$TOP" -n "$t" -o build/.bootstrap.mk >/dev/null 2>&1 || fail "README lists 'make $t', which make does not know"
 	done
 }
+
+@test "every option of every verb's --help is in lifeboat(1)" {
+	local verb opt
+	for verb in $("$LIFEBOAT" --help | sed -n '/^Verbs:/,/^$/s/^  \([a-z-]*\) .*/\1/p'); do
+		for opt in $("$LIFEBOAT" "$verb" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+			grep -q -- "${opt//-/\\\\-}" "$MAN" || fail "$verb $opt is not in docs/lifeboat.1"
+		done
+	done
+}
+
+@test "configs/lifeboat.conf.example parses and shows every key the parser knows" {
+	# its stores do not exist here: a parsed config gets as far as exit 5
+	run -5 "$LIFEBOAT" -c "$TOP/configs/lifeboat.conf.example" list
+	local key
+	for key in $(grep -o 'strcmp(key, "[a-z_]*")' "$TOP/tools/lib/config.c" | sed 's/.*"\(.*\)".*/\1/' | sort -u); do
+		grep -Eq "^$key = " "$TOP/configs/lifeboat.conf.example" || fail "key '$key' is not in the example"
+	done
+	grep -Eq '^p1 = ' "$TOP/configs/lifeboat.conf.example"
+	grep -Eq '^map\.[a-z-]+ = ' "$TOP/configs/lifeboat.conf.example"
+}

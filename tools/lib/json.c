@@ -124,6 +124,10 @@ string(struct lb_json *j, const char *s)
 			put(j, "\\", 1);
 			put(j, (const char *)p, 1);
 			p++;
+		} else if (*p == '\n' || *p == '\t' || *p == '\r') {
+			puts_(j, *p == '\n' ? "\\n" : *p == '\t' ? "\\t" :
+			    "\\r");
+			p++;
 		} else if (*p < 0x20) {
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			puts_(j, esc);

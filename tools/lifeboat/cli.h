@@ -58,9 +58,6 @@ const char *lb_bad_option(int argc, char **argv);
  * LB_EXIT_FAIL with a message, as a careful tool must. */
 int lb_finish(const struct lb_cli *cli, int status);
 
-/* Write s to f as a JSON string, quotes included. */
-void lb_json_string(FILE *f, const char *s);
-
 /* The verbs. */
 int cmd_version(struct lb_cli *cli, int argc, char **argv);
 int cmd_help(struct lb_cli *cli, int argc, char **argv);

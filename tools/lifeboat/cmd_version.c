@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "json.h"
 #include "lb_version.h"
 
 static const char usage[] =
@@ -51,19 +52,35 @@ cmd_version(struct lb_cli *cli, int argc, char **argv)
 
 	v = lb_libversions(&n);
 	if (cli->json) {
-		printf("{\"name\":\"lifeboat\",\"version\":");
-		lb_json_string(stdout, LB_VERSION);
-		printf(",\"libraries\":[");
+		struct lb_json j;
+
+		lb_json_init(&j);
+		lb_json_obj(&j);
+		lb_json_key(&j, "name");
+		lb_json_str(&j, "lifeboat");
+		lb_json_key(&j, "version");
+		lb_json_str(&j, LB_VERSION);
+		lb_json_key(&j, "libraries");
+		lb_json_arr(&j);
 		for (i = 0; i < n; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			lb_json_string(stdout, v[i].name);
-			printf(",\"version\":");
-			lb_json_string(stdout, v[i].version);
-			printf(",\"debian\":");
-			lb_json_string(stdout, v[i].debian);
-			putchar('}');
+			lb_json_obj(&j);
+			lb_json_key(&j, "name");
+			lb_json_str(&j, v[i].name);
+			lb_json_key(&j, "version");
+			lb_json_str(&j, v[i].version);
+			lb_json_key(&j, "debian");
+			lb_json_str(&j, v[i].debian);
+			lb_json_obj_end(&j);
 		}
-		printf("]}\n");
+		lb_json_arr_end(&j);
+		lb_json_obj_end(&j);
+		if (j.failed) {
+			lb_json_release(&j);
+			lb_error(cli, "out of memory");
+			return LB_EXIT_FAIL;
+		}
+		puts(j.buf);
+		lb_json_release(&j);
 	} else {
 		printf("lifeboat %s\n", LB_VERSION);
 		for (i = 0; i < n; i++)
