@@ -47,6 +47,11 @@ distclean: clean
 	@echo "the dependency cache is kept: rm -rf $(CACHE) to drop it"
 .PHONY: clean distclean
 
+# A benchmark, never a test: see scripts/bench (BENCH_MIB, BENCH_ROUNDS).
+bench: build/lifeboat
+	scripts/bench
+.PHONY: bench
+
 # The main job on an embedded default: see scripts/demo.
 demo: build/lifeboat
 	scripts/demo

@@ -586,9 +586,7 @@ lb_extract_run(struct lb_extract *x, struct lb_pipe *p, struct lb_err *err)
 		    "exactly one --volume NAME");
 	if ((r.a = archive_read_new()) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	archive_read_support_filter_gzip(r.a);
-	archive_read_support_filter_zstd(r.a);
-	archive_read_support_filter_xz(r.a);
+	/* the pipe hands out the decompressed stream */
 	archive_read_support_filter_none(r.a);
 	archive_read_support_format_tar(r.a);
 	if (x->staging != NULL) {

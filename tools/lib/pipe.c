@@ -1,17 +1,21 @@
 /*
  * pipe.c: reader thread -> SHA-256 -> bounded ring -> consumer. See pipe.h.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <mbedtls/sha256.h>
 
 #include "pipe.h"
 
 #define NCHUNK 8
 #define CHUNK (512 * 1024)
+#define RAWBUF (256 * 1024)	/* compressed reads, decode mode */
 
 struct chunk {
 	size_t len;
@@ -36,18 +40,99 @@ struct lb_pipe {
 	long long size;
 	struct lb_store *store;
 	void *h;
+	int decode;
+	struct archive *raw;	/* decode: the decompressor */
+	unsigned char *rawbuf;
 	lb_progress_fn progress;
 	void *arg;
 	struct timespec last;
 };
+
+/* Read from the store into buf: stored bytes, hashed and counted. */
+static int
+store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
+{
+	int r;
+
+	if (lb_stop_requested)
+		return lb_err_set(&p->err, LB_EINTR, 0, "interrupted");
+	r = p->store->ops->read(p->h, buf, len, got, &p->err);
+	if (r != LB_OK)
+		return r;
+	if (*got > 0) {
+		mbedtls_sha256_update(&p->sha, buf, *got);
+		pthread_mutex_lock(&p->mu);
+		p->bytes += (long long)*got;
+		pthread_mutex_unlock(&p->mu);
+	}
+	return LB_OK;
+}
+
+static la_ssize_t
+raw_read(struct archive *a, void *arg, const void **buf)
+{
+	struct lb_pipe *p = arg;
+	size_t got;
+
+	if (store_read(p, p->rawbuf, RAWBUF, &got) != LB_OK) {
+		archive_set_error(a, EIO, "%s", p->err.msg);
+		return -1;
+	}
+	*buf = p->rawbuf;
+	return (la_ssize_t)got;
+}
+
+/* Fill c with up to CHUNK bytes of the stream; *end at its end. */
+static int
+fill(struct lb_pipe *p, struct chunk *c, int *end)
+{
+	size_t n = 0, got;
+	la_ssize_t k;
+	int r = LB_OK;
+
+	*end = 0;
+	while (n < CHUNK) {
+		if (!p->decode) {
+			if ((r = store_read(p, c->data + n, CHUNK - n, &got)))
+				break;
+			if (got == 0) {
+				*end = 1;
+				break;
+			}
+			n += got;
+			continue;
+		}
+		k = archive_read_data(p->raw, c->data + n, CHUNK - n);
+		if (k < 0) {
+			if (p->err.code == LB_OK)
+				lb_err_set(&p->err, LB_EVERIFY, 0, "corrupt or "
+				    "truncated stream: %s",
+				    archive_error_string(p->raw));
+			r = p->err.code;
+			break;
+		}
+		if (k == 0) {
+			/* Decoded to its end: whatever follows (a trailer
+			 * libarchive did not need) is still part of the
+			 * file and of its digest. */
+			do
+				r = store_read(p, p->rawbuf, RAWBUF, &got);
+			while (r == LB_OK && got > 0);
+			*end = 1;
+			break;
+		}
+		n += (size_t)k;
+	}
+	c->len = n;
+	return r;
+}
 
 static void *
 reader(void *arg)
 {
 	struct lb_pipe *p = arg;
 	struct chunk *c;
-	size_t got, n;
-	int r;
+	int r, end;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
@@ -60,32 +145,14 @@ reader(void *arg)
 		c = &p->ring[p->head % NCHUNK];
 		pthread_mutex_unlock(&p->mu);
 
-		/* Fill the chunk: fewer, larger handoffs. */
-		n = 0;
-		r = LB_OK;
-		while (n < CHUNK) {
-			if (lb_stop_requested) {
-				r = lb_err_set(&p->err, LB_EINTR, 0,
-				    "interrupted");
-				break;
-			}
-			r = p->store->ops->read(p->h, c->data + n, CHUNK - n,
-			    &got, &p->err);
-			if (r != LB_OK || got == 0)
-				break;
-			n += got;
-		}
-		if (n > 0)
-			mbedtls_sha256_update(&p->sha, c->data, n);
-		c->len = n;
+		r = fill(p, c, &end);
 
 		pthread_mutex_lock(&p->mu);
-		p->bytes += (long long)n;
-		if (n > 0)
+		if (c->len > 0)
 			p->head++;
 		if (r != LB_OK)
 			p->failed = 1;
-		else if (n < CHUNK)
+		else if (end)
 			p->eof = 1;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
@@ -94,9 +161,36 @@ reader(void *arg)
 	}
 }
 
+/* Decode mode: a libarchive "raw" reader that only decompresses. */
+static int
+raw_open(struct lb_pipe *p, struct lb_err *err)
+{
+	struct archive_entry *e;
+
+	if ((p->rawbuf = malloc(RAWBUF)) == NULL ||
+	    (p->raw = archive_read_new()) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	archive_read_support_filter_gzip(p->raw);
+	archive_read_support_filter_zstd(p->raw);
+	archive_read_support_filter_xz(p->raw);
+	archive_read_support_filter_none(p->raw);
+	archive_read_support_format_raw(p->raw);
+	if (archive_read_open(p->raw, p, NULL, raw_read, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(p->raw, &e) != ARCHIVE_OK) {
+		if (p->err.code != LB_OK) {
+			*err = p->err;
+			return err->code;
+		}
+		return lb_err_set(err, LB_EVERIFY, 0, "not a readable archive "
+		    "stream: %s", archive_error_string(p->raw));
+	}
+	return LB_OK;
+}
+
 int
 lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long size, lb_progress_fn progress, void *arg, struct lb_err *err)
+    long long size, int decode, lb_progress_fn progress, void *arg,
+    struct lb_err *err)
 {
 	struct lb_pipe *p;
 	int i, r;
@@ -117,7 +211,9 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 	p->size = size;
 	p->progress = progress;
 	p->arg = arg;
-	if ((r = s->ops->open_read(s, name, 0, &p->h, err)) != LB_OK) {
+	p->decode = decode;
+	if ((r = s->ops->open_read(s, name, 0, &p->h, err)) != LB_OK ||
+	    (decode && (r = raw_open(p, err)) != LB_OK)) {
 		lb_pipe_free(p);
 		return r;
 	}
@@ -223,6 +319,9 @@ lb_pipe_free(struct lb_pipe *p)
 		pthread_mutex_unlock(&p->mu);
 		pthread_join(p->thread, NULL);
 	}
+	if (p->raw != NULL)
+		archive_read_free(p->raw);
+	free(p->rawbuf);
 	if (p->h != NULL)
 		p->store->ops->close_read(p->h);
 	mbedtls_sha256_free(&p->sha);

@@ -1,8 +1,10 @@
 /*
  * pipe.h: the streaming pass's first half. A reader thread pulls the
- * archive from its store and feeds SHA-256 while the caller's thread
- * decompresses and writes: on 2 cores, verification costs almost nothing.
- * The bounded ring between them keeps memory flat for any archive size.
+ * archive from its store, feeds SHA-256 and (with decode set) decompresses
+ * it through libarchive, while the caller's thread parses the tar stream
+ * and writes the files: on 2 cores, verification and decompression cost
+ * almost nothing beyond the writing. The bounded ring between the two keeps
+ * memory flat for any archive size.
  */
 #ifndef LB_PIPE_H
 #define LB_PIPE_H
@@ -15,8 +17,12 @@ struct lb_pipe;
 /* Called from the consumer's thread at most a few times a second. */
 typedef void (*lb_progress_fn)(void *arg, long long done, long long total);
 
+/* decode: hand out the decompressed stream (gzip, zstd, xz or none,
+ * detected), else the bytes as stored. The digest is of the bytes as
+ * stored, always all of them. */
 int lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long size, lb_progress_fn progress, void *arg, struct lb_err *err);
+    long long size, int decode, lb_progress_fn progress, void *arg,
+    struct lb_err *err);
 
 /* The next chunk for libarchive (valid until the next call): its length,
  * 0 at the end of the stream, or -1 on error (see lb_pipe_error). */

@@ -317,8 +317,8 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 			return r;
 		x->staging = staging;
 	}
-	r = lb_pipe_start(&p, s, b->name, b->size, o->progress,
-	    o->progress_arg, err);
+	r = lb_pipe_start(&p, s, b->name, b->size, o->mode != LB_MODE_VERIFY,
+	    o->progress, o->progress_arg, err);
 	if (r == LB_OK && o->mode != LB_MODE_VERIFY)
 		r = lb_extract_run(x, p, err);
 	if (r == LB_OK)
