@@ -358,8 +358,9 @@ fail_w(struct run *r, const char *name, const char *what)
 	if (is_dest_errno(e))
 		r->x->dest_error = 1;
 	return lb_err_set(r->err, r->x->dest_error ? LB_EDEST : LB_EVERIFY, 0,
-	    "'%s': %s: %s", name, what, archive_error_string(r->w) ?
-	    archive_error_string(r->w) : strerror(e));
+	    "'%s': %s: %s%s%s%s", name, what, archive_error_string(r->w) ?
+	    archive_error_string(r->w) : "error", e ? " (" : "",
+	    e ? strerror(e) : "", e ? ")" : "");
 }
 
 static int
@@ -405,16 +406,20 @@ process(struct run *r, struct archive_entry *e)
 {
 	struct lb_extract *x = r->x;
 	struct lb_volume_result *it;
-	const char *orig = archive_entry_pathname(e), *hl;
+	const char *orig, *hl;
 	char np[PATHMAX], out[PATHMAX], item[256], why[512], hout[PATHMAX];
+	char origbuf[PATHMAX];
 	char hitem[256], msg[PATHMAX + 64];
 	mode_t type = archive_entry_filetype(e);
 	int abs, isvol, hvol, writing = x->staging != NULL;
 	enum act a;
 
-	if (orig == NULL)
+	/* keep the archive's name for messages: the entry is renamed below */
+	if (archive_entry_pathname(e) == NULL)
 		return lb_err_set(r->err, LB_EVERIFY, 0, "an entry has no "
 		    "name");
+	snprintf(origbuf, sizeof(origbuf), "%s", archive_entry_pathname(e));
+	orig = origbuf;
 	if (norm(orig, np, sizeof(np), &abs) != 0)
 		return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': refused: '..' "
 		    "in the path, or too long", orig);
@@ -594,9 +599,13 @@ lb_extract_run(struct lb_extract *x, struct lb_pipe *p, struct lb_err *err)
 			archive_read_free(r.a);
 			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 		}
+		/* No ARCHIVE_EXTRACT_SPARSE: files are as sparse as the
+		 * archive says (GNU tar --sparse), not more; turning every
+		 * run of zeros into a hole would let a bomb of zeros pass a
+		 * destination that cannot hold it. */
 		flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM |
 		    ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-		    ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SPARSE |
+		    ARCHIVE_EXTRACT_ACL |
 		    ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 		    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;

@@ -404,7 +404,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	char dest[PATH_MAX], why[512], hex[65], age[64];
 	double t0 = now_s(), tsel = -1, ttr = 0, tc;
 	size_t i, ncand = 0;
-	int pass, r, restoring = o->mode == LB_MODE_RESTORE;
+	int pass, r, restoring = o->mode == LB_MODE_RESTORE, committing = 0;
 	long long nowt = (long long)time(NULL);
 
 	memset(res, 0, sizeof(*res));
@@ -598,6 +598,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			items[i].name = res->volumes[i].name;
 		/* From here on the commit runs to its end: a signal would
 		 * only leave it for the next run to finish. */
+		committing = 1;
 		r = lb_txn_commit(tp, items, res->nvolumes, o->replace, &err);
 		for (i = 0; i < res->nvolumes; i++)
 			res->volumes[i].replaced = items[i].replaced;
@@ -624,12 +625,16 @@ done:
 	if (!res->ok)
 		res->err = err;
 	if (tp != NULL) {
-		if (!res->ok && err.code != LB_EDEST)
+		if (!res->ok && !committing)
 			lb_txn_abandon(tp, err.msg);
 		else if (!res->ok) {
-			/* a failed commit is finished by the next run */
-			lb_txn_unstage(tp);
+			/* The staged rest stays: the next restore finishes
+			 * this commit, or 'lifeboat rollback' undoes it. */
 			lb_txn_close(tp);
+			snprintf(why, sizeof(why), "%s; the commit was left "
+			    "half done: the next 'lifeboat restore' finishes "
+			    "it, 'lifeboat rollback' undoes it", err.msg);
+			lb_err_set(&res->err, err.code, 0, "%s", why);
 		} else
 			lb_txn_close(tp);
 		if (write_report(dest, res, &e) != LB_OK)
