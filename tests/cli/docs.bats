@@ -59,6 +59,9 @@ setup() {
 	for key in $(grep -o 'strcmp(key, "[a-z_]*")' "$TOP/tools/lib/config.c" | sed 's/.*"\(.*\)".*/\1/' | sort -u); do
 		grep -Eq "^$key = " "$TOP/configs/lifeboat.conf.example" || fail "key '$key' is not in the example"
 	done
+	for key in $(sed -n '/^store_key(/,/^}/p' "$TOP/tools/lib/config.c" | grep -o '"[a-z_]*"' | tr -d '"'); do
+		grep -Eq "^$key = " "$TOP/configs/lifeboat.conf.example" || fail "store key '$key' is not in the example"
+	done
 	grep -Eq '^p1 = ' "$TOP/configs/lifeboat.conf.example"
 	grep -Eq '^map\.[a-z-]+ = ' "$TOP/configs/lifeboat.conf.example"
 }

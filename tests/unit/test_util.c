@@ -114,6 +114,10 @@ LB_TEST(config_errors_name_file_and_line)
 	CHECK_INT(lb_config_load(&cfg, "nourl.conf", &err), LB_EUSAGE);
 	CHECK_STR(err.msg, "nourl.conf: [store \"x\"] has no url");
 	lb_config_release(&cfg);
+	write_file("sk.conf", "[store \"x\"]\nurl = /a\npasword = 1\n");
+	CHECK_INT(lb_config_load(&cfg, "sk.conf", &err), LB_EUSAGE);
+	CHECK_STR(err.msg, "sk.conf:3: unknown key 'pasword' in [store \"x\"]");
+	lb_config_release(&cfg);
 	write_file("age.conf", "[restore]\nmax_age = soon\n");
 	CHECK_INT(lb_config_load(&cfg, "age.conf", &err), LB_EUSAGE);
 	CHECK(strstr(err.msg, "age.conf:2: max_age") == err.msg);

@@ -327,10 +327,19 @@ nomem:
 	return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 }
 
+static int
+insecure(const struct lb_store_conf *sc)
+{
+	const char *v = lb_store_opt(sc, "insecure");
+
+	return v != NULL && (!strcmp(v, "yes") || !strcmp(v, "true"));
+}
+
 int
 lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
-    struct lb_err *err)
+    void (*notice)(void *, const char *), void *arg, struct lb_err *err)
 {
+	char msg[512];
 	struct lb_object *objs;
 	struct lb_err e;
 	size_t i, nobj, ok = 0;
@@ -354,6 +363,14 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 			return r;
 		}
 		if (r == LB_OK) {
+			cat->stores[i]->notice = notice;
+			cat->stores[i]->notice_arg = arg;
+			if (insecure(&cfg->stores[i]) && notice != NULL) {
+				snprintf(msg, sizeof(msg), "store '%s': TLS "
+				    "certificates are NOT verified (insecure = "
+				    "yes)", cfg->stores[i].name);
+				notice(arg, msg);
+			}
 			r = cat->stores[i]->ops->list(cat->stores[i], &objs,
 			    &nobj, &e);
 			if (r == LB_OK) {

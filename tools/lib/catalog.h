@@ -39,9 +39,10 @@ struct lb_catalog {
 
 /* Open and list every store of cfg. A store that fails is recorded and
  * skipped; LB_ESTORE only when none could be listed (LB_EUSAGE for a URL no
- * backend takes). */
+ * backend takes). Warnings (TLS verification off, clock corrections,
+ * retries) go to notice, which the stores keep for their transfers. */
 int lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
-    struct lb_err *err);
+    void (*notice)(void *, const char *), void *arg, struct lb_err *err);
 void lb_catalog_release(struct lb_catalog *cat);
 
 /* Archive name -> time, from the patterns of lifeboat(1). 0 if found. */

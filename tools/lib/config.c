@@ -120,6 +120,27 @@ split_words(const char *v, char ***out, size_t *n)
 	return 0;
 }
 
+/* The keys of [store "NAME"] sections, for every kind of store. */
+static int
+store_key(const char *key)
+{
+	static const char *const keys[] = {
+		"url",
+		"ca_file", "insecure",			/* https, s3 */
+		"netrc",				/* http, https */
+		"region", "endpoint", "path_style",	/* s3 */
+		"profile", "credentials_file",		/* s3 */
+		"identity_file", "known_hosts",		/* sftp */
+		NULL,
+	};
+	int i;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 on_key(void *user, const char *section, const char *key, const char *value,
     int lineno)
@@ -181,6 +202,9 @@ on_key(void *user, const char *section, const char *key, const char *value,
 	if (store_section(section, name, sizeof(name)) == 0) {
 		if ((sc = store_get(cfg, name)) == NULL)
 			BAD("out of memory");
+		if (!store_key(key))
+			BAD("%s:%d: unknown key '%s' in [store \"%s\"]",
+			    cfg->path, lineno, key, name);
 		if (strcmp(key, "url") == 0) {
 			free(sc->url);
 			if ((sc->url = strdup(value)) == NULL)

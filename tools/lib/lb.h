@@ -24,6 +24,8 @@ enum lb_code {
 	LB_ESTORE = -7,		/* a store could not be reached */
 	LB_EDEST = -8,		/* the destination refused the restore */
 	LB_EINTR = -9,		/* interrupted by a signal */
+	LB_ERESTART = -10,	/* the server cannot resume: start the
+				   candidate again from its first byte */
 };
 
 #define LB_ERR_MSG 512

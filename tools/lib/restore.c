@@ -405,6 +405,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	double t0 = now_s(), tsel = -1, ttr = 0, tc;
 	size_t i, ncand = 0;
 	int pass, r, restoring = o->mode == LB_MODE_RESTORE, committing = 0;
+	int only_store_errors = 1;
 	long long nowt = (long long)time(NULL);
 
 	memset(res, 0, sizeof(*res));
@@ -463,7 +464,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			return fail(res, &err);
 	}
 
-	if ((r = lb_catalog_build(&cat, o->cfg, &err)) != 0) {
+	if ((r = lb_catalog_build(&cat, o->cfg, txn_notice, (void *)o,
+	    &err)) != 0) {
 		lb_catalog_release(&cat);
 		return fail(res, &err);
 	}
@@ -512,6 +514,14 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			lb_err_clear(&e);
 			tc = now_s();
 			r = try_one(o, &cat, b, tp, &x, hex, &e);
+			if (r == LB_ERESTART && !lb_stop_requested) {
+				/* the server cannot resume: once more, from
+				 * the first byte, into a new staging */
+				say(o, LB_WARN, "%s: restarting '%s' from its "
+				    "first byte", e.msg, b->name);
+				lb_err_clear(&e);
+				r = try_one(o, &cat, b, tp, &x, hex, &e);
+			}
 			ttr += now_s() - tc;
 			if (r == LB_OK) {
 				win = b;
@@ -522,6 +532,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 				err = e;
 				goto done;
 			}
+			if (r != LB_ESTORE)
+				only_store_errors = 0;
 			say(o, LB_WARN, "rejected '%s': %s", b->name, e.msg);
 			if (add_rejection(res, b->name,
 			    cat.confs[b->store]->name, e.msg) != 0) {
@@ -556,6 +568,9 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 		else if (cat.nbackups == 0)
 			lb_err_set(&err, LB_ENOBACKUP, 0, "no backup archive "
 			    "in the store%s", cat.nstores > 1 ? "s" : "");
+		else if (res->nrejected > 0 && only_store_errors)
+			lb_err_set(&err, LB_ESTORE, 0, "no backup could be "
+			    "downloaded: %s", res->rejected[0].reason);
 		else
 			lb_err_set(&err, LB_ENOBACKUP, 0, "no valid backup: "
 			    "%zu candidate%s rejected (newest: '%s': %s)",

@@ -9,6 +9,10 @@
 
 static const struct lb_store_ops *const backends[] = {
 	&lb_store_file_ops,
+	&lb_store_http_ops,
+	&lb_store_https_ops,
+	&lb_store_s3_ops,
+	&lb_store_sftp_ops,
 	NULL,
 };
 
@@ -38,20 +42,22 @@ lb_store_new(const struct lb_store_conf *sc, struct lb_store **out,
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->display = strdup(sc->url)) == NULL) {
+	    (s->display = strdup(sc->name)) == NULL) {
 		free(s);
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	}
 	s->conf = sc;
 	if ((s->ops = backend_for(sc->url)) == NULL) {
 		lb_err_set(err, LB_EUSAGE, 0, "store '%s': unsupported URL "
-		    "(this build reads file:// URLs and plain paths)",
+		    "(file://, http://, https://, s3://, sftp:// or a path)",
 		    sc->url);
 		free(s->display);
 		free(s);
 		return LB_EUSAGE;
 	}
 	if ((r = s->ops->open(s, err)) != LB_OK) {
+		if (s->priv != NULL)
+			s->ops->close(s);
 		free(s->display);
 		free(s);
 		return r;

@@ -38,8 +38,11 @@ struct lb_store_ops {
 struct lb_store {
 	const struct lb_store_ops *ops;
 	const struct lb_store_conf *conf;	/* not owned */
-	char *display;		/* for messages: the URL */
+	char *display;		/* for messages: the store's name */
 	void *priv;		/* the backend's */
+	/* Retries and resumes are told here (set by the engine). */
+	void (*notice)(void *arg, const char *msg);
+	void *notice_arg;
 };
 
 /* Open the store a configuration names. LB_EUSAGE for a URL no backend
@@ -56,5 +59,9 @@ int lb_store_read_small(struct lb_store *s, const char *name, size_t max,
 void lb_objects_free(struct lb_object *objs, size_t n);
 
 extern const struct lb_store_ops lb_store_file_ops;
+extern const struct lb_store_ops lb_store_http_ops;
+extern const struct lb_store_ops lb_store_https_ops;
+extern const struct lb_store_ops lb_store_s3_ops;
+extern const struct lb_store_ops lb_store_sftp_ops;
 
 #endif

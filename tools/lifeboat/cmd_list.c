@@ -80,6 +80,12 @@ print_json(const struct lb_catalog *cat)
 	lb_json_release(&j);
 }
 
+static void
+list_notice(void *arg, const char *msg)
+{
+	lb_warn(arg, "%s", msg);
+}
+
 int
 cmd_list(struct lb_cli *cli, int argc, char **argv)
 {
@@ -132,7 +138,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
 		goto out;
 	lb_err_clear(&err);
-	r = lb_catalog_build(&cat, &cfg, &err);
+	r = lb_catalog_build(&cat, &cfg, list_notice, cli, &err);
 	if (r != LB_OK && r != LB_ESTORE) {
 		rc = lb_fail(cli, &err);
 		goto out;

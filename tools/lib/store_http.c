@@ -1,0 +1,347 @@
+/*
+ * store_http.c: a store on a web server: the URL of a directory listing
+ * (nginx autoindex in HTML or JSON, Apache, any page of <a href> links) or
+ * of one archive. HTTP basic auth comes from a netrc file, never from the
+ * URL or the command line.
+ *
+ * The listing parsers are written here: no library in the build parses
+ * HTML, and nginx's JSON listing is a flat array of flat objects; both only
+ * have to find names (and, for JSON, sizes and times), and anything they
+ * misread is only a name that fails to download.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "fetch.h"
+#include "store.h"
+
+#define MAX_LISTING (16 * 1024 * 1024)
+
+struct hstore {
+	struct lb_fetch_conf fc;
+	char *base;		/* the directory URL, ending in '/' */
+	char *single;		/* the one archive, when the URL names it */
+};
+
+static int
+add_obj(struct lb_object **v, size_t *n, const char *name, long long size,
+    long long mtime)
+{
+	struct lb_object *p;
+	size_t i;
+
+	if (*name == '\0' || strchr(name, '/') != NULL || name[0] == '.')
+		return 0;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i].name, name) == 0)
+			return 0;
+	if ((p = realloc(*v, (*n + 1) * sizeof(*p))) == NULL)
+		return -1;
+	*v = p;
+	if ((p[*n].name = strdup(name)) == NULL)
+		return -1;
+	p[*n].size = size;
+	p[*n].mtime = mtime;
+	(*n)++;
+	return 0;
+}
+
+/* Read a JSON string at s (after the opening quote) into out. */
+static const char *
+json_string(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	while (*s != '\0' && *s != '"') {
+		char c = *s++;
+
+		if (c == '\\' && *s != '\0') {
+			c = *s++;
+			if (c == 'u') {
+				/* names are ASCII-escaped rarely: keep as '?' */
+				s += strlen(s) >= 4 ? 4 : strlen(s);
+				c = '?';
+			} else if (c == 'n')
+				c = '\n';
+			else if (c == 't')
+				c = '\t';
+		}
+		if (o + 1 < len)
+			out[o++] = c;
+	}
+	out[o] = '\0';
+	return *s == '"' ? s + 1 : s;
+}
+
+/* nginx: [{"name":"x", "type":"file", "mtime":"...", "size":1}, ...] */
+static int
+parse_json(const char *body, struct lb_object **v, size_t *n)
+{
+	const char *s = body;
+	char key[32], val[1024], name[1024];
+	long long size = -1, mtime = -1;
+	int isfile = 1;
+
+	name[0] = '\0';
+	while (*s != '\0') {
+		if (*s == '{') {
+			name[0] = '\0';
+			size = mtime = -1;
+			isfile = 1;
+			s++;
+		} else if (*s == '}') {
+			if (isfile && add_obj(v, n, name, size, mtime) != 0)
+				return -1;
+			s++;
+		} else if (*s == '"') {
+			s = json_string(s + 1, key, sizeof(key));
+			while (isspace((unsigned char)*s) || *s == ':')
+				s++;
+			if (*s == '"') {
+				s = json_string(s + 1, val, sizeof(val));
+				if (strcmp(key, "name") == 0)
+					snprintf(name, sizeof(name), "%s", val);
+				else if (strcmp(key, "type") == 0)
+					isfile = strcmp(val, "file") == 0;
+				else if (strcmp(key, "mtime") == 0)
+					mtime = lb_http_date(val);
+			} else if (isdigit((unsigned char)*s)) {
+				if (strcmp(key, "size") == 0)
+					size = strtoll(s, NULL, 10);
+				while (isdigit((unsigned char)*s))
+					s++;
+			}
+		} else
+			s++;
+	}
+	return 0;
+}
+
+/* Any page: the targets of href="..." that are names in this directory. */
+static int
+parse_html(const char *body, struct lb_object **v, size_t *n)
+{
+	const char *s = body, *e;
+	char name[1024];
+	size_t len;
+	char q;
+
+	while ((s = strstr(s, "href=")) != NULL) {
+		s += 5;
+		q = *s;
+		if (q != '"' && q != '\'')
+			continue;
+		e = strchr(++s, q);
+		if (e == NULL)
+			break;
+		len = (size_t)(e - s);
+		s = e + 1;
+		if (len == 0 || len >= sizeof(name))
+			continue;
+		memcpy(name, s - len - 1, len);
+		name[len] = '\0';
+		if (strncmp(name, "./", 2) == 0)
+			memmove(name, name + 2, len - 1);
+		/* absolute links, queries, parents and subdirectories are
+		 * not files of this directory */
+		if (strchr(name, ':') || name[0] == '/' || name[0] == '?' ||
+		    name[0] == '#' || strchr(name, '/'))
+			continue;
+		lb_url_decode(name);
+		if (add_obj(v, n, name, -1, -1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+h_open(struct lb_store *s, struct lb_err *err)
+{
+	const char *url = s->conf->url, *v, *slash;
+	struct hstore *h;
+	size_t n;
+
+	{
+		const char *host = strstr(url, "://"), *at, *end;
+
+		host = host != NULL ? host + 3 : url;
+		end = strchr(host, '/');
+		at = strchr(host, '@');
+		if (at != NULL && (end == NULL || at < end))
+			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': no "
+			    "credentials in the URL: give them in a netrc "
+			    "file (netrc = FILE)", s->display);
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	lb_fetch_conf_init(&h->fc, s->display);
+	h->fc.ca_file = lb_store_opt(s->conf, "ca_file");
+	h->fc.netrc = lb_store_opt(s->conf, "netrc");
+	v = lb_store_opt(s->conf, "insecure");
+	h->fc.insecure = v != NULL && (!strcmp(v, "yes") || !strcmp(v, "true"));
+	slash = strrchr(url, '/');
+	n = strlen(url);
+	if (url[n - 1] != '/' && slash != NULL && lb_is_archive_name(slash + 1)) {
+		h->base = strndup(url, (size_t)(slash - url + 1));
+		h->single = strdup(slash + 1);
+		if (h->single != NULL)
+			lb_url_decode(h->single);
+	} else {
+		h->base = malloc(n + 2);
+		if (h->base != NULL)
+			snprintf(h->base, n + 2, "%s%s", url,
+			    url[n - 1] == '/' ? "" : "/");
+	}
+	if (h->base == NULL || (slash != NULL && url[n - 1] != '/' &&
+	    lb_is_archive_name(slash + 1) && h->single == NULL)) {
+		free(h->base);
+		free(h->single);
+		free(h);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	h->fc.display = s->display;
+	s->priv = h;
+	return LB_OK;
+}
+
+static char *
+url_of(struct hstore *h, const char *name)
+{
+	char *enc = lb_url_encode(name, 0), *u;
+	size_t n;
+
+	if (enc == NULL)
+		return NULL;
+	n = strlen(h->base) + strlen(enc) + 1;
+	if ((u = malloc(n)) != NULL)
+		snprintf(u, n, "%s%s", h->base, enc);
+	free(enc);
+	return u;
+}
+
+static int
+h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
+    struct lb_err *err)
+{
+	struct hstore *h = s->priv;
+	struct lb_response r;
+	char side[1100], *u;
+	int rc;
+
+	*objs = NULL;
+	*n = 0;
+	if (h->single != NULL) {
+		/* one archive: it, and its sidecar if the server has one */
+		if (add_obj(objs, n, h->single, -1, -1) != 0)
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		snprintf(side, sizeof(side), "%s.sha256", h->single);
+		if ((u = url_of(h, side)) == NULL)
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		rc = lb_fetch_get(&h->fc, u, 64 * 1024, &r, err);
+		free(u);
+		if (rc != LB_OK)
+			return rc;
+		if (r.status == 200 && add_obj(objs, n, side, (long long)r.len,
+		    -1) != 0)
+			rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		lb_response_release(&r);
+		return rc;
+	}
+	if ((rc = lb_fetch_get(&h->fc, h->base, MAX_LISTING, &r, err)) != 0)
+		return rc;
+	if (r.status != 200) {
+		rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': HTTP %ld for "
+		    "its listing", s->display, r.status);
+		lb_response_release(&r);
+		return rc;
+	}
+	{
+		const char *b = r.body;
+
+		while (isspace((unsigned char)*b))
+			b++;
+		rc = *b == '[' ? parse_json(b, objs, n) : parse_html(b, objs, n);
+	}
+	lb_response_release(&r);
+	if (rc != 0)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	return LB_OK;
+}
+
+struct hreader {
+	struct lb_fetch *f;
+};
+
+static void
+h_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static int
+h_open_read(struct lb_store *s, const char *name, long long offset, void **hp,
+    struct lb_err *err)
+{
+	struct hstore *h = s->priv;
+	struct lb_fetch *f;
+	char *u;
+	int r;
+
+	if ((u = url_of(h, name)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	r = lb_fetch_open(&h->fc, u, offset, s->notice ? s->notice : h_notice,
+	    s->notice_arg, &f, err);
+	free(u);
+	if (r != LB_OK)
+		return r;
+	*hp = f;
+	return LB_OK;
+}
+
+static int
+h_read(void *hp, void *buf, size_t len, size_t *got, struct lb_err *err)
+{
+	return lb_fetch_read(hp, buf, len, got, err);
+}
+
+static void
+h_close_read(void *hp)
+{
+	lb_fetch_close(hp);
+}
+
+static void
+h_close(struct lb_store *s)
+{
+	struct hstore *h = s->priv;
+
+	if (h == NULL)
+		return;
+	free(h->base);
+	free(h->single);
+	free(h);
+}
+
+const struct lb_store_ops lb_store_http_ops = {
+	.scheme = "http",
+	.open = h_open,
+	.list = h_list,
+	.open_read = h_open_read,
+	.read = h_read,
+	.close_read = h_close_read,
+	.close = h_close,
+};
+
+const struct lb_store_ops lb_store_https_ops = {
+	.scheme = "https",
+	.open = h_open,
+	.list = h_list,
+	.open_read = h_open_read,
+	.read = h_read,
+	.close_read = h_close_read,
+	.close = h_close,
+};

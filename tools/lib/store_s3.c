@@ -1,0 +1,600 @@
+/*
+ * store_s3.c: an S3 bucket (AWS or any S3-compatible server) as a store:
+ * s3://BUCKET/PREFIX/.
+ *
+ * Requests are signed by libcurl (CURLOPT_AWS_SIGV4) with the date we give
+ * it, so that a rescue system whose clock is hours off can sign with the
+ * server's time instead: the offset is learnt from RequestTimeTooSkewed's
+ * ServerTime, or from any response's Date more than 5 minutes away from
+ * ours. Credentials come from the environment, the AWS shared files or the
+ * store's section, never from the command line, and never appear in
+ * messages. Listings are ListObjectsV2, paginated, parsed with expat.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <expat.h>
+#include <ini.h>
+
+#include "fetch.h"
+#include "store.h"
+
+#define MAX_PAGE (8 * 1024 * 1024)
+#define SKEW_LIMIT 300
+
+struct s3store {
+	struct lb_fetch_conf fc;
+	char *bucket;
+	char *prefix;		/* "" or ending in '/' */
+	char *endpoint;		/* scheme://host[:port], no slash */
+	int path_style;
+	int aws;		/* the endpoint is AWS's own */
+	char region[64];
+	char sigv4[96];
+	char userpwd[512];
+	char key_id[128];
+	char secret[256];
+	char token[2048];
+};
+
+/* Credentials and settings from an AWS shared file (INI). */
+struct awsfile {
+	const char *section;	/* "default", "NAME" or "profile NAME" */
+	struct s3store *s;
+	int is_config;
+	char endpoint[512];
+};
+
+static int
+aws_key(void *user, const char *section, const char *key, const char *value,
+    int lineno)
+{
+	struct awsfile *a = user;
+	struct s3store *s = a->s;
+
+	(void)lineno;
+	if (strcmp(section, a->section) != 0)
+		return 1;
+	if (!a->is_config && strcmp(key, "aws_access_key_id") == 0)
+		snprintf(s->key_id, sizeof(s->key_id), "%s", value);
+	else if (!a->is_config && strcmp(key, "aws_secret_access_key") == 0)
+		snprintf(s->secret, sizeof(s->secret), "%s", value);
+	else if (!a->is_config && strcmp(key, "aws_session_token") == 0)
+		snprintf(s->token, sizeof(s->token), "%s", value);
+	else if (a->is_config && strcmp(key, "region") == 0 &&
+	    s->region[0] == '\0')
+		snprintf(s->region, sizeof(s->region), "%s", value);
+	else if (a->is_config && strcmp(key, "endpoint_url") == 0)
+		snprintf(a->endpoint, sizeof(a->endpoint), "%s", value);
+	return 1;
+}
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static void
+home_file(char *buf, size_t len, const char *rel)
+{
+	const char *h = env("HOME");
+
+	snprintf(buf, len, "%s/%s", h ? h : "/root", rel);
+}
+
+static int
+yes(const char *v)
+{
+	return v != NULL && (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+	    !strcmp(v, "1") || !strcasecmp(v, "on"));
+}
+
+static void
+set_sigv4(struct s3store *s)
+{
+	snprintf(s->sigv4, sizeof(s->sigv4), "aws:amz:%s:s3", s->region);
+	s->fc.sigv4 = s->sigv4;
+}
+
+static int
+s3_open(struct lb_store *st, struct lb_err *err)
+{
+	const struct lb_store_conf *sc = st->conf;
+	const char *url = sc->url + 5, *slash, *profile, *credfile, *cfgfile, *v;
+	char path[1024], sect[160], *ep = NULL;
+	struct awsfile a;
+	struct s3store *s;
+	size_t n;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	st->priv = s;
+	lb_fetch_conf_init(&s->fc, st->display);
+	s->fc.ca_file = lb_store_opt(sc, "ca_file");
+	s->fc.insecure = yes(lb_store_opt(sc, "insecure"));
+	slash = strchr(url, '/');
+	n = slash != NULL ? (size_t)(slash - url) : strlen(url);
+	s->bucket = strndup(url, n);
+	v = slash != NULL ? slash + 1 : "";
+	n = strlen(v);
+	s->prefix = malloc(n + 2);
+	if (s->bucket == NULL || s->prefix == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	snprintf(s->prefix, n + 2, "%s%s", v, n > 0 && v[n - 1] != '/' ? "/" :
+	    "");
+	if (*s->bucket == '\0')
+		return lb_err_set(err, LB_EUSAGE, 0, "store '%s': no bucket in "
+		    "'%s' (s3://BUCKET/PREFIX/)", st->display, sc->url);
+
+	/* Region and credentials: the store's keys, else the environment,
+	 * else the AWS shared files, as the AWS tools read them. */
+	profile = lb_store_opt(sc, "profile");
+	if (profile == NULL)
+		profile = env("AWS_PROFILE");
+	credfile = lb_store_opt(sc, "credentials_file");
+	if ((v = lb_store_opt(sc, "region")) != NULL ||
+	    (v = env("AWS_REGION")) != NULL ||
+	    (v = env("AWS_DEFAULT_REGION")) != NULL)
+		snprintf(s->region, sizeof(s->region), "%s", v);
+	if (credfile == NULL && lb_store_opt(sc, "profile") == NULL &&
+	    env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY")) {
+		snprintf(s->key_id, sizeof(s->key_id), "%s",
+		    env("AWS_ACCESS_KEY_ID"));
+		snprintf(s->secret, sizeof(s->secret), "%s",
+		    env("AWS_SECRET_ACCESS_KEY"));
+		if ((v = env("AWS_SESSION_TOKEN")) != NULL)
+			snprintf(s->token, sizeof(s->token), "%s", v);
+	} else {
+		memset(&a, 0, sizeof(a));
+		a.s = s;
+		a.section = profile ? profile : "default";
+		if (credfile == NULL && (credfile =
+		    env("AWS_SHARED_CREDENTIALS_FILE")) == NULL) {
+			home_file(path, sizeof(path), ".aws/credentials");
+			credfile = path;
+		}
+		if (ini_parse(credfile, aws_key, &a) < 0 && (lb_store_opt(sc,
+		    "credentials_file") || profile))
+			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': cannot "
+			    "read credentials file '%s'", st->display,
+			    credfile);
+	}
+	memset(&a, 0, sizeof(a));
+	a.s = s;
+	a.is_config = 1;
+	if (profile != NULL && strcmp(profile, "default") != 0) {
+		snprintf(sect, sizeof(sect), "profile %s", profile);
+		a.section = sect;
+	} else
+		a.section = "default";
+	if ((cfgfile = env("AWS_CONFIG_FILE")) == NULL) {
+		home_file(path, sizeof(path), ".aws/config");
+		cfgfile = path;
+	}
+	ini_parse(cfgfile, aws_key, &a);
+	if (s->region[0] == '\0')
+		snprintf(s->region, sizeof(s->region), "us-east-1");
+	if (s->key_id[0] == '\0' || s->secret[0] == '\0')
+		return lb_err_set(err, LB_EUSAGE, 0, "store '%s': no S3 "
+		    "credentials: set AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY, or give a profile or "
+		    "credentials_file", st->display);
+
+	/* Endpoint: the store's, the environment's, the profile's, or AWS. */
+	if ((v = lb_store_opt(sc, "endpoint")) != NULL ||
+	    (v = env("AWS_ENDPOINT_URL_S3")) != NULL ||
+	    (v = env("AWS_ENDPOINT_URL")) != NULL ||
+	    (a.endpoint[0] != '\0' && (v = a.endpoint) != NULL)) {
+		ep = strdup(v);
+	} else {
+		s->aws = 1;
+		n = strlen(s->region) + 40;
+		if ((ep = malloc(n)) != NULL)
+			snprintf(ep, n, "https://s3.%s.amazonaws.com", s->region);
+	}
+	if (ep == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	n = strlen(ep);
+	while (n > 0 && ep[n - 1] == '/')
+		ep[--n] = '\0';
+	s->endpoint = ep;
+	v = lb_store_opt(sc, "path_style");
+	s->path_style = v != NULL ? yes(v) : !s->aws;
+	/* a bucket name with dots breaks TLS for virtual hosts */
+	if (strchr(s->bucket, '.') != NULL && v == NULL)
+		s->path_style = 1;
+	snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s", s->key_id,
+	    s->secret);
+	s->fc.userpwd = s->userpwd;
+	s->fc.token = s->token[0] ? s->token : NULL;
+	set_sigv4(s);
+	return LB_OK;
+}
+
+/* The URL of key (NULL: the bucket), with query (may be NULL). */
+static char *
+s3_url(struct s3store *s, const char *key, const char *query)
+{
+	char *ek = NULL, *u;
+	const char *host = s->endpoint, *sep;
+	size_t n;
+
+	if (key != NULL && (ek = lb_url_encode(key, 1)) == NULL)
+		return NULL;
+	n = strlen(s->endpoint) + strlen(s->bucket) + (ek ? strlen(ek) : 0) +
+	    (query ? strlen(query) : 0) + 8;
+	if ((u = malloc(n)) == NULL) {
+		free(ek);
+		return NULL;
+	}
+	if (s->path_style)
+		snprintf(u, n, "%s/%s/%s%s%s", host, s->bucket, ek ? ek : "",
+		    query ? "?" : "", query ? query : "");
+	else {
+		sep = strstr(host, "://");
+		snprintf(u, n, "%.*s%s.%s/%s%s%s", sep ? (int)(sep - host + 3) : 0,
+		    host, s->bucket, sep ? sep + 3 : host, ek ? ek : "",
+		    query ? "?" : "", query ? query : "");
+	}
+	free(ek);
+	return u;
+}
+
+/* One ListObjectsV2 page, or an S3 error document. */
+struct xml {
+	struct lb_object *objs;
+	size_t n;
+	const char *prefix;
+	int depth;
+	char path[4][32];	/* element names by depth (first 4) */
+	char text[2048];
+	size_t tl;
+	char key[1024];
+	long long size, mtime;
+	int truncated;
+	char token[2048];
+	char code[64], region[64], server_time[64], message[256];
+	int failed;
+};
+
+static long long
+iso8601(const char *s)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, se;
+
+	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &se) != 6)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	return (long long)timegm(&tm);
+}
+
+static void XMLCALL
+x_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct xml *x = arg;
+
+	(void)attrs;
+	if (x->depth < 4)
+		snprintf(x->path[x->depth], sizeof(x->path[0]), "%s", name);
+	x->depth++;
+	x->tl = 0;
+	if (x->depth == 2 && strcmp(name, "Contents") == 0) {
+		x->key[0] = '\0';
+		x->size = x->mtime = -1;
+	}
+}
+
+static void XMLCALL
+x_text(void *arg, const XML_Char *s, int len)
+{
+	struct xml *x = arg;
+
+	if (len > 0 && x->tl + (size_t)len < sizeof(x->text)) {
+		memcpy(x->text + x->tl, s, (size_t)len);
+		x->tl += (size_t)len;
+	}
+}
+
+static void XMLCALL
+x_end(void *arg, const XML_Char *name)
+{
+	struct xml *x = arg;
+	const char *top = x->path[0];
+	struct lb_object *p;
+	size_t pl;
+
+	x->text[x->tl] = '\0';
+	if (strcmp(top, "ListBucketResult") == 0) {
+		if (x->depth == 3 && strcmp(x->path[1], "Contents") == 0) {
+			if (strcmp(name, "Key") == 0)
+				snprintf(x->key, sizeof(x->key), "%s", x->text);
+			else if (strcmp(name, "Size") == 0)
+				x->size = strtoll(x->text, NULL, 10);
+			else if (strcmp(name, "LastModified") == 0)
+				x->mtime = iso8601(x->text);
+		} else if (x->depth == 2 && strcmp(name, "Contents") == 0) {
+			pl = strlen(x->prefix);
+			if (strncmp(x->key, x->prefix, pl) == 0 &&
+			    x->key[pl] != '\0' && !strchr(x->key + pl, '/')) {
+				p = realloc(x->objs, (x->n + 1) * sizeof(*p));
+				if (p == NULL || (p[x->n].name = strdup(x->key +
+				    pl)) == NULL) {
+					if (p != NULL)
+						x->objs = p;
+					x->failed = 1;
+				} else {
+					x->objs = p;
+					p[x->n].size = x->size;
+					p[x->n].mtime = x->mtime;
+					x->n++;
+				}
+			}
+		} else if (x->depth == 2 && strcmp(name, "IsTruncated") == 0)
+			x->truncated = strcmp(x->text, "true") == 0;
+		else if (x->depth == 2 &&
+		    strcmp(name, "NextContinuationToken") == 0)
+			snprintf(x->token, sizeof(x->token), "%s", x->text);
+	} else if (strcmp(top, "Error") == 0 && x->depth == 2) {
+		if (strcmp(name, "Code") == 0)
+			snprintf(x->code, sizeof(x->code), "%s", x->text);
+		else if (strcmp(name, "Region") == 0)
+			snprintf(x->region, sizeof(x->region), "%s", x->text);
+		else if (strcmp(name, "ServerTime") == 0)
+			snprintf(x->server_time, sizeof(x->server_time), "%s",
+			    x->text);
+		else if (strcmp(name, "Message") == 0)
+			snprintf(x->message, sizeof(x->message), "%s", x->text);
+	}
+	x->depth--;
+	x->tl = 0;
+}
+
+static int
+parse_xml(struct xml *x, const char *body, size_t len)
+{
+	XML_Parser p = XML_ParserCreate(NULL);
+	int ok;
+
+	if (p == NULL)
+		return -1;
+	XML_SetUserData(p, x);
+	XML_SetElementHandler(p, x_start, x_end);
+	XML_SetCharacterDataHandler(p, x_text);
+	ok = XML_Parse(p, body, (int)len, 1) == XML_STATUS_OK;
+	XML_ParserFree(p);
+	return ok && !x->failed ? 0 : -1;
+}
+
+/* Learn the server's clock from its Date header. */
+static void
+learn_clock(struct s3store *s, const struct lb_response *r,
+    void (*notice)(void *, const char *), void *arg)
+{
+	long long t, off;
+	char msg[160];
+
+	if (r->date == NULL || (t = lb_http_date(r->date)) < 0)
+		return;
+	off = t - (long long)time(NULL);
+	if (off - s->fc.clock_offset > SKEW_LIMIT ||
+	    s->fc.clock_offset - off > SKEW_LIMIT) {
+		s->fc.clock_offset = off;
+		if (notice != NULL) {
+			snprintf(msg, sizeof(msg), "store '%s': the server's "
+			    "clock is %+lld s from ours: signing with its time",
+			    s->fc.display, off);
+			notice(arg, msg);
+		}
+	}
+}
+
+static int
+s3_list(struct lb_store *st, struct lb_object **objs, size_t *n,
+    struct lb_err *err)
+{
+	struct s3store *s = st->priv;
+	struct lb_response r;
+	struct xml x;
+	char *q = NULL, *u, *ep, *et = NULL;
+	size_t ql;
+	int rc = LB_OK, fixes = 0;
+	long long t;
+
+	memset(&x, 0, sizeof(x));
+	x.prefix = s->prefix;
+	*objs = NULL;
+	*n = 0;
+	for (;;) {
+		if ((ep = lb_url_encode(s->prefix, 0)) == NULL ||
+		    (x.token[0] && (et = lb_url_encode(x.token, 0)) == NULL)) {
+			free(ep);
+			rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+			break;
+		}
+		/* query keys in sorted order, values fully escaped */
+		ql = strlen(ep) + (et ? strlen(et) : 0) + 96;
+		if ((q = malloc(ql)) == NULL) {
+			free(ep);
+			free(et);
+			rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+			break;
+		}
+		snprintf(q, ql, "%s%s%sdelimiter=%%2F&list-type=2&prefix=%s",
+		    et ? "continuation-token=" : "", et ? et : "", et ? "&" : "",
+		    ep);
+		free(ep);
+		free(et);
+		et = NULL;
+		u = s3_url(s, NULL, q);
+		free(q);
+		if (u == NULL) {
+			rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+			break;
+		}
+		rc = lb_fetch_get(&s->fc, u, MAX_PAGE, &r, err);
+		free(u);
+		if (rc != LB_OK)
+			break;
+		learn_clock(s, &r, st->notice, st->notice_arg);
+		x.truncated = 0;
+		x.token[0] = x.code[0] = x.region[0] = x.server_time[0] = '\0';
+		x.message[0] = '\0';
+		x.depth = 0;
+		if (parse_xml(&x, r.body, r.len) != 0 && r.status == 200) {
+			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': the "
+			    "listing is not S3 XML", st->display);
+			lb_response_release(&r);
+			break;
+		}
+		if (r.status != 200) {
+			/* Fixable once each: the clock, the region. */
+			if (strcmp(x.code, "RequestTimeTooSkewed") == 0 &&
+			    fixes++ < 3 && (t = iso8601(x.server_time)) > 0) {
+				s->fc.clock_offset = t - (long long)time(NULL);
+				if (st->notice != NULL) {
+					char msg[160];
+
+					snprintf(msg, sizeof(msg), "store '%s': "
+					    "our clock is %+lld s off the "
+					    "server's: signing with its time",
+					    st->display, -s->fc.clock_offset);
+					st->notice(st->notice_arg, msg);
+				}
+				lb_response_release(&r);
+				continue;
+			}
+			if ((x.region[0] || r.bucket_region) && fixes++ < 3 &&
+			    (strcmp(x.code, "AuthorizationHeaderMalformed") == 0 ||
+			    strcmp(x.code, "PermanentRedirect") == 0 ||
+			    r.status == 301)) {
+				snprintf(s->region, sizeof(s->region), "%s",
+				    x.region[0] ? x.region : r.bucket_region);
+				set_sigv4(s);
+				if (s->aws) {
+					free(s->endpoint);
+					s->endpoint = malloc(strlen(s->region) +
+					    40);
+					if (s->endpoint == NULL) {
+						lb_response_release(&r);
+						rc = lb_err_set(err, LB_ENOMEM,
+						    0, "out of memory");
+						break;
+					}
+					snprintf(s->endpoint,
+					    strlen(s->region) + 40,
+					    "https://s3.%s.amazonaws.com",
+					    s->region);
+				}
+				lb_response_release(&r);
+				continue;
+			}
+			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': HTTP "
+			    "%ld%s%s%s%s", st->display, r.status,
+			    x.code[0] ? ": " : "", x.code, x.message[0] ?
+			    ": " : "", x.message);
+			lb_response_release(&r);
+			break;
+		}
+		lb_response_release(&r);
+		if (!x.truncated)
+			break;
+		if (x.token[0] == '\0') {
+			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': a "
+			    "truncated listing without a continuation token",
+			    st->display);
+			break;
+		}
+	}
+	if (rc != LB_OK) {
+		lb_objects_free(x.objs, x.n);
+		return rc;
+	}
+	*objs = x.objs;
+	*n = x.n;
+	return LB_OK;
+}
+
+static void
+s3_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static int
+s3_open_read(struct lb_store *st, const char *name, long long offset,
+    void **hp, struct lb_err *err)
+{
+	struct s3store *s = st->priv;
+	struct lb_fetch *f;
+	char *key, *u;
+	size_t n = strlen(s->prefix) + strlen(name) + 1;
+	int r;
+
+	if ((key = malloc(n)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	snprintf(key, n, "%s%s", s->prefix, name);
+	u = s3_url(s, key, NULL);
+	free(key);
+	if (u == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	r = lb_fetch_open(&s->fc, u, offset, st->notice ? st->notice :
+	    s3_quiet, st->notice_arg, &f, err);
+	free(u);
+	if (r == LB_OK)
+		*hp = f;
+	return r;
+}
+
+static int
+s3_read(void *hp, void *buf, size_t len, size_t *got, struct lb_err *err)
+{
+	return lb_fetch_read(hp, buf, len, got, err);
+}
+
+static void
+s3_close_read(void *hp)
+{
+	lb_fetch_close(hp);
+}
+
+static void
+s3_close(struct lb_store *st)
+{
+	struct s3store *s = st->priv;
+
+	if (s == NULL)
+		return;
+	/* secrets are wiped, not just freed */
+	explicit_bzero(s->secret, sizeof(s->secret));
+	explicit_bzero(s->userpwd, sizeof(s->userpwd));
+	explicit_bzero(s->token, sizeof(s->token));
+	free(s->bucket);
+	free(s->prefix);
+	free(s->endpoint);
+	free(s);
+}
+
+const struct lb_store_ops lb_store_s3_ops = {
+	.scheme = "s3",
+	.open = s3_open,
+	.list = s3_list,
+	.open_read = s3_open_read,
+	.read = s3_read,
+	.close_read = s3_close_read,
+	.close = s3_close,
+};
