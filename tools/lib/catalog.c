@@ -341,11 +341,12 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 {
 	char msg[512];
 	struct lb_object *objs;
-	struct lb_err e;
+	struct lb_err e, usage;
 	size_t i, nobj, ok = 0;
 	int r;
 
 	memset(cat, 0, sizeof(*cat));
+	lb_err_clear(&usage);
 	if (cfg->nstores == 0)
 		return lb_err_set(err, LB_EUSAGE, 0, "no store: give --store "
 		    "URL or a [store \"NAME\"] section in the config");
@@ -358,10 +359,8 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 		cat->confs[i] = &cfg->stores[i];
 		lb_err_clear(&e);
 		r = lb_store_new(&cfg->stores[i], &cat->stores[i], &e);
-		if (r == LB_EUSAGE) {
-			*err = e;
-			return r;
-		}
+		if (r == LB_EUSAGE)
+			usage = e;	/* skipped like an unreachable one */
 		if (r == LB_OK) {
 			cat->stores[i]->notice = notice;
 			cat->stores[i]->notice_arg = arg;
@@ -394,6 +393,11 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 	}
 	qsort(cat->backups, cat->nbackups, sizeof(*cat->backups), cmp_backup);
 	if (ok == 0) {
+		/* a store that is misconfigured: that is what to fix */
+		if (usage.code != LB_OK) {
+			*err = usage;
+			return LB_EUSAGE;
+		}
 		if (cat->nfailures == 1)
 			return lb_err_set(err, LB_ESTORE, 0, "%s",
 			    cat->failures[0].error);

@@ -26,6 +26,11 @@ struct freader {
 	char *name;
 };
 
+/* ": 'PATH'" after the store's name, unless the name is the path */
+#define SAY_PATH(s, p) strcmp((s)->display, (s)->conf->url) ? ": '" : "", \
+	strcmp((s)->display, (s)->conf->url) ? (p) : "", \
+	strcmp((s)->display, (s)->conf->url) ? "'" : ""
+
 static int
 f_open(struct lb_store *s, struct lb_err *err)
 {
@@ -38,11 +43,13 @@ f_open(struct lb_store *s, struct lb_err *err)
 		path = url + 7;
 	if (*path == '\0')
 		return lb_err_set(err, LB_EUSAGE, 0, "store '%s': empty path",
-		    url);
+		    s->display);
 	if (realpath(path, real) == NULL)
-		return lb_err_set(err, LB_ESTORE, errno, "store '%s'", url);
+		return lb_err_set(err, LB_ESTORE, errno, "store '%s'%s%s%s",
+		    s->display, SAY_PATH(s, path));
 	if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
-		return lb_err_set(err, LB_ESTORE, ENOTDIR, "store '%s'", url);
+		return lb_err_set(err, LB_ESTORE, ENOTDIR, "store '%s'%s%s%s",
+		    s->display, SAY_PATH(s, path));
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
 	    (f->dir = strdup(real)) == NULL) {
 		free(f);
@@ -50,7 +57,8 @@ f_open(struct lb_store *s, struct lb_err *err)
 	}
 	f->dfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dfd < 0) {
-		lb_err_set(err, LB_ESTORE, errno, "store '%s'", url);
+		lb_err_set(err, LB_ESTORE, errno, "store '%s'%s%s%s",
+		    s->display, SAY_PATH(s, path));
 		free(f->dir);
 		free(f);
 		return LB_ESTORE;

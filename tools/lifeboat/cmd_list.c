@@ -139,13 +139,14 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 		goto out;
 	lb_err_clear(&err);
 	r = lb_catalog_build(&cat, &cfg, list_notice, cli, &err);
+	for (i = 0; i < cat.nfailures; i++)
+		lb_error(cli, "%s", cat.failures[i].error);
 	if (r != LB_OK && r != LB_ESTORE) {
-		rc = lb_fail(cli, &err);
+		if (cat.nfailures == 0)
+			lb_error(cli, "%s", err.msg);
+		rc = lb_exit_for(r);
 		goto out;
 	}
-	for (i = 0; i < cat.nfailures; i++)
-		lb_error(cli, "store '%s': %s", cat.failures[i].store,
-		    cat.failures[i].error);
 	if (cli->json)
 		print_json(&cat);
 	else {
