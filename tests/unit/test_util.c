@@ -122,6 +122,14 @@ LB_TEST(config_errors_name_file_and_line)
 	CHECK_INT(lb_config_load(&cfg, "age.conf", &err), LB_EUSAGE);
 	CHECK(strstr(err.msg, "age.conf:2: max_age") == err.msg);
 	lb_config_release(&cfg);
+	write_file("empty.conf", "[store \"x\"]\n\n[store \"y\"]\nurl = /a\n");
+	CHECK_INT(lb_config_load(&cfg, "empty.conf", &err), LB_EUSAGE);
+	CHECK_STR(err.msg, "empty.conf: [store \"x\"] has no url");
+	lb_config_release(&cfg);
+	write_file("sect.conf", "[restor]\n");
+	CHECK_INT(lb_config_load(&cfg, "sect.conf", &err), LB_EUSAGE);
+	CHECK_STR(err.msg, "sect.conf:1: unknown section [restor]");
+	lb_config_release(&cfg);
 	CHECK_INT(lb_config_load(&cfg, "missing.conf", &err), LB_EUSAGE);
 	CHECK(strstr(err.msg, "cannot read config 'missing.conf'") != NULL);
 	lb_config_release(&cfg);

@@ -159,6 +159,18 @@ on_key(void *user, const char *section, const char *key, const char *value,
 	c->failed = 1;							\
 	return 0;							\
 } while (0)
+	if (key == NULL) {
+		/* a section starts: known, and a store is known even empty */
+		if (strcmp(section, "restore") == 0 ||
+		    strcmp(section, "volumes") == 0)
+			return 1;
+		if (store_section(section, name, sizeof(name)) == 0) {
+			if (store_get(cfg, name) == NULL)
+				BAD("out of memory");
+			return 1;
+		}
+		BAD("%s:%d: unknown section [%s]", cfg->path, lineno, section);
+	}
 	if (strcmp(section, "restore") == 0) {
 		slot = NULL;
 		if (strcmp(key, "dest") == 0)

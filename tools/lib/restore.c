@@ -173,19 +173,22 @@ docker_running(const char *dest, char *why, size_t wl)
 	return 0;
 }
 
+/* Restore IDs sort by time (rollback takes the latest): UTC to the
+ * microsecond, then a random tag against two runs in the same one. */
 static void
 make_id(char *buf, size_t len)
 {
 	unsigned short rnd = 0;
+	struct timespec ts;
 	struct tm tm;
-	time_t t = time(NULL);
 
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (unsigned short)getpid();
-	gmtime_r(&t, &tm);
-	snprintf(buf, len, "%04d%02d%02dT%02d%02d%02dZ-%04x",
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d%02d%02dT%02d%02d%02d.%06ldZ-%04x",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, rnd);
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, rnd);
 }
 
 static int
@@ -254,7 +257,7 @@ check_existing(const struct lb_restore_opts *o, const char *dest,
 }
 
 static int
-add_rejection(struct lb_restore_result *res, const char *name,
+add_rejection(struct lb_restore_result *res, size_t order, const char *name,
     const char *store, const char *reason)
 {
 	struct lb_rejection *p;
@@ -267,8 +270,17 @@ add_rejection(struct lb_restore_result *res, const char *name,
 	p->name = strdup(name);
 	p->store = strdup(store);
 	p->reason = strdup(reason);
+	p->order = order;
 	res->nrejected++;
 	return 0;
+}
+
+static int
+cmp_rejection(const void *a, const void *b)
+{
+	const struct lb_rejection *x = a, *y = b;
+
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 static enum lb_layout
@@ -403,9 +415,10 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	const struct lb_backup *b, *win = NULL;
 	char dest[PATH_MAX], why[512], hex[65], age[64];
 	double t0 = now_s(), tsel = -1, ttr = 0, tc;
-	size_t i, ncand = 0;
+	size_t i, ncand = 0, wi = 0;
 	int pass, r, restoring = o->mode == LB_MODE_RESTORE, committing = 0;
-	int only_store_errors = 1;
+	int only_store_errors = 1, tried_any = 0;
+	char *tried = NULL;
 	long long nowt = (long long)time(NULL);
 
 	memset(res, 0, sizeof(*res));
@@ -473,6 +486,10 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 		say(o, LB_WARN, "store '%s' skipped: %s", cat.failures[i].store,
 		    cat.failures[i].error);
 
+	if ((tried = calloc(cat.nbackups + 1, 1)) == NULL) {
+		lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
+		goto done;
+	}
 	/* Pass 0: verifiable candidates; pass 1: the rest, if allowed. */
 	for (pass = 0; pass < 2 && win == NULL; pass++) {
 		if (pass == 1 && !(o->allow_unverified ||
@@ -513,6 +530,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			}
 			lb_err_clear(&e);
 			tc = now_s();
+			tried[i] = 1;
+			tried_any = 1;
 			r = try_one(o, &cat, b, tp, &x, hex, &e);
 			if (r == LB_ERESTART && !lb_stop_requested) {
 				/* the server cannot resume: once more, from
@@ -525,6 +544,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			ttr += now_s() - tc;
 			if (r == LB_OK) {
 				win = b;
+				wi = i;
 				break;
 			}
 			if (r == LB_EDEST || r == LB_EINTR || r == LB_ENOMEM ||
@@ -535,27 +555,30 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			if (r != LB_ESTORE)
 				only_store_errors = 0;
 			say(o, LB_WARN, "rejected '%s': %s", b->name, e.msg);
-			if (add_rejection(res, b->name,
+			if (add_rejection(res, i, b->name,
 			    cat.confs[b->store]->name, e.msg) != 0) {
 				lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
 				goto done;
 			}
 		}
 	}
-	if (win == NULL) {
-		/* Unverified candidates that were not tried are rejections
-		 * too: say why each one was passed over. */
-		for (i = 0; i < cat.nbackups; i++) {
-			b = &cat.backups[i];
-			if (b->has_sum || (o->name && strcmp(b->name, o->name)))
-				continue;
-			if (o->allow_unverified || o->cfg->allow_unverified)
-				continue;
-			snprintf(why, sizeof(why), "unverified: %s",
-			    b->why_unverified);
-			add_rejection(res, b->name, cat.confs[b->store]->name,
-			    why);
+	/* Unverified candidates passed over (newer than the winner, or all
+	 * when none won) are rejections too, each with its reason. */
+	for (i = 0; i < (win != NULL ? wi : cat.nbackups); i++) {
+		b = &cat.backups[i];
+		if (b->has_sum || tried[i] || (o->name && strcmp(b->name,
+		    o->name)))
+			continue;
+		snprintf(why, sizeof(why), "unverified: %s", b->why_unverified);
+		if (add_rejection(res, i, b->name, cat.confs[b->store]->name,
+		    why) != 0) {
+			lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
+			goto done;
 		}
+	}
+	qsort(res->rejected, res->nrejected, sizeof(*res->rejected),
+	    cmp_rejection);
+	if (win == NULL) {
 		if (o->name != NULL && ncand == 0)
 			lb_err_set(&err, LB_ENOBACKUP, 0, "no backup named "
 			    "'%s' in the store%s", o->name,
@@ -568,7 +591,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 		else if (cat.nbackups == 0)
 			lb_err_set(&err, LB_ENOBACKUP, 0, "no backup archive "
 			    "in the store%s", cat.nstores > 1 ? "s" : "");
-		else if (res->nrejected > 0 && only_store_errors)
+		else if (tried_any && only_store_errors)
 			lb_err_set(&err, LB_ESTORE, 0, "no backup could be "
 			    "downloaded: %s", res->rejected[0].reason);
 		else
@@ -634,6 +657,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	res->ok = 1;
 done:
 	free(items);
+	free(tried);
 	res->t_select = tsel >= 0 ? tsel : now_s() - t0;
 	res->t_transfer = ttr;
 	res->t_total = now_s() - t0;

@@ -48,6 +48,7 @@ struct lb_rejection {
 	char *name;
 	char *store;
 	char *reason;
+	size_t order;		/* the candidate's rank, newest first */
 };
 
 struct lb_volume_result {
