@@ -36,6 +36,7 @@ build/.bootstrap.mk: scripts/bootstrap scripts/apt-private
 include mk/deps.mk
 include mk/tools.mk
 include mk/tests.mk
+include mk/image.mk
 
 help:
 	@sed -n 's/^## //p' mk/help.txt
