@@ -45,15 +45,28 @@ IMAGE_INPUTS := build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_mu
 	$(IMG)/lifeboat.conf initramfs/files.list initramfs/init configs/modules.list \
 	scripts/mkinitramfs $(shell find overlay -type f 2>/dev/null)
 
+# mkinitramfs(KEYS): the environment of scripts/mkinitramfs
+mkinitramfs_env = BUSYBOX=$(PREFIX_busybox_musl)/bin/busybox LIFEBOAT=$(CURDIR)/build/lifeboat \
+	DROPBEAR=$(PREFIX_dropbear_musl)/bin/dropbearmulti \
+	CABUNDLE=$(CURDIR)/$(IMG)/ca-certificates.crt AUTHORIZED_KEYS=$(1) \
+	CONFIG=$(CURDIR)/$(IMG)/lifeboat.conf KROOT=$(CURDIR)/$(IMG)/kernel
+
 $(IMAGE_INITRD): $(IMAGE_INPUTS)
 	@mkdir -p $(@D)
 	@echo "  CPIO    $@"
-	BUSYBOX=$(PREFIX_busybox_musl)/bin/busybox LIFEBOAT=$(CURDIR)/build/lifeboat \
-	DROPBEAR=$(PREFIX_dropbear_musl)/bin/dropbearmulti \
-	CABUNDLE=$(CURDIR)/$(IMG)/ca-certificates.crt \
-	AUTHORIZED_KEYS=$(CURDIR)/$(IMG)/authorized_keys \
-	CONFIG=$(CURDIR)/$(IMG)/lifeboat.conf KROOT=$(CURDIR)/$(IMG)/kernel \
-	scripts/mkinitramfs $@ $(IMG)/root
+	$(call mkinitramfs_env,$(CURDIR)/$(IMG)/authorized_keys) scripts/mkinitramfs $@ $(IMG)/root
+
+# Reproducibility: build the initramfs and the ISO again, elsewhere, and
+# compare them byte for byte with images/.
+repro-check: $(IMAGE_INITRD) $(IMAGE_ISO)
+	@rm -rf build/repro && mkdir -p build/repro
+	$(call mkinitramfs_env,$(CURDIR)/$(IMG)/authorized_keys) scripts/mkinitramfs \
+		build/repro/initramfs.img build/repro/root
+	scripts/mkiso build/repro/lifeboat.iso $(IMAGE_KERNEL) build/repro/initramfs.img build/repro/iso
+	cmp build/repro/initramfs.img $(IMAGE_INITRD)
+	cmp build/repro/lifeboat.iso $(IMAGE_ISO)
+	@echo "  REPRO   initramfs and ISO are byte-identical"
+.PHONY: repro-check
 
 $(IMAGE_KERNEL): $(IMG)/kernel/.done
 	@mkdir -p $(@D)

@@ -28,6 +28,19 @@ check-cli: build/lifeboat
 	bats tests/cli
 .PHONY: check-unit check-asan check-cli
 
-test: build/lifeboat build/musl/unit-tests build/asan/unit-tests
+# The end-to-end tests boot the image in qemu; their SSH case needs an
+# initramfs with a test key.
+build/e2e/id_ecdsa:
+	@mkdir -p $(@D)
+	rm -f $@ $@.pub && ssh-keygen -q -t ecdsa -N '' -C lifeboat-e2e -f $@
+build/e2e/ssh.initramfs.img: $(IMAGE_INPUTS) build/e2e/id_ecdsa
+	scripts/check-keys build/e2e/id_ecdsa.pub > build/e2e/authorized_keys
+	$(call mkinitramfs_env,$(CURDIR)/build/e2e/authorized_keys) scripts/mkinitramfs $@ build/e2e/ssh-root
+e2e-images: images/SHA256SUMS build/e2e/ssh.initramfs.img
+check-e2e: e2e-images
+	bats tests/e2e
+.PHONY: e2e-images check-e2e
+
+test: build/lifeboat build/musl/unit-tests build/asan/unit-tests e2e-images
 	tests/run
 .PHONY: test

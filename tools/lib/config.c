@@ -278,6 +278,30 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 	return LB_OK;
 }
 
+/* "scheme://user:secret@host/..." -> "scheme://user:***@host/..." */
+static char *
+redact_url(const char *url)
+{
+	const char *auth = strstr(url, "://"), *at, *colon, *end;
+	char *out;
+	size_t n;
+
+	if (auth == NULL)
+		return strdup(url);
+	auth += 3;
+	end = strchr(auth, '/');
+	at = strchr(auth, '@');
+	if (at == NULL || (end != NULL && at > end))
+		return strdup(url);
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	if (colon == NULL)
+		return strdup(url);
+	n = strlen(url) + 4;
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%.*s:***%s", (int)(colon - url), url, at);
+	return out;
+}
+
 int
 lb_config_add_store(struct lb_config *cfg, const char *url, struct lb_err *err)
 {
@@ -288,9 +312,10 @@ lb_config_add_store(struct lb_config *cfg, const char *url, struct lb_err *err)
 	if ((sc = store_get(cfg, name)) == NULL ||
 	    (sc->url = strdup(url)) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	/* A store named after its URL reads better in messages. */
+	/* A store named after its URL reads better in messages; a password
+	 * in it is never shown (such a URL is refused later anyway). */
 	free(sc->name);
-	if ((sc->name = strdup(url)) == NULL)
+	if ((sc->name = redact_url(url)) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	return LB_OK;
 }

@@ -237,6 +237,8 @@ xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 	}
 	if (c->ssh_key != NULL)
 		curl_easy_setopt(e, CURLOPT_SSH_PRIVATE_KEYFILE, c->ssh_key);
+	if (c->ssh_pubkey != NULL)
+		curl_easy_setopt(e, CURLOPT_SSH_PUBLIC_KEYFILE, c->ssh_pubkey);
 	if (c->known_hosts != NULL) {
 		curl_easy_setopt(e, CURLOPT_SSH_KNOWNHOSTS, c->known_hosts);
 		curl_easy_setopt(e, CURLOPT_SSH_KEYFUNCTION, kh_cb);
@@ -320,9 +322,14 @@ backoff(const struct lb_fetch_conf *c, int n)
 
 /* A curl failure as one line: the host key cases get their fingerprint. */
 static int
-curl_fail(const struct xfer *x, const char *url, CURLcode r, struct lb_err *err)
+curl_fail(struct xfer *x, const char *url, CURLcode r, struct lb_err *err)
 {
 	const struct lb_fetch_conf *c = x->c;
+	size_t n = strlen(x->errbuf);
+
+	/* curl's TLS messages end in a newline: one line per error */
+	while (n > 0 && (x->errbuf[n - 1] == '\n' || x->errbuf[n - 1] == ' '))
+		x->errbuf[--n] = '\0';
 
 	if (x->kh.bad == 1)
 		return lb_err_set(err, LB_ESTORE, 0, "store '%s': the host key "
@@ -398,7 +405,10 @@ lb_fetch_get(const struct lb_fetch_conf *c, const char *url, size_t max,
 			return lb_err_set(err, LB_EIO, 0, "store '%s': '%s' is "
 			    "larger than %zu bytes", c->display, url, max);
 		}
-		if (attempt < c->retries && !lb_stop_requested &&
+		/* a listing retries less: a dead store must not hold the
+		 * others up for half a minute */
+		if (attempt < (c->retries < 3 ? c->retries : 3) &&
+		    !lb_stop_requested &&
 		    ((cr != CURLE_OK && transient(cr) && x.kh.bad == 0) ||
 		    (cr == CURLE_OK && transient_status(r->status)))) {
 			free(m.p);

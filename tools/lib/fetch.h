@@ -24,6 +24,7 @@ struct lb_fetch_conf {
 	const char *token;	/* with sigv4: session token, or NULL */
 	long long clock_offset;	/* server time - our time, for signing */
 	const char *ssh_key;	/* sftp: private key file */
+	const char *ssh_pubkey;	/* sftp: its public key file */
 	const char *known_hosts;/* sftp: checked strictly */
 	int retries;		/* attempts after the first */
 	long retry_ms;		/* first backoff; doubles each time */

@@ -314,12 +314,12 @@ layout_name(enum lb_layout l)
 static int
 try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
     const struct lb_backup *b, struct lb_txn *txn, struct lb_extract *x,
-    char hex[65], struct lb_err *err)
+    char hex[65], long long *bytesp, struct lb_err *err)
 {
 	struct lb_store *s = cat->stores[b->store];
 	struct lb_pipe *p = NULL;
 	char staging[PATH_MAX];
-	long long bytes;
+	long long bytes = -1;
 	int r;
 
 	lb_extract_release(x);
@@ -346,6 +346,7 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 	x->staging = NULL;
 	if (r != LB_OK && txn != NULL)
 		lb_txn_unstage(txn);
+	*bytesp = bytes;
 	return r;
 }
 
@@ -418,6 +419,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	size_t i, ncand = 0, wi = 0;
 	int pass, r, restoring = o->mode == LB_MODE_RESTORE, committing = 0;
 	int only_store_errors = 1, tried_any = 0;
+	long long nbytes = -1;
 	char *tried = NULL;
 	long long nowt = (long long)time(NULL);
 
@@ -532,14 +534,14 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			tc = now_s();
 			tried[i] = 1;
 			tried_any = 1;
-			r = try_one(o, &cat, b, tp, &x, hex, &e);
+			r = try_one(o, &cat, b, tp, &x, hex, &nbytes, &e);
 			if (r == LB_ERESTART && !lb_stop_requested) {
 				/* the server cannot resume: once more, from
 				 * the first byte, into a new staging */
 				say(o, LB_WARN, "%s: restarting '%s' from its "
 				    "first byte", e.msg, b->name);
 				lb_err_clear(&e);
-				r = try_one(o, &cat, b, tp, &x, hex, &e);
+				r = try_one(o, &cat, b, tp, &x, hex, &nbytes, &e);
 			}
 			ttr += now_s() - tc;
 			if (r == LB_OK) {
@@ -605,7 +607,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	res->have_archive = 1;
 	res->archive_name = strdup(win->name);
 	res->archive_store = strdup(cat.confs[win->store]->name);
-	res->archive_size = win->size;
+	/* an HTML listing tells no size: the transfer did */
+	res->archive_size = win->size >= 0 ? win->size : nbytes;
 	res->archive_time = win->time;
 	res->archive_verified = win->has_sum;
 	memcpy(res->archive_sha256, hex, sizeof(hex));

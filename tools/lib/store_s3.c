@@ -57,7 +57,8 @@ aws_key(void *user, const char *section, const char *key, const char *value,
 	struct s3store *s = a->s;
 
 	(void)lineno;
-	if (strcmp(section, a->section) != 0)
+	/* inih also calls with no key at each section's start */
+	if (key == NULL || value == NULL || strcmp(section, a->section) != 0)
 		return 1;
 	if (!a->is_config && strcmp(key, "aws_access_key_id") == 0)
 		snprintf(s->key_id, sizeof(s->key_id), "%s", value);
@@ -464,8 +465,12 @@ s3_list(struct lb_store *st, struct lb_object **objs, size_t *n,
 			/* Fixable once each: the clock, the region. */
 			if (strcmp(x.code, "RequestTimeTooSkewed") == 0 &&
 			    fixes++ < 3 && (t = iso8601(x.server_time)) > 0) {
+				long long was = s->fc.clock_offset;
+
 				s->fc.clock_offset = t - (long long)time(NULL);
-				if (st->notice != NULL) {
+				/* the Date header may have told us already */
+				if (st->notice != NULL && (s->fc.clock_offset -
+				    was > 60 || was - s->fc.clock_offset > 60)) {
 					char msg[160];
 
 					snprintf(msg, sizeof(msg), "store '%s': "

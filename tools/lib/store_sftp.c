@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fetch.h"
 #include "store.h"
@@ -26,6 +27,7 @@ struct sstore {
 	struct lb_fetch_conf fc;
 	char *base;		/* ends in '/' */
 	char keyfile[1024];
+	char pubfile[1040];
 	char known[1024];
 };
 
@@ -94,6 +96,14 @@ sf_open(struct lb_store *st, struct lb_err *err)
 		home_file(s->keyfile, sizeof(s->keyfile), ".ssh/id_ecdsa");
 	if ((r = check_key(st, s->keyfile, err)) != LB_OK)
 		return r;
+	/* libssh2 on mbedTLS cannot derive the public key from the private
+	 * one: it offers nothing without KEY.pub */
+	snprintf(s->pubfile, sizeof(s->pubfile), "%s.pub", s->keyfile);
+	if (access(s->pubfile, R_OK) != 0)
+		return lb_err_set(err, LB_EUSAGE, 0, "store '%s': identity "
+		    "'%s' needs its public key beside it: ssh-keygen -y -f %s "
+		    "> %s", st->display, s->keyfile, s->keyfile, s->pubfile);
+	s->fc.ssh_pubkey = s->pubfile;
 	if ((v = lb_store_opt(sc, "known_hosts")) != NULL)
 		snprintf(s->known, sizeof(s->known), "%s", v);
 	else

@@ -1,0 +1,471 @@
+#!/usr/bin/env bats
+# HTTP(S) stores against the nginx test server on 127.0.0.1: HTML and JSON
+# directory listings, the URL of one archive, basic auth from a netrc file,
+# TLS (test CA, TLS 1.3 only, an IP-address certificate, a wrong CA,
+# insecure), resumed transfers through cutproxy (cuts, 503s, giving up, a
+# server that ignores Range), and the fallback across several stores.
+# Needs root (mktree, owners, xattrs).
+
+OLD=backup-2026-11-20T03-00-00.tar.gz
+NEW=backup-2026-11-21T03-00-00.tar.gz
+
+# pack DIR OUT: archive DIR's contents as a nightly backup job does.
+pack() {
+	tar --xattrs --xattrs-include='*' --acls --sparse --numeric-owner \
+		-C "$1" -czpf "$2" .
+}
+
+# sidecar ARCHIVE: write ARCHIVE.sha256 in GNU form.
+sidecar() {
+	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
+}
+
+no_staging() {
+	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
+		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
+		return 1
+	fi
+}
+
+# only_lifeboat DEST: DEST holds nothing but (maybe) .lifeboat.
+only_lifeboat() {
+	local extra
+	extra=$(ls -A "$1" 2>/dev/null | grep -vx '.lifeboat' || true)
+	if [ -n "$extra" ]; then
+		echo "unexpected entries in $1: $extra" >&2
+		return 1
+	fi
+}
+
+# one_line_errors: every line of $stderr is a message of its own
+# ("lifeboat: ..."), none is the tail of the one before.
+one_line_errors() {
+	local l
+	while IFS= read -r l; do
+		if [[ "$l" != "lifeboat: "* ]]; then
+			printf 'a stderr line that is not a message: "%s"\nstderr:\n%s\n' "$l" "$stderr" >&2
+			return 1
+		fi
+	done <<< "$stderr"
+}
+
+# conf FILE URL [LINE]...: a configuration with the one store "web".
+conf() {
+	local f=$1 url=$2
+	shift 2
+	{
+		printf '[store "web"]\nurl = %s\n' "$url"
+		[ $# -eq 0 ] || printf '%s\n' "$@"
+	} > "$f"
+}
+
+# cutproxy_start NAME ARGS...: a background cutproxy on 127.0.0.1 (stopped
+# by teardown); sets CUT_PORT.
+cutproxy_start() {
+	local name=$1
+	shift
+	"$HELPERS/cutproxy" --background --listen-port-file "$BATS_TEST_TMPDIR/$name.port" \
+		--pid-file "$BATS_TEST_TMPDIR/$name.cutpid" --log "$BATS_TEST_TMPDIR/$name.log" "$@"
+	CUT_PORT=$(cat "$BATS_TEST_TMPDIR/$name.port")
+}
+
+cutproxy_stop() {
+	kill "$(cat "$BATS_TEST_TMPDIR/$1.cutpid")"
+	rm -f "$BATS_TEST_TMPDIR/$1.cutpid"
+}
+
+# archive_conn PATH: restore http://127.0.0.1:PORT/PATH through a cutproxy
+# that cuts nothing and print the number of the connection that carried the
+# archive (the first with more than 1 MB), so that the cut tests arm exactly
+# the connections they mean to, however many small requests come first.
+archive_conn() {
+	local i n
+	cutproxy_start probe --target "127.0.0.1:$HTTP_PORT" --mode pass
+	"$LIFEBOAT" -q restore --store "http://127.0.0.1:$CUT_PORT/$1" \
+		--dest "$BATS_TEST_TMPDIR/probe" > /dev/null 2>&1 || {
+		echo "archive_conn: the probe restore through the proxy failed" >&2
+		return 1
+	}
+	for ((i = 0; i < 100; i++)); do
+		n=$(sed -n 's/.* #\([0-9]*\): closed after \([0-9]*\) bytes.*/\1 \2/p' \
+			"$BATS_TEST_TMPDIR/probe.log" | awk '$2 > 1000000 { print $1; exit }')
+		[ -n "$n" ] && break
+		sleep 0.02
+	done
+	cutproxy_stop probe
+	rm -rf "$BATS_TEST_TMPDIR/probe"
+	[ -n "$n" ] || { echo "archive_conn: no connection carried the archive" >&2; return 1; }
+	echo "$n"
+}
+
+# log_count SINCE REGEX: how many lines of nginx's access log after line
+# SINCE match REGEX; waits up to 2 s for nginx to log requests that the client
+# has just closed.
+log_count() {
+	local since=$1 re=$2 i n last=-1
+	for ((i = 0; i < 20; i++)); do
+		n=$(tail -n +$((since + 1)) "$BATS_FILE_TMPDIR/nginx/access.log" | grep -c -- "$re")
+		[ "$n" = "$last" ] && [ "$n" -gt 0 ] && break
+		last=$n
+		sleep 0.1
+	done
+	echo "$n"
+}
+
+log_lines() {
+	wc -l < "$BATS_FILE_TMPDIR/nginx/access.log"
+}
+
+# no_secret WORD: WORD is in neither $output nor $stderr nor any file below
+# $DEST.
+no_secret() {
+	local f
+	if [[ "${output-}${stderr-}" == *"$1"* ]]; then
+		printf "'%s' shown by lifeboat:\n%s\n%s\n" "$1" "${output-}" "${stderr-}" >&2
+		return 1
+	fi
+	f=$(grep -rl -- "$1" "$DEST" 2> /dev/null || true)
+	if [ -n "$f" ]; then
+		printf "'%s' written to %s\n" "$1" "$f" >&2
+		return 1
+	fi
+}
+
+# show_last_run: after a failed test, what lifeboat printed last.
+show_last_run() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+	printf -- '-- last run: exit %s\n-- stdout:\n%s\n-- stderr:\n%s\n' \
+		"${status-}" "${output-}" "${stderr-}" >&2
+}
+
+setup_file() {
+	load ../helpers/common
+	local d=$BATS_FILE_TMPDIR
+	"$TOP/tests/helpers/mktree" "$d/src0" --profile demo
+	"$TOP/tests/helpers/mktree" "$d/src1" --profile demo --mutate 1
+	# www/a: OLD (src0); www/b: NEW (src1); www/dmg: OLD's name and sidecar
+	# over other bytes (src1's archive, which decodes fine: only the digest
+	# tells them apart, and restoring them would show as src1)
+	mkdir -p "$d/www/a" "$d/www/b" "$d/www/dmg"
+	pack "$d/src0" "$d/www/a/$OLD"
+	sidecar "$d/www/a/$OLD"
+	pack "$d/src1" "$d/www/b/$NEW"
+	sidecar "$d/www/b/$NEW"
+	cp "$d/www/b/$NEW" "$d/www/dmg/$OLD"
+	cp "$d/www/a/$OLD.sha256" "$d/www/dmg/"
+	"$TOP/tests/helpers/nginx-store" start "$d/nginx" "$d/www"
+}
+
+teardown_file() {
+	load ../helpers/common
+	"$TOP/tests/helpers/nginx-store" stop "$BATS_FILE_TMPDIR/nginx"
+}
+
+setup() {
+	load ../helpers/common
+	HELPERS=$TOP/tests/helpers
+	TREECMP=$HELPERS/treecmp
+	SRC0=$BATS_FILE_TMPDIR/src0
+	SRC1=$BATS_FILE_TMPDIR/src1
+	WWW=$BATS_FILE_TMPDIR/www
+	DEST=$BATS_TEST_TMPDIR/dest
+	CONF=$BATS_TEST_TMPDIR/lifeboat.conf
+	. "$BATS_FILE_TMPDIR/nginx/ports.env"
+	# nothing from the host's home (~/.netrc, ~/.aws) and quick retries
+	export HOME=$BATS_TEST_TMPDIR/home
+	mkdir -p "$HOME"
+	export LIFEBOAT_RETRY_MS=50
+	unset LIFEBOAT_RETRIES
+}
+
+teardown() {
+	show_last_run
+	local f
+	for f in "$BATS_TEST_TMPDIR"/*.cutpid; do
+		[ -s "$f" ] && kill "$(cat "$f")" 2> /dev/null
+	done
+	return 0
+}
+
+# --- listings ---------------------------------------------------------------
+
+@test "HTML autoindex listing: list, then a bit-exact restore" {
+	local url=http://127.0.0.1:$HTTP_PORT/html/a/
+	run -0 --separate-stderr "$LIFEBOAT" list --store "$url"
+	assert_line --index 0 --regexp '^NAME +TIME +SIZE +STATUS +STORE$'
+	assert_line --index 1 --regexp "^$OLD +2026-11-20T03:00:00Z .* ok +$url\$"
+	assert_equal "${#lines[@]}" 2
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$url" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	assert_equal "$(jq -r .archive.store <<< "$output")" "$url"
+	assert_equal "$(jq -r .archive.sha256 <<< "$output")" \
+		"$(sha256sum < "$WWW/a/$OLD" | cut -d' ' -f1)"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+}
+
+@test "HTML autoindex listing: the report gives the archive's size once it is downloaded" {
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --dry-run \
+		--store "http://127.0.0.1:$HTTP_PORT/html/a/" --dest "$DEST"
+	assert_equal "$(jq -r .archive.size <<< "$output")" "$(stat -c %s "$WWW/a/$OLD")"
+}
+
+@test "JSON autoindex listing: sizes from the listing; the --json report and its file" {
+	local url=http://127.0.0.1:$HTTP_PORT/json/a/ id
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "$url"
+	assert_equal "$(jq -r '.[] | [.name, .time, .size, .status, .store] | join(" ")' <<< "$output")" \
+		"$OLD 2026-11-20T03:00:00Z $(stat -c %s "$WWW/a/$OLD") ok $url"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$url" --dest "$DEST"
+	assert_equal "${#lines[@]}" 1
+	jq -e '.result == "ok" and .mode == "restore" and .dry_run == false' <<< "$output"
+	jq -e 'has("error") | not' <<< "$output"
+	assert_equal "$(jq -r .dest <<< "$output")" "$DEST"
+	id=$(jq -r .restore_id <<< "$output")
+	[[ "$id" =~ ^[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9a-f]{4}$ ]]
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	assert_equal "$(jq -r .archive.store <<< "$output")" "$url"
+	assert_equal "$(jq -r .archive.size <<< "$output")" "$(stat -c %s "$WWW/a/$OLD")"
+	assert_equal "$(jq -r .archive.sha256 <<< "$output")" \
+		"$(sha256sum < "$WWW/a/$OLD" | cut -d' ' -f1)"
+	assert_equal "$(jq -r .archive.verified <<< "$output")" true
+	assert_equal "$(jq -r .archive.time <<< "$output")" 2026-11-20T03:00:00Z
+	assert_equal "$(jq -r .layout <<< "$output")" docker
+	assert_equal "$(jq -c .rejected <<< "$output")" "[]"
+	assert_equal "$(jq -r '[.volumes[].name] | sort | join(" ")' <<< "$output")" \
+		"dockerwarts_cassandra dockerwarts_elasticsearch dockerwarts_glpi dockerwarts_grafana dockerwarts_mariadb metadata.db"
+	jq -e '.timings | (.select|type) == "number" and (.transfer|type) == "number" and
+		(.commit|type) == "number" and (.total|type) == "number"' <<< "$output"
+	[ -f "$DEST/.lifeboat/report-$id.json" ]
+	assert_equal "$(jq -S 'del(.archive.age_seconds)' "$DEST/.lifeboat/report-$id.json")" \
+		"$(jq -S 'del(.archive.age_seconds)' <<< "$output")"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "the URL of one archive: its .sha256 beside it verifies it" {
+	local url=http://127.0.0.1:$HTTP_PORT/files/a/$OLD
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "$url"
+	assert_equal "$(jq -r '.[] | [.name, .status] | join(" ")' <<< "$output")" "$OLD ok"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$url" --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	assert_equal "$(jq -r .archive.verified <<< "$output")" true
+	[ "$(log_count 0 "\"GET /files/a/$OLD.sha256 HTTP/1.1\" 200")" -ge 1 ]
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+# --- basic auth --------------------------------------------------------------
+
+@test "credentials in the URL are refused: exit 2, and the password is not echoed" {
+	local url=http://backup:s3cret@127.0.0.1:$AUTH_PORT/auth/a/
+	run -2 --separate-stderr "$LIFEBOAT" list --store "$url"
+	[[ "$stderr" == *netrc* ]]
+	no_secret s3cret
+	run -2 --separate-stderr "$LIFEBOAT" --json restore --store "$url" --dest "$DEST"
+	no_secret s3cret
+	[ ! -e "$DEST/dockerwarts_grafana" ]
+}
+
+@test "basic auth from netrc: restores; none or a wrong password: unreachable, exit 5" {
+	local url=http://127.0.0.1:$AUTH_PORT/auth/a/
+	printf 'machine 127.0.0.1 login backup password s3cret\n' > "$BATS_TEST_TMPDIR/netrc"
+	printf 'machine 127.0.0.1 login backup password wr0ng-pw-Zq9\n' > "$BATS_TEST_TMPDIR/netrc.bad"
+	conf "$CONF" "$url" "netrc = $BATS_TEST_TMPDIR/netrc"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	no_secret s3cret
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# without credentials, and with the wrong password
+	run -5 --separate-stderr "$LIFEBOAT" list --store "$url"
+	[[ "$stderr" == *401* ]]
+	conf "$CONF" "$url" "netrc = $BATS_TEST_TMPDIR/netrc.bad"
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" restore --dest "$BATS_TEST_TMPDIR/d2"
+	[[ "$stderr" == *401* ]]
+	no_secret wr0ng-pw-Zq9
+}
+
+# --- TLS ---------------------------------------------------------------------
+
+@test "HTTPS with ca_file: a bit-exact restore" {
+	conf "$CONF" "https://localhost:$HTTPS_PORT/json/a/" "ca_file = $CA_PEM"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	[[ "$stderr" != *insecure* && "$stderr" != *"NOT verified"* ]]
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "HTTPS on a TLS 1.3-only server" {
+	local since
+	since=$(log_lines)
+	conf "$CONF" "https://localhost:$TLS13_PORT/json/a/" "ca_file = $CA_PEM"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dry-run --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(log_count "$since" ":$TLS13_PORT \"GET /json/a/$OLD HTTP/1.1\" 200 .* tls=TLSv1.3")" 1
+}
+
+@test "HTTPS to an IP address: the IP-only certificate verifies for https://127.0.0.1" {
+	conf "$CONF" "https://127.0.0.1:$IPCERT_PORT/json/a/" "ca_file = $CA_PEM"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dry-run --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	# the same certificate does not name localhost
+	conf "$CONF" "https://localhost:$IPCERT_PORT/json/a/" "ca_file = $CA_PEM"
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" list
+}
+
+@test "HTTPS with the wrong CA, or the system bundle: unreachable, exit 5" {
+	conf "$CONF" "https://localhost:$HTTPS_PORT/json/a/" "ca_file = $OTHER_CA_PEM"
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" list
+	[[ "$stderr" == *"store 'web'"* ]]
+	[[ "$output" != *"$OLD"* ]]
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" restore --dest "$DEST"
+	only_lifeboat "$DEST"
+	# no ca_file: the system bundle does not know the test CA
+	run -5 --separate-stderr "$LIFEBOAT" list --store "https://localhost:$HTTPS_PORT/json/a/"
+}
+
+@test "TLS failures: one line per error, none left with a trailing newline" {
+	conf "$CONF" "https://localhost:$HTTPS_PORT/json/a/" "ca_file = $OTHER_CA_PEM"
+	printf '[store "dead"]\nurl = http://127.0.0.1:1/\n' >> "$CONF"
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" list
+	[[ "$stderr" == *"'web'"*"'dead'"* ]]
+	one_line_errors
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" restore --dest "$DEST"
+	[[ "$stderr" == *"'web'"* ]]
+	one_line_errors
+}
+
+@test "insecure = yes: the wrong CA is accepted, with a warning on every run" {
+	conf "$CONF" "https://localhost:$HTTPS_PORT/json/a/" "ca_file = $OTHER_CA_PEM" "insecure = yes"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" list
+	assert_line --index 1 --partial "$OLD"
+	[[ "$stderr" == *"warning: "*"'web'"*"NOT verified"* ]]
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	[[ "$stderr" == *"warning: "*"'web'"*"NOT verified"* ]]
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+# --- resume ------------------------------------------------------------------
+
+@test "resume: a transfer cut three times mid-body resumes at the exact byte, bit-exact" {
+	local n since
+	n=$(archive_conn json/a/)
+	since=$(log_lines)
+	# cut the archive's connection and the next two after 400000 bytes
+	cutproxy_start cut --target "127.0.0.1:$HTTP_PORT" --mode cut --cut-after 400000 \
+		--cuts $((n + 2))
+	run -0 --separate-stderr "$LIFEBOAT" --json restore \
+		--store "http://127.0.0.1:$CUT_PORT/json/a/" --dest "$DEST"
+	assert_equal "$(grep -c 'cut after 400000 bytes to the client' "$BATS_TEST_TMPDIR/cut.log")" 3
+	assert_equal "$(grep -c 'resuming at byte [0-9]' <<< "$stderr")" 3
+	# each resume asks for the byte where the last one stopped
+	assert_equal "$(log_count "$since" "\"GET /json/a/$OLD HTTP/1.1\" 206 .* range=\"bytes=[1-9][0-9]*-\"")" 3
+	assert_equal "$(sed -n 's/.*resuming at byte \([0-9]*\).*/\1/p' <<< "$stderr" | tr '\n' ' ')" \
+		"$(tail -n +$((since + 1)) "$BATS_FILE_TMPDIR/nginx/access.log" |
+			sed -n "s|.*\"GET /json/a/$OLD HTTP/1.1\" 206 .* range=\"bytes=\([0-9]*\)-\".*|\1|p" | tr '\n' ' ')"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.sha256 <<< "$output")" \
+		"$(sha256sum < "$WWW/a/$OLD" | cut -d' ' -f1)"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+}
+
+@test "resume: two 503 answers are retried, then the restore succeeds" {
+	cutproxy_start c503 --target "127.0.0.1:$HTTP_PORT" --mode 503 --count 2
+	run -0 --separate-stderr "$LIFEBOAT" --json restore \
+		--store "http://127.0.0.1:$CUT_PORT/json/a/" --dest "$DEST"
+	assert_equal "$(grep -c 'answered 503' "$BATS_TEST_TMPDIR/c503.log")" 2
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "resume: more cuts than retries: giving up after 3 attempts, exit 5, nothing committed" {
+	cutproxy_start cut --target "127.0.0.1:$HTTP_PORT" --mode cut --cut-after 400000 --cuts 10
+	LIFEBOAT_RETRIES=2 run -5 --separate-stderr "$LIFEBOAT" --json restore \
+		--store "http://127.0.0.1:$CUT_PORT/json/a/" --dest "$DEST"
+	[[ "$stderr" == *"giving up"*"after 3 attempts"* ]]
+	assert_equal "$(grep -c 'resuming at byte' <<< "$stderr")" 2
+	jq -e '.result == "failed" and .archive == null' <<< "$output"
+	[[ "$(jq -r .error <<< "$output")" == *"giving up"*"after 3 attempts"* ]]
+	only_lifeboat "$DEST"
+	no_staging "$DEST"
+}
+
+@test "resume: a server that ignores Range: the archive restarts from its first byte, bit-exact" {
+	local n
+	n=$(archive_conn "norange/a/$OLD")
+	# cut only the first transfer of the archive; the restart goes through
+	cutproxy_start cut --target "127.0.0.1:$HTTP_PORT" --mode cut --cut-after 400000 --cuts "$n"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore \
+		--store "http://127.0.0.1:$CUT_PORT/norange/a/$OLD" --dest "$DEST"
+	assert_equal "$(grep -c 'cut after 400000 bytes to the client' "$BATS_TEST_TMPDIR/cut.log")" 1
+	[[ "$stderr" == *"does not honour Range"*"restarting '$OLD' from its first byte"* ]]
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+}
+
+# --- several stores ----------------------------------------------------------
+
+@test "fallback: the first store is unreachable, the second restores; list shows both" {
+	cat > "$CONF" <<-EOF
+		[store "dead"]
+		url = http://127.0.0.1:1/
+		[store "good"]
+		url = http://127.0.0.1:$HTTP_PORT/json/a/
+	EOF
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	assert_equal "$(jq -r .archive.store <<< "$output")" good
+	[[ "$stderr" == *"'dead'"*"skipped"* ]]
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" list
+	[[ "$stderr" == *"'dead'"* ]]
+	assert_line --index 1 --regexp "^$OLD .* ok +good\$"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json list
+	assert_equal "$(jq -r '.[] | select(.status == "unreachable") | .store' <<< "$output")" dead
+	jq -e '.[] | select(.status == "unreachable") | (.reason | length) > 0' <<< "$output"
+	assert_equal "$(jq -r '.[] | select(.status == "ok") | .store + " " + .name' <<< "$output")" \
+		"good $OLD"
+}
+
+@test "the same archive on two stores: taken from the first listed" {
+	cat > "$CONF" <<-EOF
+		[store "one"]
+		url = http://127.0.0.1:$HTTP_PORT/html/a/
+		[store "two"]
+		url = http://127.0.0.1:$HTTP_PORT/json/a/
+	EOF
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dry-run --dest "$DEST"
+	assert_equal "$(jq -r .archive.store <<< "$output")" one
+	assert_equal "$(jq -c .rejected <<< "$output")" "[]"
+}
+
+@test "the same archive on two stores, the first copy damaged: rejected, the second restored" {
+	cat > "$CONF" <<-EOF
+		[store "damaged"]
+		url = http://127.0.0.1:$HTTP_PORT/json/dmg/
+		[store "good"]
+		url = http://127.0.0.1:$HTTP_PORT/json/a/
+	EOF
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	assert_equal "$(jq -r .archive.store <<< "$output")" good
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	assert_equal "$(jq -r '.rejected | length' <<< "$output")" 1
+	assert_equal "$(jq -r '.rejected[0] | .store + " " + .name' <<< "$output")" "damaged $OLD"
+	[[ "$(jq -r '.rejected[0].reason' <<< "$output")" == *"SHA-256 mismatch"* ]]
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+}
+
+@test "the newest valid backup across stores wins, even on the second store" {
+	cat > "$CONF" <<-EOF
+		[store "older"]
+		url = http://127.0.0.1:$HTTP_PORT/json/a/
+		[store "newer"]
+		url = http://127.0.0.1:$HTTP_PORT/html/b/
+	EOF
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$NEW"
+	assert_equal "$(jq -r .archive.store <<< "$output")" newer
+	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json list
+	assert_equal "$(jq -r '[.[] | .name] | join(" ")' <<< "$output")" "$NEW $OLD"
+}

@@ -1,0 +1,323 @@
+#!/usr/bin/env bats
+# S3 stores against s3rver behind the SigV4-verifying proxy on 127.0.0.1:
+# credentials from the environment, the store's keys and the AWS shared
+# files; ListObjectsV2 pagination past 1000 keys; '+', spaces and '=' in keys
+# and prefixes (the curl SigV4 patch); a wrong secret; a server clock two
+# hours off either way; a resumed transfer through cutproxy; no credential in
+# any output or report. Needs root (mktree, owners, xattrs).
+
+OLD=backup-2026-11-20T03-00-00.tar.gz
+NEW=backup-2026-11-21T03-00-00.tar.gz
+ODD='a+b c=d-2026-11-22T03-00-00.tar.gz'
+BUCKET=lifeboat
+# s3-sigv4-proxy knows one key, S3RVER, whose secret is S3RVER too
+KEY=S3RVER
+
+pack() {
+	tar --xattrs --xattrs-include='*' --acls --sparse --numeric-owner \
+		-C "$1" -czpf "$2" .
+}
+
+sidecar() {
+	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
+}
+
+no_staging() {
+	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
+		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
+		return 1
+	fi
+}
+
+# no_secret WORD: WORD is in neither $output nor $stderr nor any file below
+# $DEST.
+no_secret() {
+	local f
+	if [[ "${output-}${stderr-}" == *"$1"* ]]; then
+		printf "'%s' shown by lifeboat:\n%s\n%s\n" "$1" "${output-}" "${stderr-}" >&2
+		return 1
+	fi
+	f=$(grep -rl -- "$1" "$DEST" 2> /dev/null || true)
+	if [ -n "$f" ]; then
+		printf "'%s' written to %s\n" "$1" "$f" >&2
+		return 1
+	fi
+}
+
+# show_last_run: after a failed test, what lifeboat printed last.
+show_last_run() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+	printf -- '-- last run: exit %s\n-- stdout:\n%s\n-- stderr:\n%s\n' \
+		"${status-}" "${output-}" "${stderr-}" >&2
+}
+
+# creds: the test key in the environment, as an operator would export it.
+creds() {
+	export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$KEY AWS_REGION=us-east-1 \
+		AWS_ENDPOINT_URL=$S3_ENDPOINT
+}
+
+cutproxy_start() {
+	local name=$1
+	shift
+	"$HELPERS/cutproxy" --background --listen-port-file "$BATS_TEST_TMPDIR/$name.port" \
+		--pid-file "$BATS_TEST_TMPDIR/$name.cutpid" --log "$BATS_TEST_TMPDIR/$name.log" "$@"
+	CUT_PORT=$(cat "$BATS_TEST_TMPDIR/$name.port")
+}
+
+cutproxy_stop() {
+	kill "$(cat "$BATS_TEST_TMPDIR/$1.cutpid")"
+	rm -f "$BATS_TEST_TMPDIR/$1.cutpid"
+}
+
+# archive_conn URL: restore URL through a cutproxy in front of the S3 proxy
+# that cuts nothing and print the number of the connection that carried the
+# archive (the first with more than 1 MB).
+archive_conn() {
+	local i n
+	cutproxy_start probe --target "127.0.0.1:$S3_PORT" --mode pass
+	AWS_ENDPOINT_URL=http://127.0.0.1:$CUT_PORT "$LIFEBOAT" -q restore --store "$1" \
+		--dest "$BATS_TEST_TMPDIR/probe" > /dev/null 2>&1 || {
+		echo "archive_conn: the probe restore through the proxy failed" >&2
+		return 1
+	}
+	for ((i = 0; i < 100; i++)); do
+		n=$(sed -n 's/.* #\([0-9]*\): closed after \([0-9]*\) bytes.*/\1 \2/p' \
+			"$BATS_TEST_TMPDIR/probe.log" | awk '$2 > 1000000 { print $1; exit }')
+		[ -n "$n" ] && break
+		sleep 0.02
+	done
+	cutproxy_stop probe
+	rm -rf "$BATS_TEST_TMPDIR/probe"
+	[ -n "$n" ] || { echo "archive_conn: no connection carried the archive" >&2; return 1; }
+	echo "$n"
+}
+
+# skewproxy_start SECONDS: a second s3-sigv4-proxy in front of the same
+# s3rver (the data was uploaded through the unskewed one) with its clock
+# SECONDS off; sets SKEW_ENDPOINT. teardown stops it.
+skewproxy_start() {
+	local t=$BATS_TEST_TMPDIR i
+	S3PROXY_SKEW_SECONDS=$1 spawn "$t/skew.log" "$t/skew.pid" \
+		/usr/bin/python3 "$HELPERS/s3-sigv4-proxy" --upstream "127.0.0.1:$S3RVER_PORT" \
+		--port-file "$t/skew.port"
+	for ((i = 0; i < 250; i++)); do
+		[ -s "$t/skew.port" ] && break
+		sleep 0.02
+	done
+	"$HELPERS/ports" wait --timeout 5 --pid "$(cat "$t/skew.pid")" "$(cat "$t/skew.port")"
+	SKEW_ENDPOINT=http://127.0.0.1:$(cat "$t/skew.port")
+}
+
+setup_file() {
+	load ../helpers/common
+	local d=$BATS_FILE_TMPDIR h=$TOP/tests/helpers fill
+	mkdir -p "$d/up/night+ly" "$d/up/many" "$d/up/odd+dir"
+	"$h/s3-store" start "$d/s3"
+	. "$d/s3/ports.env"
+	# the bucket first (a quick signed PUT), so that the fill of 2,500
+	# objects (about 20 s) and the uploads do not race to create it; the
+	# fill goes on while the trees and archives are made
+	curl -sSf -o /dev/null -X PUT --aws-sigv4 aws:amz:us-east-1:s3 -u "$KEY:$KEY" \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$S3_ENDPOINT/$BUCKET"
+	"$h/s3-store" fill "$d/s3" "$BUCKET" many/0fill 2500 > "$d/fill.log" 2>&1 3>&- &
+	fill=$!
+	"$h/mktree" "$d/src0" --profile demo
+	"$h/mktree" "$d/src1" --profile demo --mutate 1
+	pack "$d/src0" "$d/up/night+ly/$OLD"
+	sidecar "$d/up/night+ly/$OLD"
+	# many/: the archive's keys sort after the 2,500 many/0fill-NNNNN
+	pack "$d/src1" "$d/up/many/$NEW"
+	sidecar "$d/up/many/$NEW"
+	cp "$d/up/night+ly/$OLD" "$d/up/odd+dir/$ODD"
+	sidecar "$d/up/odd+dir/$ODD"
+	# one upload: night+ly/..., many/... and odd+dir/...
+	"$h/s3-store" upload "$d/s3" "$BUCKET" "$d/up"
+	if ! wait "$fill"; then
+		cat "$d/fill.log" >&2
+		return 1
+	fi
+}
+
+teardown_file() {
+	load ../helpers/common
+	"$TOP/tests/helpers/s3-store" stop "$BATS_FILE_TMPDIR/s3"
+}
+
+setup() {
+	load ../helpers/common
+	HELPERS=$TOP/tests/helpers
+	. "$HELPERS/servers.sh"
+	TREECMP=$HELPERS/treecmp
+	SRC0=$BATS_FILE_TMPDIR/src0
+	SRC1=$BATS_FILE_TMPDIR/src1
+	UP=$BATS_FILE_TMPDIR/up
+	DEST=$BATS_TEST_TMPDIR/dest
+	CONF=$BATS_TEST_TMPDIR/lifeboat.conf
+	PROXYLOG=$BATS_FILE_TMPDIR/s3/s3proxy.log
+	. "$BATS_FILE_TMPDIR/s3/ports.env"
+	# nothing from the host: no AWS_* variable, no ~/.aws
+	unset "${!AWS_@}"
+	export HOME=$BATS_TEST_TMPDIR/home
+	mkdir -p "$HOME"
+	export LIFEBOAT_RETRY_MS=50
+	unset LIFEBOAT_RETRIES
+}
+
+teardown() {
+	show_last_run
+	local f
+	for f in "$BATS_TEST_TMPDIR"/*.cutpid; do
+		[ -s "$f" ] && kill "$(cat "$f")" 2> /dev/null
+	done
+	[ ! -s "$BATS_TEST_TMPDIR/skew.pid" ] || stop_pid "$BATS_TEST_TMPDIR/skew.pid" s3-sigv4-proxy
+	return 0
+}
+
+@test "credentials from the environment: list and a bit-exact restore, prefix with '+'" {
+	local url=s3://$BUCKET/night+ly/ since id
+	since=$(wc -l < "$PROXYLOG")
+	creds
+	run -0 --separate-stderr "$LIFEBOAT" list --store "$url"
+	assert_line --index 1 --regexp "^$OLD +2026-11-20T03:00:00Z .* ok +s3://$BUCKET/night\\+ly/\$"
+	assert_equal "${#lines[@]}" 2
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$url" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true and .layout == "docker"' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	assert_equal "$(jq -r .archive.store <<< "$output")" "$url"
+	assert_equal "$(jq -r .archive.size <<< "$output")" "$(stat -c %s "$UP/night+ly/$OLD")"
+	assert_equal "$(jq -r .archive.sha256 <<< "$output")" \
+		"$(sha256sum < "$UP/night+ly/$OLD" | cut -d' ' -f1)"
+	id=$(jq -r .restore_id <<< "$output")
+	assert_equal "$(jq -S 'del(.archive.age_seconds)' "$DEST/.lifeboat/report-$id.json")" \
+		"$(jq -S 'del(.archive.age_seconds)' <<< "$output")"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+	# every request was signed right, the '+' of the prefix included
+	tail -n +$((since + 1)) "$PROXYLOG" | grep -q 'prefix=night%2Bly%2F'
+	! tail -n +$((since + 1)) "$PROXYLOG" | grep -q SignatureDoesNotMatch
+}
+
+@test "credentials never appear in the output or the report" {
+	creds
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	no_secret "$KEY"
+	run -0 --separate-stderr "$LIFEBOAT" -v list --store "s3://$BUCKET/night+ly/"
+	no_secret "$KEY"
+}
+
+@test "store keys: endpoint, region, path_style, profile, credentials_file" {
+	printf '[default]\naws_access_key_id = NOBODY\naws_secret_access_key = nothing\n[lb]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$KEY" "$KEY" > "$BATS_TEST_TMPDIR/credentials"
+	cat > "$CONF" <<-EOF
+		[store "offsite"]
+		url = s3://$BUCKET/night+ly/
+		endpoint = $S3_ENDPOINT
+		region = us-east-1
+		path_style = yes
+		profile = lb
+		credentials_file = $BATS_TEST_TMPDIR/credentials
+	EOF
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	assert_equal "$(jq -r .archive.store <<< "$output")" offsite
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	no_secret "$KEY"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "AWS_PROFILE and AWS_SHARED_CREDENTIALS_FILE" {
+	printf '[lb]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$KEY" "$KEY" \
+		> "$BATS_TEST_TMPDIR/credentials"
+	export AWS_PROFILE=lb AWS_SHARED_CREDENTIALS_FILE=$BATS_TEST_TMPDIR/credentials \
+		AWS_REGION=us-east-1 AWS_ENDPOINT_URL=$S3_ENDPOINT
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/night+ly/"
+	assert_equal "$(jq -r '.[] | .name + " " + .status' <<< "$output")" "$OLD ok"
+}
+
+@test "the aws CLI's own environment (s3-store's aws.env, AWS_CONFIG_FILE with [default])" {
+	. "$BATS_FILE_TMPDIR/s3/aws.env"
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/night+ly/"
+	assert_equal "$(jq -r '.[] | .name + " " + .status' <<< "$output")" "$OLD ok"
+}
+
+@test "ListObjectsV2 pagination: the archive comes after 2,500 other keys" {
+	local since
+	since=$(wc -l < "$PROXYLOG")
+	creds
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/many/" --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$NEW"
+	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+	# at least three pages were asked for
+	[ "$(tail -n +$((since + 1)) "$PROXYLOG" |
+		grep -c '"GET /lifeboat/?continuation-token=[^"]*list-type=2[^"]*prefix=many%2F" 200')" -ge 2 ]
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/many/"
+	assert_equal "$(jq -r '.[] | .name + " " + .status' <<< "$output")" "$NEW ok"
+}
+
+@test "keys with '+', spaces and '=' in a prefix with '+': listed and restored" {
+	local since
+	since=$(wc -l < "$PROXYLOG")
+	creds
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/odd+dir/"
+	assert_equal "$(jq -r '.[] | .name + "|" + .status + "|" + (.size|tostring)' <<< "$output")" \
+		"$ODD|ok|$(stat -c %s "$UP/odd+dir/$ODD")"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/odd+dir/" --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$ODD"
+	assert_equal "$(jq -r .archive.verified <<< "$output")" true
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	tail -n +$((since + 1)) "$PROXYLOG" |
+		grep -q '"GET /lifeboat/odd%2Bdir/a%2Bb%20c%3Dd-2026-11-22T03-00-00.tar.gz" 200'
+	! tail -n +$((since + 1)) "$PROXYLOG" | grep -q SignatureDoesNotMatch
+}
+
+@test "a wrong secret: SignatureDoesNotMatch, unreachable, exit 5; the secret is never shown" {
+	creds
+	export AWS_SECRET_ACCESS_KEY=wrong-secret-Zq9x
+	run -5 --separate-stderr "$LIFEBOAT" list --store "s3://$BUCKET/night+ly/"
+	[[ "$stderr" == *SignatureDoesNotMatch* ]]
+	no_secret wrong-secret-Zq9x
+	run -5 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	[[ "$stderr" == *SignatureDoesNotMatch* ]]
+	jq -e '.result == "failed" and .archive == null' <<< "$output"
+	no_secret wrong-secret-Zq9x
+	[ ! -e "$DEST/dockerwarts_grafana" ]
+}
+
+@test "the server's clock 2 h ahead: lifeboat signs with its time, warns, restores" {
+	skewproxy_start 7200
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	[[ "$stderr" == *"warning: "*"clock"* ]]
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	! grep -q SignatureDoesNotMatch "$BATS_TEST_TMPDIR/skew.log"
+}
+
+@test "the server's clock 2 h behind: lifeboat signs with its time, warns, restores" {
+	skewproxy_start -7200
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	[[ "$stderr" == *"warning: "*"clock"* ]]
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "resume through cutproxy in front of the S3 proxy: three cuts, signed Range requests, bit-exact" {
+	local n url=s3://$BUCKET/night+ly/ since
+	creds
+	n=$(archive_conn "$url")
+	cutproxy_start cut --target "127.0.0.1:$S3_PORT" --mode cut --cut-after 400000 --cuts $((n + 2))
+	since=$(wc -l < "$PROXYLOG")
+	AWS_ENDPOINT_URL=http://127.0.0.1:$CUT_PORT run -0 --separate-stderr "$LIFEBOAT" --json \
+		restore --store "$url" --dest "$DEST"
+	assert_equal "$(grep -c 'cut after 400000 bytes to the client' "$BATS_TEST_TMPDIR/cut.log")" 3
+	assert_equal "$(grep -c 'resuming at byte [0-9]' <<< "$stderr")" 3
+	[ "$(tail -n +$((since + 1)) "$PROXYLOG" |
+		grep -c "\"GET /lifeboat/night%2Bly/$OLD\" 206")" -ge 3 ]
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+	no_secret "$KEY"
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# SFTP stores against the test sshd on 127.0.0.1: ECDSA and RSA (PEM) keys,
+# the keys libssh2 on mbedTLS cannot read (ed25519, OpenSSH's format) refused
+# with the ssh-keygen command that makes a usable one, strict host keys (a
+# changed or unknown key is an error showing its fingerprint), the default
+# key and known_hosts under ~/.ssh, and the fallback to another store.
+# Needs root (mktree, owners, xattrs; sshd runs as the current user).
+
+OLD=backup-2026-11-20T03-00-00.tar.gz
+NEW=backup-2026-11-21T03-00-00.tar.gz
+
+pack() {
+	tar --xattrs --xattrs-include='*' --acls --sparse --numeric-owner \
+		-C "$1" -czpf "$2" .
+}
+
+sidecar() {
+	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
+}
+
+no_staging() {
+	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
+		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
+		return 1
+	fi
+}
+
+only_lifeboat() {
+	local extra
+	extra=$(ls -A "$1" 2>/dev/null | grep -vx '.lifeboat' || true)
+	if [ -n "$extra" ]; then
+		echo "unexpected entries in $1: $extra" >&2
+		return 1
+	fi
+}
+
+# conf KEY KNOWN_HOSTS: a configuration with the one store "nas", logging in
+# with SSH's key file KEY (a name in the sshd-store directory) and checking
+# the host against KNOWN_HOSTS (a path).
+conf() {
+	cat > "$CONF" <<-EOF
+		[store "nas"]
+		url = $URL
+		identity_file = $SSH/$1
+		known_hosts = $2
+	EOF
+}
+
+# fingerprints: the SHA256 fingerprints of the server's host keys, one a line.
+fingerprints() {
+	local k
+	for k in "$SSH"/ssh_host_*_key.pub; do
+		ssh-keygen -l -E sha256 -f "$k" | cut -d' ' -f2
+	done
+}
+
+# shows_host_fingerprint: $stderr shows one of the server's host key
+# fingerprints.
+shows_host_fingerprint() {
+	local fp
+	for fp in $(fingerprints); do
+		[[ "$stderr" == *"$fp"* ]] && return 0
+	done
+	printf 'none of the host fingerprints (%s) in:\n%s\n' "$(fingerprints | tr '\n' ' ')" \
+		"$stderr" >&2
+	return 1
+}
+
+# no_secret WORD: WORD is in neither $output nor $stderr nor any file below
+# $DEST.
+no_secret() {
+	local f
+	if [[ "${output-}${stderr-}" == *"$1"* ]]; then
+		printf "'%s' shown by lifeboat:\n%s\n%s\n" "$1" "${output-}" "${stderr-}" >&2
+		return 1
+	fi
+	f=$(grep -rl -- "$1" "$DEST" 2> /dev/null || true)
+	if [ -n "$f" ]; then
+		printf "'%s' written to %s\n" "$1" "$f" >&2
+		return 1
+	fi
+}
+
+# show_last_run: after a failed test, what lifeboat printed last.
+show_last_run() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+	printf -- '-- last run: exit %s\n-- stdout:\n%s\n-- stderr:\n%s\n' \
+		"${status-}" "${output-}" "${stderr-}" >&2
+}
+
+setup_file() {
+	load ../helpers/common
+	local d=$BATS_FILE_TMPDIR
+	"$TOP/tests/helpers/mktree" "$d/src0" --profile demo
+	"$TOP/tests/helpers/mktree" "$d/src1" --profile demo --mutate 1
+	mkdir "$d/store"
+	pack "$d/src0" "$d/store/$OLD"
+	sidecar "$d/store/$OLD"
+	pack "$d/src1" "$d/store/$NEW"
+	sidecar "$d/store/$NEW"
+	"$TOP/tests/helpers/sshd-store" start "$d/ssh" "$d/store"
+}
+
+teardown_file() {
+	load ../helpers/common
+	"$TOP/tests/helpers/sshd-store" stop "$BATS_FILE_TMPDIR/ssh"
+}
+
+setup() {
+	load ../helpers/common
+	TREECMP=$TOP/tests/helpers/treecmp
+	SRC0=$BATS_FILE_TMPDIR/src0
+	SRC1=$BATS_FILE_TMPDIR/src1
+	STORE=$BATS_FILE_TMPDIR/store
+	SSH=$BATS_FILE_TMPDIR/ssh
+	DEST=$BATS_TEST_TMPDIR/dest
+	CONF=$BATS_TEST_TMPDIR/lifeboat.conf
+	. "$SSH/ports.env"
+	URL=sftp://$SSH_USER@127.0.0.1:$SSH_PORT$STORE_ROOT/
+	# no ~/.ssh of the host
+	export HOME=$BATS_TEST_TMPDIR/home
+	mkdir -p "$HOME"
+	export LIFEBOAT_RETRY_MS=50
+	unset LIFEBOAT_RETRIES
+}
+
+teardown() {
+	show_last_run
+}
+
+@test "ECDSA key (PEM): list with sizes and times, restore of the newest, bit-exact" {
+	conf id_ecdsa "$SSH/known_hosts"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json list
+	assert_equal "$(jq -r '.[] | [.name, .time, .size, .status, .store] | join(" ")' <<< "$output")" \
+"$NEW 2026-11-21T03:00:00Z $(stat -c %s "$STORE/$NEW") ok nas
+$OLD 2026-11-20T03:00:00Z $(stat -c %s "$STORE/$OLD") ok nas"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true and .layout == "docker"' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$NEW"
+	assert_equal "$(jq -r .archive.store <<< "$output")" nas
+	assert_equal "$(jq -r .archive.sha256 <<< "$output")" \
+		"$(sha256sum < "$STORE/$NEW" | cut -d' ' -f1)"
+	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+}
+
+@test "RSA key in PEM form: a bit-exact restore of a named archive" {
+	conf id_rsa_pem "$SSH/known_hosts"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore "$OLD" --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "the defaults: ~/.ssh/id_ecdsa and ~/.ssh/known_hosts" {
+	mkdir -m 700 "$HOME/.ssh"
+	cp "$SSH/id_ecdsa" "$SSH/id_ecdsa.pub" "$HOME/.ssh/"
+	cp "$SSH/known_hosts" "$HOME/.ssh/known_hosts"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --dry-run --store "$URL" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$NEW"
+}
+
+@test "an ed25519 key: exit 2, with the ssh-keygen commands that make a usable key" {
+	conf id_ed25519 "$SSH/known_hosts"
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" list
+	[[ "$stderr" == *"$SSH/id_ed25519"* ]]
+	[[ "$stderr" == *"ssh-keygen -t ecdsa -m PEM"* ]]
+	[[ "$stderr" == *"ssh-keygen -p -m PEM"* ]]
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" restore --dest "$DEST"
+	[[ "$stderr" == *"ssh-keygen -t ecdsa -m PEM"* ]]
+	only_lifeboat "$DEST"
+}
+
+@test "an RSA key in OpenSSH's format: exit 2, with the ssh-keygen commands" {
+	conf id_rsa_openssh "$SSH/known_hosts"
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" restore --dest "$DEST"
+	[[ "$stderr" == *"$SSH/id_rsa_openssh"* ]]
+	[[ "$stderr" == *"ssh-keygen -t ecdsa -m PEM"* ]]
+	[[ "$stderr" == *"ssh-keygen -p -m PEM"* ]]
+	only_lifeboat "$DEST"
+}
+
+@test "a changed host key: unreachable, exit 5, 'does not match' and the SHA256 fingerprint" {
+	conf id_ecdsa "$SSH/known_hosts_wrong"
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" restore --dest "$DEST"
+	[[ "$stderr" == *"host key does not match"* ]]
+	[[ "$stderr" == *"SHA256:"* ]]
+	shows_host_fingerprint
+	only_lifeboat "$DEST"
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" list
+	[[ "$stderr" == *"host key does not match"* ]]
+	shows_host_fingerprint
+}
+
+@test "an unknown host (empty known_hosts): unreachable, exit 5, 'not in' and the fingerprint" {
+	: > "$BATS_TEST_TMPDIR/known_hosts"
+	conf id_ecdsa "$BATS_TEST_TMPDIR/known_hosts"
+	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" restore --dest "$DEST"
+	[[ "$stderr" == *"not in $BATS_TEST_TMPDIR/known_hosts"* ]]
+	shows_host_fingerprint
+	only_lifeboat "$DEST"
+	# and nothing was added to it
+	[ ! -s "$BATS_TEST_TMPDIR/known_hosts" ]
+}
+
+@test "a password in the URL is refused: exit 2, and not echoed" {
+	run -2 --separate-stderr "$LIFEBOAT" list \
+		--store "sftp://$SSH_USER:pw-Zq9x@127.0.0.1:$SSH_PORT$STORE_ROOT/"
+	[[ "$stderr" == *identity_file* ]]
+	no_secret pw-Zq9x
+}
+
+@test "fallback: an SFTP store with a changed host key is skipped, the next store restores" {
+	conf id_ecdsa "$SSH/known_hosts_wrong"
+	printf '[store "disk"]\nurl = %s\n' "$STORE" >> "$CONF"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	assert_equal "$(jq -r .archive.store <<< "$output")" disk
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$NEW"
+	[[ "$stderr" == *"'nas'"*"skipped"* ]]
+	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json list
+	assert_equal "$(jq -r '.[] | select(.status == "unreachable") | .store' <<< "$output")" nas
+}

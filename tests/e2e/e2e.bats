@@ -1,0 +1,269 @@
+#!/usr/bin/env bats
+# End to end: qemu boots the real image (TCG; KVM only with
+# LIFEBOAT_E2E_ACCEL=kvm), the guest prints "LIFEBOAT-E2E <case> rc=<n>" on
+# its serial console and powers off, and the test reads that line and then
+# the target disk. The guest reaches the host's test servers on 127.0.0.1
+# only through qemu's user network with restrict=on and guestfwd; nothing
+# else is reachable from it. guestfwd runs socat per connection: a chardev
+# target ("-tcp:HOST:PORT") is one host connection for the whole boot, dead
+# once the server closes it. The guest gets a virtio-rng device: without
+# one, TCG takes half a minute to seed the kernel's random generator.
+
+setup_file() {
+	load ../helpers/common
+	export E2E=$BATS_FILE_TMPDIR
+	local img=$TOP/images
+	KERNEL=$(ls "$img"/lifeboat-*-x86_64.vmlinuz)
+	INITRD=$(ls "$img"/lifeboat-*-x86_64.initramfs.img)
+	ISO=$(ls "$img"/lifeboat-*-x86_64.iso)
+	export KERNEL INITRD ISO
+
+	# the store: one nightly backup of the synthetic volumes
+	"$TOP/tests/helpers/mktree" "$E2E/src" --seed 11
+	mkdir -p "$E2E/store"
+	NAME=backup-2026-11-20T03-00-00.tar.gz
+	export NAME
+	tar --xattrs --xattrs-include='*' --acls --sparse --numeric-owner \
+		-C "$E2E/src" -czpf "$E2E/store/$NAME" .
+	(cd "$E2E/store" && sha256sum "$NAME" > "$NAME.sha256")
+	"$TOP/tests/helpers/nginx-store" start "$E2E/ng" "$E2E/store" >/dev/null
+
+	# an "installed system": an ext4 root with /etc/os-release
+	mkdir -p "$E2E/rootfs/etc" "$E2E/rootfs/var/lib/docker/volumes"
+	printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n' > "$E2E/rootfs/etc/os-release"
+}
+
+teardown_file() {
+	"$TOP/tests/helpers/nginx-store" stop "$E2E/ng" 2>/dev/null || true
+	"$TOP/tests/helpers/s3-store" stop "$E2E/s3" 2>/dev/null || true
+	umount "$E2E/mnt" 2>/dev/null || true
+}
+
+setup() {
+	load ../helpers/common
+}
+
+teardown() {
+	umount "$E2E/mnt" 2>/dev/null || true
+}
+
+# qemu_run LOG LIMIT ARGS...: boot, serial console to LOG, bounded
+qemu_run() {
+	local log=$1 limit=$2
+	shift 2
+	timeout "$limit" qemu-system-x86_64 -accel "${LIFEBOAT_E2E_ACCEL:-tcg}" -m 768 \
+		-display none -monitor none -serial "file:$log" -no-reboot \
+		-device virtio-rng-pci "$@" || true
+}
+
+# direct LOG CMDLINE ARGS...: kernel + initramfs, as a VPS rescue system or
+# PXE would boot them
+direct() {
+	local log=$1 cmdline=$2
+	shift 2
+	qemu_run "$log" 240 -kernel "$KERNEL" -initrd "${E2E_INITRD:-$INITRD}" \
+		-append "console=ttyS0 quiet panic=-1 lifeboat.after=poweroff $cmdline" "$@"
+}
+
+# result LOG CASE: the rc the guest reported, or "none"
+result() {
+	local rc
+	rc=$(sed -n "s/.*LIFEBOAT-E2E $2 rc=\([0-9]*\).*/\1/p" "$1" | head -n1)
+	echo "${rc:-none}"
+}
+
+# a target disk made from $E2E/rootfs
+target_disk() {
+	mkfs.ext4 -q -F -L "${2:-target}" -d "$E2E/rootfs" "$1" 256M
+}
+
+# the restored volumes on DISK equal the source, metadata included
+assert_restored() {
+	mkdir -p "$E2E/mnt"
+	mount -o loop,ro "$1" "$E2E/mnt"
+	run -0 "$TOP/tests/helpers/treecmp" diff "$E2E/src" "$E2E/mnt/var/lib/docker/volumes" --ignore '.lifeboat*'
+	ls "$E2E/mnt/var/lib/lifeboat/reports/"restore-*.json
+	jq -e '.result == "ok" and .archive.name == env.NAME' "$E2E"/mnt/var/lib/lifeboat/reports/restore-*.json
+	[ -e "$E2E/mnt/var/lib/lifeboat/unattended-restore-done" ]
+	umount "$E2E/mnt"
+}
+
+@test "unattended restore over HTTP from the host's nginx, through guestfwd" {
+	. "$E2E/ng/ports.env"
+	target_disk "$E2E/http.img"
+	direct "$E2E/http.log" "lifeboat.e2e=http lifeboat.auto=restore lifeboat.store=http://10.0.2.100/json/" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat STDIO TCP:127.0.0.1:$HTTP_PORT" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$E2E/http.img,format=raw,if=virtio"
+	run result "$E2E/http.log" http
+	assert_output 0 || { cat "$E2E/http.log"; false; }
+	grep -q "network: eth0 10.0.2.15/24 (dhcp)" "$E2E/http.log"
+	grep -q "target: /dev/vda mounted on /target" "$E2E/http.log"
+	assert_restored "$E2E/http.img"
+}
+
+@test "a second boot of the image does not restore again (marker on the target)" {
+	. "$E2E/ng/ports.env"
+	target_disk "$E2E/again.img"
+	mkdir -p "$E2E/mnt" && mount -o loop "$E2E/again.img" "$E2E/mnt"
+	mkdir -p "$E2E/mnt/var/lib/lifeboat"
+	echo "2026-11-21T03:00:00Z rc=0" > "$E2E/mnt/var/lib/lifeboat/unattended-restore-done"
+	umount "$E2E/mnt"
+	direct "$E2E/again.log" "lifeboat.e2e=again lifeboat.auto=restore lifeboat.store=http://10.0.2.100/json/" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat STDIO TCP:127.0.0.1:$HTTP_PORT" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$E2E/again.img,format=raw,if=virtio"
+	run result "$E2E/again.log" again
+	assert_output 3
+	grep -q "a restore already ran from this image" "$E2E/again.log"
+	mount -o loop,ro "$E2E/again.img" "$E2E/mnt"
+	[ -z "$(ls -A "$E2E/mnt/var/lib/docker/volumes")" ]
+	umount "$E2E/mnt"
+}
+
+@test "unattended restore from S3, config and credentials from the LIFEBOAT disk" {
+	"$TOP/tests/helpers/s3-store" start "$E2E/s3" >/dev/null
+	"$TOP/tests/helpers/s3-store" upload "$E2E/s3" e2e "$E2E/store" >/dev/null
+	. "$E2E/s3/ports.env"
+	mkdir -p "$E2E/lbfs"
+	cat > "$E2E/lbfs/lifeboat.conf" <<-EOF
+	[store "s3"]
+	url = s3://e2e/
+	endpoint = http://10.0.2.101
+	region = us-east-1
+	credentials_file = /lifeboat/aws-credentials
+	EOF
+	printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > "$E2E/lbfs/aws-credentials"
+	mkfs.ext4 -q -F -L LIFEBOAT -d "$E2E/lbfs" "$E2E/lbfs.img" 32M
+	target_disk "$E2E/s3.img"
+	direct "$E2E/s3.log" "lifeboat.e2e=s3 lifeboat.auto=restore" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.101:80-cmd:socat STDIO TCP:127.0.0.1:$S3_PORT" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$E2E/s3.img,format=raw,if=virtio" \
+		-drive "file=$E2E/lbfs.img,format=raw,if=virtio"
+	run result "$E2E/s3.log" s3
+	assert_output 0 || { cat "$E2E/s3.log"; false; }
+	grep -q "config: /lifeboat/lifeboat.conf" "$E2E/s3.log"
+	! grep -q S3RVER "$E2E/s3.log"
+	assert_restored "$E2E/s3.img"
+}
+
+@test "offline restore from a LIFEBOAT disk holding the store and the config" {
+	mkdir -p "$E2E/offline/store"
+	cp "$E2E/store/"* "$E2E/offline/store/"
+	printf '[store "safe"]\nurl = /lifeboat/store\n' > "$E2E/offline/lifeboat.conf"
+	mkfs.ext4 -q -F -L LIFEBOAT -d "$E2E/offline" "$E2E/offline.img" 64M
+	target_disk "$E2E/off.img"
+	# no network device at all
+	direct "$E2E/off.log" "lifeboat.e2e=offline lifeboat.auto=restore ip=off" -nic none \
+		-drive "file=$E2E/off.img,format=raw,if=virtio" \
+		-drive "file=$E2E/offline.img,format=raw,if=virtio"
+	run result "$E2E/off.log" offline
+	assert_output 0 || { cat "$E2E/off.log"; false; }
+	assert_restored "$E2E/off.img"
+}
+
+@test "two Linux roots: the image refuses to guess the target and says what it found" {
+	target_disk "$E2E/amb1.img" one
+	target_disk "$E2E/amb2.img" two
+	direct "$E2E/amb.log" "lifeboat.e2e=ambiguous lifeboat.auto=restore ip=off lifeboat.store=/nowhere" -nic none \
+		-drive "file=$E2E/amb1.img,format=raw,if=virtio" \
+		-drive "file=$E2E/amb2.img,format=raw,if=virtio"
+	run result "$E2E/amb.log" ambiguous
+	assert_output 6
+	grep -q "2 Linux root filesystems found: /dev/vda(Debian_GNU/Linux_12_(bookworm)) /dev/vdb" "$E2E/amb.log"
+	grep -q "refusing to guess: give lifeboat.root=" "$E2E/amb.log"
+}
+
+@test "SSH into the image with the key baked in at build time, through hostfwd" {
+	local port key=$TOP/build/e2e/id_ecdsa i
+	port=$("$TOP/tests/helpers/ports" free 1)
+	E2E_INITRD=$TOP/build/e2e/ssh.initramfs.img
+	E2E_INITRD=$E2E_INITRD qemu_run "$E2E/ssh.log" 240 -kernel "$KERNEL" -initrd "$E2E_INITRD" \
+		-append "console=ttyS0 quiet panic=-1 lifeboat.e2e=ssh lifeboat.e2e.hold=1" \
+		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" \
+		-device virtio-net-pci,netdev=n0 >/dev/null 2>&1 3>&- &
+	for i in $(seq 120); do
+		grep -q "LIFEBOAT-E2E ssh rc=0" "$E2E/ssh.log" 2>/dev/null && break
+		sleep 1
+	done
+	run result "$E2E/ssh.log" ssh
+	assert_output 0
+	# the host keys the console printed: SSH must present one of them
+	local printed
+	printed=$(tr -d '\r' < "$E2E/ssh.log" | sed -n 's/.*ssh: [a-z0-9]* host key \(SHA256:[^ ]*\).*/\1/p')
+	[ "$(echo "$printed" | wc -l)" -eq 2 ]
+	run ssh -i "$key" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile="$E2E/kh" \
+		-o BatchMode=yes -o ConnectTimeout=20 root@127.0.0.1 'echo SSH-OK; uname -r'
+	assert_success
+	assert_line SSH-OK
+	run ssh-keygen -l -E sha256 -f "$E2E/kh"
+	assert_success
+	local fp
+	fp=$(echo "$output" | awk '{ print $2 }')
+	echo "$printed" | grep -qxF "$fp" || fail "SSH presented $fp, the console printed $printed"
+	# passwords are refused: only keys
+	run ssh -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \
+		-o BatchMode=yes -o ConnectTimeout=20 root@127.0.0.1 true
+	assert_failure
+	ssh -i "$key" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o BatchMode=yes root@127.0.0.1 'poweroff -f' >/dev/null 2>&1 || true
+	wait
+}
+
+# menu LOG: the guest reached the interactive menu
+reached_menu() {
+	local i
+	for i in $(seq "$2"); do
+		grep -q "choice:" "$1" 2>/dev/null && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# iso_boot LOG ARGS...: boot until the menu, then stop the guest
+iso_boot() {
+	local log=$1 pid
+	shift
+	qemu_run "$log" 240 -nic none "$@" >/dev/null 2>&1 3>&- &
+	pid=$!
+	reached_menu "$log" 200
+	local rc=$?
+	pkill -f "serial file:$log" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return $rc
+}
+
+ovmf() {
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$E2E/vars-$1.fd"
+	echo "-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd -drive if=pflash,format=raw,file=$E2E/vars-$1.fd"
+}
+
+@test "the ISO boots to the menu: BIOS, as a CD" {
+	iso_boot "$E2E/bios-cd.log" -cdrom "$ISO" -boot d || { cat "$E2E/bios-cd.log"; false; }
+	grep -q "lifeboat rescue image" "$E2E/bios-cd.log"
+}
+
+@test "the ISO boots to the menu: UEFI (OVMF), as a CD" {
+	# shellcheck disable=SC2046
+	iso_boot "$E2E/uefi-cd.log" $(ovmf cd) -cdrom "$ISO" || { cat "$E2E/uefi-cd.log"; false; }
+}
+
+@test "the ISO boots to the menu: BIOS, written raw to a disk (USB stick)" {
+	cp "$ISO" "$E2E/stick-bios.img"
+	iso_boot "$E2E/bios-disk.log" -drive "file=$E2E/stick-bios.img,format=raw,if=ide" \
+		|| { cat "$E2E/bios-disk.log"; false; }
+}
+
+@test "the ISO boots to the menu: UEFI, written raw to a disk (USB stick)" {
+	cp "$ISO" "$E2E/stick-uefi.img"
+	# shellcheck disable=SC2046
+	iso_boot "$E2E/uefi-disk.log" $(ovmf disk) -drive "file=$E2E/stick-uefi.img,format=raw,if=virtio" \
+		|| { cat "$E2E/uefi-disk.log"; false; }
+}
+
+@test "the initramfs and the ISO are reproducible" {
+	run -0 make -C "$TOP" -o build/.bootstrap.mk repro-check
+	assert_output --partial "initramfs and ISO are byte-identical"
+}
