@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# The image's init, off the image: its functions are sourced (LB_INIT_LIB=1)
+# with side effects logged through $MOCK and a fake command line and /sys.
+
+setup() {
+	load ../helpers/common
+	T=$BATS_TEST_TMPDIR
+	export LB_CMDLINE=$T/cmdline LB_SYS=$T/sys LB_RUN=$T/run LB_ETC=$T/etc
+	export MOCK="$T/mock"
+	mkdir -p "$T/sys/class/net/lo" "$T/sys/class/net/eth0" "$T/sys/class/net/ens3" \
+		"$T/sys/class/net/wlan0" "$T/run" "$T/etc"
+	# the mock records each side effect, one line per command
+	printf '#!/bin/sh\necho "$*" >> "%s/calls"\n' "$T" > "$MOCK"
+	chmod +x "$MOCK"
+	: > "$T/calls"
+	LB_INIT_LIB=1 . "$TOP/initramfs/init"
+}
+
+@test "command line: the last value of a key wins; every value can be listed" {
+	echo "console=tty0 console=ttyS0,115200 lifeboat.store=/a lifeboat.store=s3://b/ quiet" > "$LB_CMDLINE"
+	run cmdline_get lifeboat.store
+	assert_output "s3://b/"
+	run cmdline_all lifeboat.store
+	assert_output "$(printf '/a\ns3://b/')"
+	run cmdline_get lifeboat.auto
+	assert_output ""
+	setup_consoles
+	assert_equal "$CONSOLES" " tty0 ttyS0"
+}
+
+@test "network interfaces: wired ones only" {
+	run net_ifaces
+	assert_output "$(printf 'ens3\neth0')"
+}
+
+@test "ip= static: address, prefix from the mask, default route" {
+	echo "ip=192.168.1.50::192.168.1.1:255.255.255.0::eth1:off" > "$LB_CMDLINE"
+	setup_network >/dev/null
+	run cat "$T/calls"
+	assert_line "ip link set lo up"
+	assert_line "ip link set eth1 up"
+	assert_line "ip -4 addr add 192.168.1.50/24 dev eth1"
+	assert_line "ip -4 route add default via 192.168.1.1 dev eth1"
+	refute_line --partial udhcpc
+}
+
+@test "ip= static without a device takes the first wired NIC; masks to prefixes" {
+	echo "ip=10.1.2.3:::255.255.0.0:::off" > "$LB_CMDLINE"
+	setup_network >/dev/null
+	run cat "$T/calls"
+	assert_line "ip -4 addr add 10.1.2.3/16 dev ens3"
+	refute_line --partial "route add"
+	run mask_bits 255.255.255.128
+	assert_output 25
+	run mask_bits 22
+	assert_output 22
+}
+
+@test "ip=dhcp (the default) asks on every wired NIC; dns= writes resolv.conf" {
+	echo "dns=192.0.2.53,198.51.100.53" > "$LB_CMDLINE"
+	setup_network >/dev/null
+	run cat "$T/calls"
+	assert_line --partial "udhcpc -i ens3 "
+	assert_line --partial "udhcpc -i eth0 "
+	refute_line --partial "udhcpc -i wlan0"
+	run cat "$T/etc/resolv.conf"
+	assert_output "$(printf 'nameserver 192.0.2.53\nnameserver 198.51.100.53')"
+}
+
+@test "ip=off: no network" {
+	echo "ip=off" > "$LB_CMDLINE"
+	run setup_network
+	assert_output --partial "network: off"
+	run cat "$T/calls"
+	refute_line --partial udhcpc
+}
+
+@test "the restore's arguments: config, --root, every lifeboat.store" {
+	echo "lifeboat.store=http://10.0.2.100/a/ lifeboat.store=/lifeboat/store" > "$LB_CMDLINE"
+	CONFIG=/lifeboat/lifeboat.conf
+	run lifeboat_args
+	assert_output "$(printf -- '-c\n/lifeboat/lifeboat.conf\n--json\nrestore\n--root\n/target\n--store\nhttp://10.0.2.100/a/\n--store\n/lifeboat/store')"
+}
+
+@test "unattended restore never runs twice: the marker on the target stops it" {
+	TARGET=$T/target
+	mkdir -p "$TARGET/var/lib/lifeboat"
+	echo "2026-11-21T03:00:00Z rc=0" > "$TARGET/var/lib/lifeboat/unattended-restore-done"
+	run -3 unattended
+	assert_output --partial "a restore already ran from this image (2026-11-21T03:00:00Z rc=0): not again"
+	# no side effect at all: no lifeboat run, no directory made
+	[ ! -s "$T/calls" ]
+}
+
+@test "lifeboat.after chooses what follows: poweroff by default, reboot on request" {
+	: > "$LB_CMDLINE"
+	after >/dev/null
+	echo "lifeboat.after=reboot" > "$LB_CMDLINE"
+	after >/dev/null
+	run cat "$T/calls"
+	assert_line "poweroff -f"
+	assert_line "reboot -f"
+}
