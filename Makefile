@@ -49,9 +49,15 @@ distclean: clean
 .PHONY: clean distclean
 
 # A benchmark, never a test: see scripts/bench (BENCH_MIB, BENCH_ROUNDS).
-bench: build/lifeboat
+bench: build/lifeboat images/SHA256SUMS
 	scripts/bench
+	scripts/bench-image
 .PHONY: bench
+
+# The whole appliance: the image boots in qemu and restores the demo store.
+demo-vm: images/SHA256SUMS
+	scripts/demo-vm
+.PHONY: demo-vm
 
 # The main job on an embedded default: see scripts/demo.
 demo: build/lifeboat
