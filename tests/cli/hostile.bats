@@ -11,32 +11,6 @@ pack() {
 		-C "$dir" -cpf "$out" "$member"
 }
 
-sidecar() {
-	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
-}
-
-no_staging() {
-	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
-		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
-		return 1
-	fi
-}
-
-only_lifeboat() {
-	local extra
-	extra=$(ls -A "$1" 2>/dev/null | grep -vx '.lifeboat' || true)
-	if [ -n "$extra" ]; then
-		echo "unexpected entries in $1: $extra" >&2
-		return 1
-	fi
-}
-
-next_second() {
-	local s
-	s=$(date +%s)
-	while [ "$(date +%s)" = "$s" ]; do sleep 0.05; done
-}
-
 # wait_for SECONDS CMD...: poll CMD every 50 ms until it succeeds.
 wait_for() {
 	local limit=$(( $1 * 20 )) i=0

@@ -15,28 +15,6 @@ pack() {
 		-C "$1" -czpf "$2" .
 }
 
-# sidecar ARCHIVE: write ARCHIVE.sha256 in GNU form.
-sidecar() {
-	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
-}
-
-no_staging() {
-	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
-		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
-		return 1
-	fi
-}
-
-# only_lifeboat DEST: DEST holds nothing but (maybe) .lifeboat.
-only_lifeboat() {
-	local extra
-	extra=$(ls -A "$1" 2>/dev/null | grep -vx '.lifeboat' || true)
-	if [ -n "$extra" ]; then
-		echo "unexpected entries in $1: $extra" >&2
-		return 1
-	fi
-}
-
 # one_line_errors: every line of $stderr is a message of its own
 # ("lifeboat: ..."), none is the tail of the one before.
 one_line_errors() {
@@ -57,21 +35,6 @@ conf() {
 		printf '[store "web"]\nurl = %s\n' "$url"
 		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} > "$f"
-}
-
-# cutproxy_start NAME ARGS...: a background cutproxy on 127.0.0.1 (stopped
-# by teardown); sets CUT_PORT.
-cutproxy_start() {
-	local name=$1
-	shift
-	"$HELPERS/cutproxy" --background --listen-port-file "$BATS_TEST_TMPDIR/$name.port" \
-		--pid-file "$BATS_TEST_TMPDIR/$name.cutpid" --log "$BATS_TEST_TMPDIR/$name.log" "$@"
-	CUT_PORT=$(cat "$BATS_TEST_TMPDIR/$name.port")
-}
-
-cutproxy_stop() {
-	kill "$(cat "$BATS_TEST_TMPDIR/$1.cutpid")"
-	rm -f "$BATS_TEST_TMPDIR/$1.cutpid"
 }
 
 # archive_conn PATH: restore http://127.0.0.1:PORT/PATH through a cutproxy
@@ -114,28 +77,6 @@ log_count() {
 
 log_lines() {
 	wc -l < "$BATS_FILE_TMPDIR/nginx/access.log"
-}
-
-# no_secret WORD: WORD is in neither $output nor $stderr nor any file below
-# $DEST.
-no_secret() {
-	local f
-	if [[ "${output-}${stderr-}" == *"$1"* ]]; then
-		printf "'%s' shown by lifeboat:\n%s\n%s\n" "$1" "${output-}" "${stderr-}" >&2
-		return 1
-	fi
-	f=$(grep -rl -- "$1" "$DEST" 2> /dev/null || true)
-	if [ -n "$f" ]; then
-		printf "'%s' written to %s\n" "$1" "$f" >&2
-		return 1
-	fi
-}
-
-# show_last_run: after a failed test, what lifeboat printed last.
-show_last_run() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
-	printf -- '-- last run: exit %s\n-- stdout:\n%s\n-- stderr:\n%s\n' \
-		"${status-}" "${output-}" "${stderr-}" >&2
 }
 
 setup_file() {

@@ -12,37 +12,6 @@ pack() {
 		-C "$dir" -cpf "$out" "$member"
 }
 
-# sidecar ARCHIVE: write ARCHIVE.sha256 in GNU form.
-sidecar() {
-	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
-}
-
-# no_staging DEST: no staging directory is left behind.
-no_staging() {
-	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
-		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
-		return 1
-	fi
-}
-
-# only_lifeboat DEST: DEST holds nothing but (maybe) .lifeboat.
-only_lifeboat() {
-	local extra
-	extra=$(ls -A "$1" 2>/dev/null | grep -vx '.lifeboat' || true)
-	if [ -n "$extra" ]; then
-		echo "unexpected entries in $1: $extra" >&2
-		return 1
-	fi
-}
-
-# next_second: wait until the wall clock's second changes, so that two
-# restores get IDs from different seconds.
-next_second() {
-	local s
-	s=$(date +%s)
-	while [ "$(date +%s)" = "$s" ]; do sleep 0.05; done
-}
-
 setup_file() {
 	load ../helpers/common
 	local d=$BATS_FILE_TMPDIR

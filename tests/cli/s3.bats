@@ -18,56 +18,10 @@ pack() {
 		-C "$1" -czpf "$2" .
 }
 
-sidecar() {
-	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
-}
-
-no_staging() {
-	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
-		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
-		return 1
-	fi
-}
-
-# no_secret WORD: WORD is in neither $output nor $stderr nor any file below
-# $DEST.
-no_secret() {
-	local f
-	if [[ "${output-}${stderr-}" == *"$1"* ]]; then
-		printf "'%s' shown by lifeboat:\n%s\n%s\n" "$1" "${output-}" "${stderr-}" >&2
-		return 1
-	fi
-	f=$(grep -rl -- "$1" "$DEST" 2> /dev/null || true)
-	if [ -n "$f" ]; then
-		printf "'%s' written to %s\n" "$1" "$f" >&2
-		return 1
-	fi
-}
-
-# show_last_run: after a failed test, what lifeboat printed last.
-show_last_run() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
-	printf -- '-- last run: exit %s\n-- stdout:\n%s\n-- stderr:\n%s\n' \
-		"${status-}" "${output-}" "${stderr-}" >&2
-}
-
 # creds: the test key in the environment, as an operator would export it.
 creds() {
 	export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$KEY AWS_REGION=us-east-1 \
 		AWS_ENDPOINT_URL=$S3_ENDPOINT
-}
-
-cutproxy_start() {
-	local name=$1
-	shift
-	"$HELPERS/cutproxy" --background --listen-port-file "$BATS_TEST_TMPDIR/$name.port" \
-		--pid-file "$BATS_TEST_TMPDIR/$name.cutpid" --log "$BATS_TEST_TMPDIR/$name.log" "$@"
-	CUT_PORT=$(cat "$BATS_TEST_TMPDIR/$name.port")
-}
-
-cutproxy_stop() {
-	kill "$(cat "$BATS_TEST_TMPDIR/$1.cutpid")"
-	rm -f "$BATS_TEST_TMPDIR/$1.cutpid"
 }
 
 # archive_conn URL: restore URL through a cutproxy in front of the S3 proxy
@@ -98,7 +52,7 @@ archive_conn() {
 # SECONDS off; sets SKEW_ENDPOINT. teardown stops it.
 skewproxy_start() {
 	local t=$BATS_TEST_TMPDIR i
-	S3PROXY_SKEW_SECONDS=$1 spawn "$t/skew.log" "$t/skew.pid" \
+	S3PROXY_REGION=${S3PROXY_REGION:-} S3PROXY_SKEW_SECONDS=$1 spawn "$t/skew.log" "$t/skew.pid" \
 		/usr/bin/python3 "$HELPERS/s3-sigv4-proxy" --upstream "127.0.0.1:$S3RVER_PORT" \
 		--port-file "$t/skew.port"
 	for ((i = 0; i < 250; i++)); do
@@ -292,6 +246,17 @@ teardown() {
 	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 	! grep -q SignatureDoesNotMatch "$BATS_TEST_TMPDIR/skew.log"
+}
+
+@test "a bucket in another region: the server's AuthorizationHeaderMalformed names it, one retry there" {
+	S3PROXY_REGION=eu-west-3 skewproxy_start 0
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT AWS_REGION=us-east-1
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# the proxy refused the us-east-1 signature once, then took eu-west-3's
+	grep -q "\" 400 " "$BATS_TEST_TMPDIR/skew.log"
 }
 
 @test "the server's clock 2 h behind: lifeboat signs with its time, warns, restores" {

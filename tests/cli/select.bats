@@ -14,29 +14,8 @@ pack() {
 		-C "$dir" -cpf "$out" .
 }
 
-# sidecar ARCHIVE: write ARCHIVE.sha256 in GNU form.
-sidecar() {
-	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
-}
-
 hex_of() {
 	sha256sum < "$1" | cut -d' ' -f1
-}
-
-no_staging() {
-	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
-		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
-		return 1
-	fi
-}
-
-only_lifeboat() {
-	local extra
-	extra=$(ls -A "$1" 2>/dev/null | grep -vx '.lifeboat' || true)
-	if [ -n "$extra" ]; then
-		echo "unexpected entries in $1: $extra" >&2
-		return 1
-	fi
 }
 
 # rejection JSON NAME: the reason NAME was rejected for, or fail.

@@ -14,26 +14,6 @@ pack() {
 		-C "$1" -czpf "$2" .
 }
 
-sidecar() {
-	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
-}
-
-no_staging() {
-	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
-		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
-		return 1
-	fi
-}
-
-only_lifeboat() {
-	local extra
-	extra=$(ls -A "$1" 2>/dev/null | grep -vx '.lifeboat' || true)
-	if [ -n "$extra" ]; then
-		echo "unexpected entries in $1: $extra" >&2
-		return 1
-	fi
-}
-
 # conf KEY KNOWN_HOSTS: a configuration with the one store "nas", logging in
 # with SSH's key file KEY (a name in the sshd-store directory) and checking
 # the host against KNOWN_HOSTS (a path).
@@ -64,28 +44,6 @@ shows_host_fingerprint() {
 	printf 'none of the host fingerprints (%s) in:\n%s\n' "$(fingerprints | tr '\n' ' ')" \
 		"$stderr" >&2
 	return 1
-}
-
-# no_secret WORD: WORD is in neither $output nor $stderr nor any file below
-# $DEST.
-no_secret() {
-	local f
-	if [[ "${output-}${stderr-}" == *"$1"* ]]; then
-		printf "'%s' shown by lifeboat:\n%s\n%s\n" "$1" "${output-}" "${stderr-}" >&2
-		return 1
-	fi
-	f=$(grep -rl -- "$1" "$DEST" 2> /dev/null || true)
-	if [ -n "$f" ]; then
-		printf "'%s' written to %s\n" "$1" "$f" >&2
-		return 1
-	fi
-}
-
-# show_last_run: after a failed test, what lifeboat printed last.
-show_last_run() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
-	printf -- '-- last run: exit %s\n-- stdout:\n%s\n-- stderr:\n%s\n' \
-		"${status-}" "${output-}" "${stderr-}" >&2
 }
 
 setup_file() {

@@ -7,3 +7,68 @@ bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 LIFEBOAT=${LIFEBOAT:-$TOP/build/lifeboat}
 export LC_ALL=C.UTF-8
+
+# --- shared by the restore and store suites ---
+
+sidecar() {
+	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
+}
+
+no_staging() {
+	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
+		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
+		return 1
+	fi
+}
+
+only_lifeboat() {
+	local extra
+	extra=$(ls -A "$1" 2>/dev/null | grep -vx '.lifeboat' || true)
+	if [ -n "$extra" ]; then
+		echo "unexpected entries in $1: $extra" >&2
+		return 1
+	fi
+}
+
+next_second() {
+	local s
+	s=$(date +%s)
+	while [ "$(date +%s)" = "$s" ]; do sleep 0.05; done
+}
+
+# cutproxy_start NAME ARGS...: a background cutproxy on 127.0.0.1 (stopped
+# by teardown); sets CUT_PORT.
+cutproxy_start() {
+	local name=$1
+	shift
+	"$HELPERS/cutproxy" --background --listen-port-file "$BATS_TEST_TMPDIR/$name.port" \
+		--pid-file "$BATS_TEST_TMPDIR/$name.cutpid" --log "$BATS_TEST_TMPDIR/$name.log" "$@"
+	CUT_PORT=$(cat "$BATS_TEST_TMPDIR/$name.port")
+}
+
+cutproxy_stop() {
+	kill "$(cat "$BATS_TEST_TMPDIR/$1.cutpid")"
+	rm -f "$BATS_TEST_TMPDIR/$1.cutpid"
+}
+
+# no_secret WORD: WORD is in neither $output nor $stderr nor any file below
+# $DEST.
+no_secret() {
+	local f
+	if [[ "${output-}${stderr-}" == *"$1"* ]]; then
+		printf "'%s' shown by lifeboat:\n%s\n%s\n" "$1" "${output-}" "${stderr-}" >&2
+		return 1
+	fi
+	f=$(grep -rl -- "$1" "$DEST" 2> /dev/null || true)
+	if [ -n "$f" ]; then
+		printf "'%s' written to %s\n" "$1" "$f" >&2
+		return 1
+	fi
+}
+
+# show_last_run: after a failed test, what lifeboat printed last.
+show_last_run() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+	printf -- '-- last run: exit %s\n-- stdout:\n%s\n-- stderr:\n%s\n' \
+		"${status-}" "${output-}" "${stderr-}" >&2
+}
