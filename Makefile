@@ -43,7 +43,7 @@ help:
 .PHONY: help
 
 clean:
-	rm -rf build images demo
+	rm -rf build demo images/lifeboat-* images/SHA256SUMS
 distclean: clean
 	@echo "the dependency cache is kept: rm -rf $(CACHE) to drop it"
 .PHONY: clean distclean

@@ -88,10 +88,12 @@ assert_restored() {
 	umount "$E2E/mnt"
 }
 
-@test "unattended restore over HTTP from the host's nginx, through guestfwd" {
+@test "unattended restore over HTTP from the host's nginx, through guestfwd; the clock set from its Date" {
 	. "$E2E/ng/ports.env"
 	target_disk "$E2E/http.img"
+	# the guest's clock starts years off, as a rescue system's may
 	direct "$E2E/http.log" "lifeboat.e2e=http lifeboat.auto=restore lifeboat.store=http://10.0.2.100/json/" \
+		-rtc base=2020-01-01T00:00:00 \
 		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat STDIO TCP:127.0.0.1:$HTTP_PORT" \
 		-device virtio-net-pci,netdev=n0 \
 		-drive "file=$E2E/http.img,format=raw,if=virtio"
@@ -99,6 +101,10 @@ assert_restored() {
 	assert_output 0 || { cat "$E2E/http.log"; false; }
 	grep -q "network: eth0 10.0.2.15/24 (dhcp)" "$E2E/http.log"
 	grep -q "target: /dev/vda mounted on /target" "$E2E/http.log"
+	# corrected by the store's Date: more than five years forward
+	local fix
+	fix=$(tr -d '\r' < "$E2E/http.log" | sed -n 's/.*clock: .* (corrected by \([0-9-]*\) s).*/\1/p')
+	[ "${fix:-0}" -gt $((5 * 365 * 86400)) ] || fail "clock correction: '${fix}'"
 	assert_restored "$E2E/http.img"
 }
 
