@@ -35,8 +35,10 @@ build/.bootstrap.mk: scripts/bootstrap scripts/apt-private
 
 include mk/deps.mk
 include mk/tools.mk
-include mk/tests.mk
+# image.mk before tests.mk: the e2e rules name $(IMAGE_INPUTS) as
+# prerequisites, which make expands when it reads the rule.
 include mk/image.mk
+include mk/tests.mk
 
 help:
 	@sed -n 's/^## //p' mk/help.txt
