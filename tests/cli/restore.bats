@@ -264,6 +264,27 @@ roundtrip() {
 	no_staging "$DEST"
 }
 
+@test "volumes Docker made but nobody wrote to, and its device node, do not block a restore" {
+	# A target where the stack was deployed before the restore: Docker
+	# made the volumes (an empty _data each) and backingFsBlockDev.
+	mkdir -p "$DEST/dockerwarts_grafana/_data" "$DEST/dockerwarts_glpi"
+	mknod "$DEST/backingFsBlockDev" b 7 200
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE0" --dest "$DEST"
+	jq -e '.result == "ok"' <<< "$output"
+	jq -e '[.volumes[] | select(.name == "dockerwarts_grafana")][0].replaced == true' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*' --ignore backingFsBlockDev
+	[ -b "$DEST/backingFsBlockDev" ]
+	no_staging "$DEST"
+}
+
+@test "a volume holding one file below an otherwise empty _data still counts: exit 6" {
+	mkdir -p "$DEST/dockerwarts_glpi/_data/sub"
+	: > "$DEST/dockerwarts_glpi/_data/sub/empty-but-a-file"
+	run -6 --separate-stderr "$LIFEBOAT" restore --store "$STORE0" --dest "$DEST"
+	[[ "$stderr" == *"'dockerwarts_glpi'"* ]]
+	[ -e "$DEST/dockerwarts_glpi/_data/sub/empty-but-a-file" ]
+}
+
 @test "--replace sets the old volumes aside; rollback puts them back byte-identical" {
 	local id
 	run -0 "$LIFEBOAT" -q restore --store "$STORE0" --dest "$DEST"

@@ -205,7 +205,11 @@ is_wanted(const struct lb_restore_opts *o, const char *name)
 }
 
 /* Refuse before any transfer when DEST holds something a restore could
- * replace, unless --replace. Empty directories do not count. */
+ * replace, unless --replace. Which volumes the archive holds is known only
+ * once it has streamed, so every volume and file of DEST counts, except
+ * what nothing is lost by replacing: empty directories, volumes Docker
+ * made but nobody wrote to (an empty _data), and what a restore never
+ * writes (Docker's backingFsBlockDev device node, sockets). */
 static int
 check_existing(const struct lb_restore_opts *o, const char *dest,
     struct lb_err *err)
@@ -214,8 +218,7 @@ check_existing(const struct lb_restore_opts *o, const char *dest,
 	struct dirent *de;
 	struct stat st;
 	size_t n = 0, used = 0;
-	DIR *d, *sub;
-	int empty;
+	DIR *d;
 
 	if (o->replace || (d = opendir(dest)) == NULL)
 		return LB_OK;
@@ -225,20 +228,8 @@ check_existing(const struct lb_restore_opts *o, const char *dest,
 		snprintf(p, sizeof(p), "%s/%s", dest, de->d_name);
 		if (lstat(p, &st) != 0)
 			continue;
-		empty = 0;
-		if (S_ISDIR(st.st_mode) && (sub = opendir(p)) != NULL) {
-			struct dirent *e2;
-
-			empty = 1;
-			while ((e2 = readdir(sub)) != NULL)
-				if (strcmp(e2->d_name, ".") &&
-				    strcmp(e2->d_name, "..")) {
-					empty = 0;
-					break;
-				}
-			closedir(sub);
-		}
-		if (empty)
+		if (S_ISDIR(st.st_mode) ? lb_txn_vacant(p) :
+		    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
 			continue;
 		if (n < 4 && used < sizeof(list) - 1)
 			used += (size_t)snprintf(list + used,

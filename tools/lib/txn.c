@@ -161,8 +161,37 @@ lb_txn_abandon(struct lb_txn *t, const char *why)
 	lb_txn_close(t);
 }
 
-static int
-is_empty_dir(const char *path)
+/* Nothing a restore would lose by replacing it: an empty directory, or a
+ * volume Docker made and nobody wrote to yet (only an empty _data). */
+int
+lb_txn_vacant(const char *path)
+{
+	struct dirent *de;
+	char sub[PATH_MAX];
+	DIR *d;
+	int vacant = 1;
+
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while (vacant && (de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (strcmp(de->d_name, "_data") != 0 || snprintf(sub,
+		    sizeof(sub), "%s/_data", path) >= (int)sizeof(sub))
+			vacant = 0;
+		else {
+			struct stat st;
+
+			vacant = lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    lb_txn_vacant_dir(sub);
+		}
+	}
+	closedir(d);
+	return vacant;
+}
+
+int
+lb_txn_vacant_dir(const char *path)
 {
 	struct dirent *de;
 	DIR *d;
@@ -224,7 +253,7 @@ commit_one(const char *dest, const char *id, const char *name, int replace,
 		if (exists(prev))
 			return lb_err_set(err, LB_EDEST, EEXIST, "cannot set "
 			    "'%s' aside: '%s' is in the way", live, prev);
-		if (!replace && !is_empty_dir(live))
+		if (!replace && !lb_txn_vacant(live))
 			return lb_err_set(err, LB_EDEST, 0, "'%s' exists and "
 			    "is not empty (use --replace)", live);
 		if (mkdir(pdir, 0700) != 0 && errno != EEXIST)
