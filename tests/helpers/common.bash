@@ -7,6 +7,8 @@ bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 LIFEBOAT=${LIFEBOAT:-$TOP/build/lifeboat}
 export LC_ALL=C.UTF-8
+# Restores append to a history log: never the machine's own.
+export LIFEBOAT_HISTORY=${LIFEBOAT_HISTORY:-$BATS_RUN_TMPDIR/history.jsonl}
 
 # --- shared by the restore and store suites ---
 

@@ -134,3 +134,23 @@ LB_TEST(config_errors_name_file_and_line)
 	CHECK(strstr(err.msg, "cannot read config 'missing.conf'") != NULL);
 	lb_config_release(&cfg);
 }
+
+LB_TEST(format_duration_drops_a_zero_smaller_unit)
+{
+	char b[32];
+
+	lb_format_duration(42, b, sizeof(b));
+	CHECK_STR(b, "42 s");
+	lb_format_duration(41 * 60 + 59, b, sizeof(b));
+	CHECK_STR(b, "41 min");
+	lb_format_duration(7200, b, sizeof(b));
+	CHECK_STR(b, "2 h");
+	lb_format_duration(7 * 3600 + 12 * 60, b, sizeof(b));
+	CHECK_STR(b, "7 h 12 min");
+	lb_format_duration(86400, b, sizeof(b));
+	CHECK_STR(b, "1 d");
+	lb_format_duration(10 * 86400 + 11 * 3600 + 59, b, sizeof(b));
+	CHECK_STR(b, "10 d 11 h");
+	lb_format_duration(-5, b, sizeof(b));
+	CHECK_STR(b, "0 s");
+}

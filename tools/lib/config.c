@@ -5,6 +5,7 @@
  * not be discovered at 3 a.m. by its absence of effect.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,6 +55,18 @@ kv_add(struct lb_kv **kv, size_t *n, const char *k, const char *v)
 	return 0;
 }
 
+static void
+kv_free(struct lb_kv *kv, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
 static struct lb_store_conf *
 store_get(struct lb_config *cfg, const char *name)
 {
@@ -75,16 +88,16 @@ store_get(struct lb_config *cfg, const char *name)
 	return p;
 }
 
-/* 'store "nas"' -> "nas" in buf; 0 if the section is a store section. */
+/* 'store "nas"' -> "nas" in buf; 0 if section is a KIND "NAME" section. */
 static int
-store_section(const char *section, char *buf, size_t len)
+sub_section(const char *section, const char *kind, char *buf, size_t len)
 {
 	const char *q, *e;
-	size_t n;
+	size_t n, k = strlen(kind);
 
-	if (strncmp(section, "store", 5) != 0)
+	if (strncmp(section, kind, k) != 0)
 		return -1;
-	q = section + 5;
+	q = section + k;
 	while (*q == ' ' || *q == '\t')
 		q++;
 	if (*q != '"' || (e = strrchr(q + 1, '"')) == NULL || e[1] != '\0')
@@ -95,6 +108,30 @@ store_section(const char *section, char *buf, size_t len)
 	memcpy(buf, q + 1, n);
 	buf[n] = '\0';
 	return 0;
+}
+
+static struct lb_check_conf *
+check_get(struct lb_config *cfg, const char *name)
+{
+	struct lb_check_conf *p;
+	size_t i;
+
+	for (i = 0; i < cfg->nchecks; i++)
+		if (strcmp(cfg->checks[i].name, name) == 0)
+			return &cfg->checks[i];
+	p = realloc(cfg->checks, (cfg->nchecks + 1) * sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	cfg->checks = p;
+	p = &cfg->checks[cfg->nchecks];
+	memset(p, 0, sizeof(*p));
+	p->expect_status = 200;
+	p->timeout = 10;
+	p->priority = LB_MAX_PRIO + 1;
+	if ((p->name = strdup(name)) == NULL)
+		return NULL;
+	cfg->nchecks++;
+	return p;
 }
 
 static int
@@ -141,6 +178,167 @@ store_key(const char *key)
 	return 0;
 }
 
+/* The keys of [handoff] and their defaults (NULL: none). The example
+ * config documents each. */
+static const struct {
+	const char *key, *dflt;
+	int duration;
+} handoff_keys[] = {
+	{ "host", NULL, 0 },
+	{ "steps", "wait-ssh inventory terraform ansible check", 0 },
+	{ "ssh", "ssh", 0 },
+	{ "ssh_user", "root", 0 },
+	{ "ssh_port", NULL, 0 },
+	{ "identity_file", NULL, 0 },
+	{ "known_hosts", NULL, 0 },
+	{ "ssh_wait", "10m", 1 },
+	{ "remote_lifeboat", "lifeboat", 0 },
+	{ "remote_config", NULL, 0 },
+	{ "restore_args", "--root /target", 0 },
+	{ "push_env", "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY "
+	    "AWS_SESSION_TOKEN", 0 },
+	{ "reboot_command", "reboot", 0 },
+	{ "reboot_wait", "10m", 1 },
+	{ "inventory", "ansible/inventory.ini", 0 },
+	{ "inventory_group", "docker_hosts", 0 },
+	{ "inventory_host", "vps ansible_host={host}", 0 },
+	{ "terraform", "terraform -chdir=terraform apply -auto-approve", 0 },
+	{ "terraform_dir", ".", 0 },
+	{ "tf_vars", "", 0 },
+	{ "tf_var_file", NULL, 0 },
+	{ "ansible", "ansible-playbook -i ansible/inventory.ini "
+	    "ansible/site.yml", 0 },
+	{ "ansible_dir", ".", 0 },
+	{ "state_dir", "lifeboat-handoff", 0 },
+	{ NULL, NULL, 0 },
+};
+
+static int
+handoff_key(const char *key)
+{
+	int i;
+
+	for (i = 0; handoff_keys[i].key != NULL; i++)
+		if (strcmp(key, handoff_keys[i].key) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+lb_config_handoff(const struct lb_config *cfg, const char *key)
+{
+	size_t i;
+	int k;
+
+	for (i = cfg->nhandoff; i > 0; i--)
+		if (strcmp(cfg->handoff[i - 1].key, key) == 0)
+			return cfg->handoff[i - 1].value;
+	k = handoff_key(key);
+	return k >= 0 ? handoff_keys[k].dflt : NULL;
+}
+
+int
+lb_config_env_name(const char *name)
+{
+	static const char *const names[] = {
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
+		"AWS_CONFIG_FILE", NULL,
+	};
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One key of a [check "NAME"] section. */
+static int
+check_key(struct lb_check_conf *ck, const char *key, const char *value,
+    char *why, size_t len)
+{
+	enum lb_check_kind kind = LB_CHECK_NONE;
+	long long n;
+	char *end, **slot = NULL;
+
+	if (strcmp(key, "http") == 0)
+		kind = LB_CHECK_HTTP;
+	else if (strcmp(key, "tcp") == 0)
+		kind = LB_CHECK_TCP;
+	else if (strcmp(key, "command") == 0)
+		kind = LB_CHECK_COMMAND;
+	if (kind != LB_CHECK_NONE) {
+		if (ck->kind != LB_CHECK_NONE && ck->kind != kind) {
+			snprintf(why, len, "a check is one of http, tcp or "
+			    "command, not several");
+			return -1;
+		}
+		if (kind == LB_CHECK_HTTP && strncmp(value, "http://", 7) &&
+		    strncmp(value, "https://", 8)) {
+			snprintf(why, len, "http: '%s' is not an http:// or "
+			    "https:// URL", value);
+			return -1;
+		}
+		if (kind == LB_CHECK_TCP && (strrchr(value, ':') == NULL ||
+		    strrchr(value, ':')[1] == '\0')) {
+			snprintf(why, len, "tcp: '%s' is not HOST:PORT", value);
+			return -1;
+		}
+		ck->kind = kind;
+		slot = &ck->target;
+	} else if (strcmp(key, "expect_status") == 0) {
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		if (errno || *end || end == value || n < 100 || n > 599) {
+			snprintf(why, len, "expect_status: '%s' is not an HTTP "
+			    "status (100 to 599)", value);
+			return -1;
+		}
+		ck->expect_status = (int)n;
+		return 0;
+	} else if (strcmp(key, "expect_body") == 0)
+		slot = &ck->expect_body;
+	else if (strcmp(key, "ca_file") == 0)
+		slot = &ck->ca_file;
+	else if (strcmp(key, "within") == 0 || strcmp(key, "timeout") == 0) {
+		if (lb_parse_duration(value, &n) != LB_OK ||
+		    (key[0] == 't' && n == 0)) {
+			snprintf(why, len, "%s: '%s' is not a duration (like "
+			    "30s, 10m)", key, value);
+			return -1;
+		}
+		*(key[0] == 'w' ? &ck->within : &ck->timeout) = n;
+		return 0;
+	} else if (strcmp(key, "priority") == 0) {
+		if (value[0] != 'p' || value[1] < '1' || value[1] > '9' ||
+		    value[2] != '\0') {
+			snprintf(why, len, "priority must be p1 to p9, not "
+			    "'%s'", value);
+			return -1;
+		}
+		ck->priority = value[1] - '0';
+		return 0;
+	} else if (strcmp(key, "insecure") == 0) {
+		if (bool_value(value, &ck->insecure) != 0) {
+			snprintf(why, len, "insecure must be yes or no, not "
+			    "'%s'", value);
+			return -1;
+		}
+		return 0;
+	} else {
+		snprintf(why, len, "unknown key '%s'", key);
+		return -1;
+	}
+	free(*slot);
+	if ((*slot = strdup(value)) == NULL) {
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 on_key(void *user, const char *section, const char *key, const char *value,
     int lineno)
@@ -162,10 +360,18 @@ on_key(void *user, const char *section, const char *key, const char *value,
 	if (key == NULL) {
 		/* a section starts: known, and a store is known even empty */
 		if (strcmp(section, "restore") == 0 ||
-		    strcmp(section, "volumes") == 0)
+		    strcmp(section, "volumes") == 0 ||
+		    strcmp(section, "plan") == 0 ||
+		    strcmp(section, "handoff") == 0 ||
+		    strcmp(section, "env") == 0)
 			return 1;
-		if (store_section(section, name, sizeof(name)) == 0) {
+		if (sub_section(section, "store", name, sizeof(name)) == 0) {
 			if (store_get(cfg, name) == NULL)
+				BAD("out of memory");
+			return 1;
+		}
+		if (sub_section(section, "check", name, sizeof(name)) == 0) {
+			if (check_get(cfg, name) == NULL)
 				BAD("out of memory");
 			return 1;
 		}
@@ -211,7 +417,7 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			BAD("out of memory");
 		return 1;
 	}
-	if (store_section(section, name, sizeof(name)) == 0) {
+	if (sub_section(section, "store", name, sizeof(name)) == 0) {
 		if ((sc = store_get(cfg, name)) == NULL)
 			BAD("out of memory");
 		if (!store_key(key))
@@ -222,6 +428,57 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			if ((sc->url = strdup(value)) == NULL)
 				BAD("out of memory");
 		} else if (kv_add(&sc->opts, &sc->nopts, key, value) != 0)
+			BAD("out of memory");
+		return 1;
+	}
+	if (sub_section(section, "check", name, sizeof(name)) == 0) {
+		struct lb_check_conf *ck;
+		char why[256];
+
+		if ((ck = check_get(cfg, name)) == NULL)
+			BAD("out of memory");
+		if (check_key(ck, key, value, why, sizeof(why)) != 0)
+			BAD("%s:%d: [check \"%s\"] %s", cfg->path, lineno, name,
+			    why);
+		return 1;
+	}
+	if (strcmp(section, "plan") == 0) {
+		if (strcmp(key, "rto") == 0 || strcmp(key, "rpo") == 0) {
+			if (lb_parse_duration(value, &secs) != LB_OK)
+				BAD("%s:%d: %s: '%s' is not a duration (like "
+				    "2h, 24h)", cfg->path, lineno, key, value);
+			*(key[1] == 't' ? &cfg->rto : &cfg->rpo) = secs;
+			return 1;
+		}
+		if (strcmp(key, "history") == 0) {
+			free(cfg->history);
+			if ((cfg->history = strdup(value)) == NULL)
+				BAD("out of memory");
+			return 1;
+		}
+		BAD("%s:%d: unknown key '%s' in [plan] (rto, rpo or history)",
+		    cfg->path, lineno, key);
+	}
+	if (strcmp(section, "handoff") == 0) {
+		int k = handoff_key(key);
+
+		if (k < 0)
+			BAD("%s:%d: unknown key '%s' in [handoff]", cfg->path,
+			    lineno, key);
+		if (handoff_keys[k].duration &&
+		    lb_parse_duration(value, &secs) != LB_OK)
+			BAD("%s:%d: %s: '%s' is not a duration (like 10m)",
+			    cfg->path, lineno, key, value);
+		if (kv_add(&cfg->handoff, &cfg->nhandoff, key, value) != 0)
+			BAD("out of memory");
+		return 1;
+	}
+	if (strcmp(section, "env") == 0) {
+		if (!lb_config_env_name(key))
+			BAD("%s:%d: [env] cannot set '%s' (only the AWS_* "
+			    "variables lifeboat reads)", cfg->path, lineno,
+			    key);
+		if (kv_add(&cfg->env, &cfg->nenv, key, value) != 0)
 			BAD("out of memory");
 		return 1;
 	}
@@ -245,6 +502,66 @@ on_key(void *user, const char *section, const char *key, const char *value,
 #undef BAD
 }
 
+/* The whole file (or standard input for "-"), bounded: the text is kept
+ * for a hand-off to push, and parsed from memory. */
+static char *
+slurp(const char *path, struct lb_err *err)
+{
+	size_t len = 0, cap = 4096;
+	char *buf, *p;
+	ssize_t n;
+	int fd;
+
+	fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		lb_err_set(err, LB_EUSAGE, errno, "cannot read config '%s'",
+		    path);
+		return NULL;
+	}
+	if ((buf = malloc(cap)) == NULL)
+		goto oom;
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap >= LB_CONFIG_MAX) {
+				lb_err_set(err, LB_EUSAGE, 0, "config '%s' is "
+				    "larger than %d bytes", path,
+				    LB_CONFIG_MAX);
+				goto fail;
+			}
+			if ((p = realloc(buf, cap * 2)) == NULL)
+				goto oom;
+			buf = p;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			lb_err_set(err, LB_EUSAGE, errno, "cannot read config "
+			    "'%s'", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		lb_err_set(err, LB_EUSAGE, 0, "config '%s' is not text", path);
+		goto fail;
+	}
+	buf[len] = '\0';
+	if (fd != 0)
+		close(fd);
+	return buf;
+oom:
+	lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+fail:
+	free(buf);
+	if (fd != 0)
+		close(fd);
+	return NULL;
+}
+
 int
 lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 {
@@ -254,27 +571,33 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_age = -1;
+	cfg->rto = cfg->rpo = -1;
 	if (path == NULL) {
 		if (access(LB_DEFAULT_CONFIG, F_OK) != 0)
 			return LB_OK;
 		path = LB_DEFAULT_CONFIG;
 	}
-	if ((cfg->path = strdup(path)) == NULL)
+	if ((cfg->path = strdup(strcmp(path, "-") ? path : "<stdin>")) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	r = ini_parse(path, on_key, &c);
-	if (r == -1)
-		return lb_err_set(err, LB_EUSAGE, errno,
-		    "cannot read config '%s'", path);
+	if ((cfg->text = slurp(path, err)) == NULL)
+		return err->code;
+	r = ini_parse_string(cfg->text, on_key, &c);
 	if (c.failed)
 		return err->code;
 	if (r != 0)
 		return lb_err_set(err, LB_EUSAGE, 0,
-		    "%s:%d: not a 'key = value' line or a [section]", path, r);
+		    "%s:%d: not a 'key = value' line or a [section]",
+		    cfg->path, r);
 	for (i = 0; i < cfg->nstores; i++)
 		if (cfg->stores[i].url == NULL)
 			return lb_err_set(err, LB_EUSAGE, 0,
-			    "%s: [store \"%s\"] has no url", path,
+			    "%s: [store \"%s\"] has no url", cfg->path,
 			    cfg->stores[i].name);
+	for (i = 0; i < cfg->nchecks; i++)
+		if (cfg->checks[i].kind == LB_CHECK_NONE)
+			return lb_err_set(err, LB_EUSAGE, 0,
+			    "%s: [check \"%s\"] needs http, tcp or command",
+			    cfg->path, cfg->checks[i].name);
 	return LB_OK;
 }
 
@@ -398,6 +721,21 @@ lb_config_release(struct lb_config *cfg)
 		free(cfg->map[i].value);
 	}
 	free(cfg->map);
+	for (i = 0; i < cfg->nchecks; i++) {
+		free(cfg->checks[i].name);
+		free(cfg->checks[i].target);
+		free(cfg->checks[i].expect_body);
+		free(cfg->checks[i].ca_file);
+	}
+	free(cfg->checks);
+	kv_free(cfg->handoff, cfg->nhandoff);
+	for (i = 0; i < cfg->nenv; i++)	/* credentials */
+		explicit_bzero(cfg->env[i].value, strlen(cfg->env[i].value));
+	kv_free(cfg->env, cfg->nenv);
+	free(cfg->history);
+	if (cfg->text != NULL)
+		explicit_bzero(cfg->text, strlen(cfg->text));
+	free(cfg->text);
 	free(cfg->path);
 	free(cfg->dest);
 	free(cfg->layout);

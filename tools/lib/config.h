@@ -5,6 +5,12 @@
  *   [store "NAME"]     url, and backend-specific keys kept for the backend
  *   [volumes]          p1 = a b, p2 = ... (commit priority groups)
  *                      map.DIR = VOLUME (offen archives' directory names)
+ *   [plan]             rto, rpo, history: the objectives a restore and a
+ *                      hand-off are measured against, and where they go
+ *   [check "NAME"]     one service check (lifeboat check)
+ *   [handoff]          the steps of lifeboat handoff
+ *   [env]              variables set for this run (credentials pushed over
+ *                      SSH by a hand-off arrive this way)
  */
 #ifndef LB_CONFIG_H
 #define LB_CONFIG_H
@@ -27,6 +33,23 @@ struct lb_store_conf {
 
 #define LB_MAX_PRIO 9
 
+enum lb_check_kind { LB_CHECK_NONE, LB_CHECK_HTTP, LB_CHECK_TCP,
+	LB_CHECK_COMMAND };
+
+/* [check "NAME"]: exactly one of http, tcp, command. */
+struct lb_check_conf {
+	char *name;
+	enum lb_check_kind kind;
+	char *target;		/* the URL, HOST:PORT, or the command line */
+	int expect_status;	/* http; 200 unless set */
+	char *expect_body;	/* http: a substring the body must hold */
+	long long within;	/* seconds to keep trying; 0: one attempt */
+	long long timeout;	/* seconds one attempt may take */
+	int priority;		/* 1..9, or LB_MAX_PRIO + 1 when unset */
+	char *ca_file;		/* https */
+	int insecure;		/* https: no verification (warned) */
+};
+
 struct lb_config {
 	char *path;		/* the file read, NULL if none */
 	char *dest;		/* NULL: the default */
@@ -42,10 +65,21 @@ struct lb_config {
 	} prio[LB_MAX_PRIO];	/* p1..p9 */
 	struct lb_kv *map;	/* offen directory -> volume */
 	size_t nmap;
+	long long rto, rpo;	/* [plan], seconds; -1 if unset */
+	char *history;		/* [plan] history, NULL: the default */
+	struct lb_check_conf *checks;
+	size_t nchecks;
+	struct lb_kv *handoff;	/* [handoff], checked at parse time */
+	size_t nhandoff;
+	struct lb_kv *env;	/* [env] */
+	size_t nenv;
+	char *text;		/* the config's text, for a hand-off to push */
 };
 
 /* Read path into cfg (zeroed first). If path is NULL the default file is
- * read when it exists and skipped silently when it does not. */
+ * read when it exists and skipped silently when it does not; "-" reads
+ * standard input (how 'lifeboat handoff' passes a config and credentials
+ * to the remote lifeboat without leaving a file behind). */
 int lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err);
 
 /* Add a store from --store (a URL or a plain path). */
@@ -61,6 +95,12 @@ int lb_config_priority(const struct lb_config *cfg, const char *volume);
 /* The volume an offen directory maps to (map.DIR), or dir itself. */
 const char *lb_config_map(const struct lb_config *cfg, const char *dir);
 
+/* A [handoff] key's value, or its default (see the example config). */
+const char *lb_config_handoff(const struct lb_config *cfg, const char *key);
+
+/* The names that [env] may set: the variables lifeboat itself reads. */
+int lb_config_env_name(const char *name);
+
 /* Value of KEY in a store's section, or NULL. */
 const char *lb_store_opt(const struct lb_store_conf *sc, const char *key);
 
@@ -68,5 +108,7 @@ void lb_config_release(struct lb_config *cfg);
 
 #define LB_DEFAULT_CONFIG "/etc/lifeboat/lifeboat.conf"
 #define LB_DEFAULT_DEST "/var/lib/docker/volumes"
+#define LB_DEFAULT_HISTORY "/var/log/lifeboat/history.jsonl"
+#define LB_CONFIG_MAX (1 << 20)	/* a config longer than this is refused */
 
 #endif

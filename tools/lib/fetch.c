@@ -24,7 +24,6 @@
 #include "lb_version.h"
 
 #define STREAM_BUF (1024 * 1024)
-#define SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
 #define MAX_ERRBODY (64 * 1024)
 
 void
@@ -200,8 +199,8 @@ xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	if (c->ca_file != NULL)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-	else if (access(SYSTEM_CA, R_OK) == 0)
-		curl_easy_setopt(e, CURLOPT_CAINFO, SYSTEM_CA);
+	else if (access(LB_SYSTEM_CA, R_OK) == 0)
+		curl_easy_setopt(e, CURLOPT_CAINFO, LB_SYSTEM_CA);
 	if (c->insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -13,6 +13,9 @@
 
 #include "lb.h"
 
+/* The CA bundle TLS is verified against unless a ca_file is given. */
+#define LB_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
+
 /* How a store talks to its server; owned by the store. */
 struct lb_fetch_conf {
 	const char *display;	/* the store, for messages */

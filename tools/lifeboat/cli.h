@@ -19,6 +19,8 @@ enum lb_exit {
 	LB_EXIT_VERIFY = 4,	/* the named archive failed verification */
 	LB_EXIT_STORE = 5,	/* store unreachable */
 	LB_EXIT_DEST = 6,	/* destination refused */
+	LB_EXIT_CHECK = 7,	/* a service check failed */
+	LB_EXIT_HANDOFF = 8,	/* a hand-off step failed */
 	LB_EXIT_INTR = 130,	/* interrupted by SIGINT or SIGTERM */
 };
 
@@ -65,5 +67,7 @@ int cmd_list(struct lb_cli *cli, int argc, char **argv);
 int cmd_verify(struct lb_cli *cli, int argc, char **argv);
 int cmd_restore(struct lb_cli *cli, int argc, char **argv);
 int cmd_rollback(struct lb_cli *cli, int argc, char **argv);
+int cmd_check(struct lb_cli *cli, int argc, char **argv);
+int cmd_handoff(struct lb_cli *cli, int argc, char **argv);
 
 #endif

@@ -3,11 +3,13 @@
  * verified while it streams, into DEST, committed only when whole.
  */
 #include <getopt.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "handoff.h"
 
 static const char usage[] =
 "usage: lifeboat restore [--store URL]... [NAME | --latest] [--dest DIR]\n"
@@ -37,6 +39,59 @@ static const char usage[] =
 "  --layout L              auto (default), docker, offen or plain\n"
 "  --ignore-running-docker restore even though Docker runs on the target\n"
 "  -h, --help              show this help and exit\n";
+
+/* The history line of a restore: appended to the local log and, when the
+ * target is a mounted system (--root) or this one (the default
+ * destination), to the target's /var/lib/lifeboat/history.jsonl; the
+ * summary against the plan's RTO and RPO goes to a person. */
+static void
+record(struct lb_cli *cli, const struct lb_config *cfg,
+    const struct lb_restore_opts *o, const struct lb_restore_result *res)
+{
+	struct lb_history h;
+	struct lb_err err;
+	char sum[512], target[4096], *json;
+	const char *local = getenv("LIFEBOAT_HISTORY");
+
+	if (res->dry_run || (!res->ok && !res->have_archive &&
+	    res->t_transfer == 0))
+		return;		/* nothing was restored nor tried */
+	memset(&h, 0, sizeof(h));
+	h.kind = "restore";
+	h.id = res->id;
+	h.ok = res->ok;
+	h.error = res->ok ? NULL : res->err.msg;
+	h.ended = (long long)time(NULL);
+	h.started = h.ended - (long long)(res->t_total + 0.5);
+	h.archive = res->have_archive ? res->archive_name : NULL;
+	h.archive_time = res->have_archive ? res->archive_time : -1;
+	lb_history_phase(&h, "select", res->t_select);
+	lb_history_phase(&h, "transfer", res->t_transfer);
+	lb_history_phase(&h, "commit", res->t_commit);
+	h.rto = cfg->rto;
+	h.rpo = cfg->rpo >= 0 ? cfg->rpo : cfg->max_age;
+	if (lb_history_json(&h, &json) != 0)
+		return;
+	if (local == NULL)
+		local = cfg->history ? cfg->history : LB_DEFAULT_HISTORY;
+	if (*local != '\0' && lb_history_append(local, json, &err) != LB_OK)
+		lb_warn(cli, "%s", err.msg);
+	target[0] = '\0';
+	if (o->root != NULL)
+		snprintf(target, sizeof(target), "%s/var/lib/lifeboat/"
+		    "history.jsonl", o->root);
+	else if (o->dest == NULL && cfg->dest == NULL)
+		snprintf(target, sizeof(target), "/var/lib/lifeboat/"
+		    "history.jsonl");
+	if (target[0] != '\0' && strcmp(target, local) != 0 &&
+	    lb_history_append(target, json, &err) != LB_OK)
+		lb_warn(cli, "%s", err.msg);
+	free(json);
+	if (res->ok && !cli->json && cli->verbosity >= 0) {
+		lb_history_summary(&h, sum, sizeof(sum));
+		printf("  %s\n", sum);
+	}
+}
 
 int
 cmd_restore(struct lb_cli *cli, int argc, char **argv)
@@ -177,6 +232,8 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	if (!res.ok)
 		lb_error(cli, "%s", res.err.msg);
 	lb_cli_print_result(cli, &res);
+	if (res.mode == LB_MODE_RESTORE)
+		record(cli, &cfg, &o, &res);
 	rc = res.ok ? LB_EXIT_OK : lb_exit_for(res.err.code);
 	for (i = 0; !res.ok && i < res.nrejected && cli->verbosity > 0; i++)
 		lb_error(cli, "  rejected '%s': %s", res.rejected[i].name,

@@ -22,8 +22,7 @@ lb_cli_push(char ***v, size_t *n, char *s)
 }
 
 int
-lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
-    size_t nstores)
+lb_cli_load(struct lb_cli *cli, struct lb_config *cfg)
 {
 	struct lb_err err;
 	size_t i;
@@ -31,6 +30,27 @@ lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
 	lb_err_clear(&err);
 	if (lb_config_load(cfg, cli->config, &err) != LB_OK)
 		return lb_fail(cli, &err);
+	/* [env] acts as the environment would; a variable already set wins,
+	 * as a command-line option beats a config key. */
+	for (i = 0; i < cfg->nenv; i++)
+		if (setenv(cfg->env[i].key, cfg->env[i].value, 0) != 0) {
+			lb_error(cli, "cannot set %s", cfg->env[i].key);
+			return LB_EXIT_FAIL;
+		}
+	return LB_EXIT_OK;
+}
+
+int
+lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
+    size_t nstores)
+{
+	struct lb_err err;
+	size_t i;
+	int rc;
+
+	lb_err_clear(&err);
+	if ((rc = lb_cli_load(cli, cfg)) != LB_EXIT_OK)
+		return rc;
 	if (nstores > 0) {
 		lb_config_clear_stores(cfg);
 		for (i = 0; i < nstores; i++)

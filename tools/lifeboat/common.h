@@ -9,7 +9,11 @@
 #include "config.h"
 #include "restore.h"
 
-/* Load the config (-c or the default) and apply --store overrides. */
+/* Load the config (-c FILE, "-" for stdin, or the default) and set its
+ * [env] variables. */
+int lb_cli_load(struct lb_cli *cli, struct lb_config *cfg);
+
+/* lb_cli_load, then apply --store overrides; no store is an error. */
 int lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
     size_t nstores);
 
@@ -37,6 +41,11 @@ void lb_cli_signals(void);
 void lb_human_bytes(long long n, char *buf, size_t len);
 
 
+
+/* Run the [check] sections of cfg (only those named, when nnames > 0),
+ * print the table or JSON; returns the exit status (cmd_check.c). */
+int lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
+    char **names, size_t nnames);
 
 /* The result of restore or verify: JSON with --json, else a summary. */
 void lb_cli_print_result(const struct lb_cli *cli,

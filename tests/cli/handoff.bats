@@ -1,0 +1,306 @@
+#!/usr/bin/env bats
+# lifeboat handoff against real processes on 127.0.0.1: an OpenSSH sshd
+# stands in for the rescued host (lifeboat runs there through ssh), the
+# backups are on s3rver behind the SigV4-verifying proxy, and fake
+# terraform and ansible-playbook first on PATH record their argv, cwd and
+# TF_VAR_* (values hashed) and fail on demand. Checked: the order of the
+# steps, the credentials pushed through stdin only (never in argv, a
+# process list, a file or the output), the inventory update, --dry-run,
+# --from, a failing step, the history line and the RTO/RPO summary.
+# Needs root (mktree, owners, xattrs; sshd).
+
+NAME=backup-2026-11-20T03-00-00.tar.gz
+BUCKET=handoff
+KEY=S3RVER
+
+pack() {
+	tar --xattrs --xattrs-include='*' --acls --sparse --numeric-owner \
+		-C "$1" -czpf "$2" .
+}
+
+setup_file() {
+	load ../helpers/common
+	local d=$BATS_FILE_TMPDIR h=$TOP/tests/helpers
+	mkdir -p "$d/up/nightly" "$d/empty"
+	"$h/mktree" "$d/src" --profile demo
+	pack "$d/src" "$d/up/nightly/$NAME"
+	sidecar "$d/up/nightly/$NAME"
+	"$h/s3-store" start "$d/s3"
+	"$h/s3-store" upload "$d/s3" "$BUCKET" "$d/up"
+	"$h/sshd-store" start "$d/ssh" "$d/empty"
+}
+
+teardown_file() {
+	load ../helpers/common
+	"$TOP/tests/helpers/sshd-store" stop "$BATS_FILE_TMPDIR/ssh"
+	"$TOP/tests/helpers/s3-store" stop "$BATS_FILE_TMPDIR/s3"
+}
+
+setup() {
+	load ../helpers/common
+	. "$BATS_FILE_TMPDIR/s3/ports.env"
+	. "$BATS_FILE_TMPDIR/ssh/ports.env"
+	SSH=$BATS_FILE_TMPDIR/ssh
+	SRC=$BATS_FILE_TMPDIR/src
+	T=$BATS_TEST_TMPDIR
+	CONF=$T/lifeboat.conf
+	export FAKE_LOG=$T/fake.log
+	export LIFEBOAT_HISTORY=$T/history.jsonl
+	TF_SECRET=tf-secret-$RANDOM$RANDOM
+	mkdir -p "$T/bin" "$T/infra/terraform" "$T/infra/ansible"
+	for f in terraform ansible-playbook; do
+		cat > "$T/bin/$f" <<-'EOF'
+			#!/bin/sh
+			# a fake: records what it was given, fails when FAKE_FAIL names it
+			name=${0##*/}
+			{
+				printf '%s argv:' "$name"
+				for a in "$@"; do printf ' [%s]' "$a"; done
+				printf '\n%s cwd: %s\n' "$name" "$(pwd)"
+				env | grep '^TF_VAR_' | sort | while IFS='=' read -r k v; do
+					if [ "$k" = TF_VAR_vps_ipv4 ]; then
+						printf '%s env: %s=%s\n' "$name" "$k" "$v"
+					else
+						printf '%s env: %s sha256=%s\n' "$name" "$k" "$(printf %s "$v" | sha256sum | cut -c1-16)"
+					fi
+				done
+			} >> "$FAKE_LOG"
+			echo "$name: working"
+			if [ "${FAKE_FAIL:-}" = "$name" ]; then
+				echo "$name: Error: the provider said no" >&2
+				exit 1
+			fi
+		EOF
+		chmod +x "$T/bin/$f"
+	done
+	# the remote lifeboat, slowed down so that a process list taken while
+	# it runs cannot miss it
+	printf '#!/bin/sh\nsleep 1\nexec %s "$@"\n' "$LIFEBOAT" > "$T/bin/remote-lifeboat"
+	chmod +x "$T/bin/remote-lifeboat"
+	cat > "$CONF" <<-EOF
+		[store "offsite"]
+		url = s3://$BUCKET/nightly/
+		endpoint = $S3_ENDPOINT
+		region = us-east-1
+		path_style = yes
+
+		[plan]
+		rto = 2h
+		rpo = 3650d
+
+		[handoff]
+		ssh = ssh -F /dev/null
+		ssh_port = $SSH_PORT
+		ssh_user = $SSH_USER
+		identity_file = $SSH/id_ecdsa
+		known_hosts = $SSH/known_hosts
+		ssh_wait = 20s
+		steps = wait-ssh restore inventory terraform ansible check
+		remote_lifeboat = $T/bin/remote-lifeboat
+		restore_args = --dest $T/remote-dest
+		inventory = $T/infra/ansible/inventory.ini
+		inventory_host = vps ansible_host={host} ansible_user=debian
+		terraform_dir = $T/infra
+		tf_vars = dns_token
+		ansible_dir = $T/infra
+		state_dir = $T/state
+
+		[check "ssh-port"]
+		tcp = 127.0.0.1:$SSH_PORT
+		within = 10s
+	EOF
+	export PATH=$T/bin:$PATH
+	export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$KEY TF_VAR_dns_token=$TF_SECRET
+	unset AWS_SESSION_TOKEN FAKE_FAIL
+}
+
+teardown() {
+	show_last_run
+}
+
+# not_leaked WORD FILE...: WORD is in neither the output nor the files
+not_leaked() {
+	local w=$1 f
+	shift
+	[[ "${output}${stderr-}" != *"$w"* ]] || { echo "'$w' printed" >&2; return 1; }
+	for f in "$@"; do
+		[ -e "$f" ] || continue
+		if grep -rlF -- "$w" "$f"; then
+			echo "'$w' written to $f" >&2
+			return 1
+		fi
+	done
+}
+
+@test "the whole hand-off: steps in order, restore on the host with credentials through stdin only, inventory, terraform, ansible, checks, history" {
+	local ps=$T/ps.log
+	( while :; do ps -eo args >> "$ps"; sleep 0.1; done ) 3>&- &
+	local watcher=$!
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	kill "$watcher"
+	local out=$output err=$stderr
+	# the steps ran in order, each with its prefix
+	assert_equal "$(grep -o '^\[[a-z-]*\] ok' <<< "$err" | tr -d '[]' | cut -d' ' -f1 | tr '\n' ' ')" \
+		"wait-ssh restore inventory terraform ansible check "
+	# the restore ran on the host and put the volumes in place, bit-exact
+	run -0 "$TOP/tests/helpers/treecmp" diff "$SRC" "$T/remote-dest" --ignore '.lifeboat*'
+	jq -e '.result == "ok" and .archive.name == "'"$NAME"'"' "$T/state/restore-report.json"
+	# its argv held no secret, and it did run while the list was taken
+	grep -q 'remote-lifeboat -c - --json restore --dest' "$ps"
+	! grep -F "$KEY" "$ps" | grep -v -e 's3rver' -e 'node' | grep -q .
+	! grep -qF "$TF_SECRET" "$ps"
+	# the fakes: order, argv, cwd, environment
+	assert_equal "$(grep -o '^[a-z-]* argv: .*' "$FAKE_LOG")" \
+"terraform argv: [-chdir=terraform] [apply] [-auto-approve]
+ansible-playbook argv: [-i] [ansible/inventory.ini] [ansible/site.yml]"
+	grep -qx "terraform cwd: $T/infra" "$FAKE_LOG"
+	grep -qx "ansible-playbook cwd: $T/infra" "$FAKE_LOG"
+	grep -qx 'terraform env: TF_VAR_vps_ipv4=127.0.0.1' "$FAKE_LOG"
+	grep -qx "terraform env: TF_VAR_dns_token sha256=$(printf %s "$TF_SECRET" | sha256sum | cut -c1-16)" "$FAKE_LOG"
+	! grep -q 'ansible-playbook env: TF_VAR_vps_ipv4' "$FAKE_LOG"
+	# the inventory
+	assert_equal "$(cat "$T/infra/ansible/inventory.ini")" \
+"[docker_hosts]
+vps ansible_host=127.0.0.1 ansible_user=debian"
+	# the summary and the history line
+	output=$out stderr=$err
+	[[ "$output" == *"service back after "*"(RTO 2 h: met); data from "*"(RPO 3650 d: met)"* ]]
+	[[ "$output" == *"transfer "* && "$output" == *"terraform "* ]]
+	jq -e '.kind == "handoff" and .result == "ok" and .host == "127.0.0.1" and .archive == "'"$NAME"'" and .rto_met == true and .rpo_met == true' "$LIFEBOAT_HISTORY"
+	jq -e '.phases | has("wait-ssh") and has("select") and has("transfer") and has("commit") and has("terraform") and has("ansible") and has("checks")' "$LIFEBOAT_HISTORY"
+	# no secret anywhere
+	not_leaked "$KEY" "$T/state" "$LIFEBOAT_HISTORY" "$T/remote-dest" "$T/infra"
+	not_leaked "$TF_SECRET" "$T/state" "$LIFEBOAT_HISTORY" "$T/remote-dest" "$T/infra" "$FAKE_LOG"
+	# and nothing was left on the host's side: no config file, no temp
+	! grep -rlF "$KEY" /tmp --include='*lifeboat*' 2> /dev/null | grep -q .
+}
+
+@test "without pushed credentials the remote restore cannot read S3: its exit status is the hand-off's" {
+	sed -i 's/^steps = .*/steps = wait-ssh restore inventory/' "$CONF"
+	sed -i 's/^\[handoff\]$/[handoff]\npush_env = AWS_SESSION_TOKEN/' "$CONF"
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"[restore] running "*"(config and no variables through stdin)"* ]]
+	[[ "$stderr" == *"[restore] the restore on 127.0.0.1 failed (exit 2): store 'offsite': no S3 credentials"* ]]
+	[[ "$stderr" == *"--from restore"* ]]
+	[ ! -e "$T/infra/ansible/inventory.ini" ]
+	jq -e '.result == "failed" and .failed_step == "restore"' "$LIFEBOAT_HISTORY"
+	# the remote report was kept all the same
+	jq -e '.result == "failed"' "$T/state/restore-report.json"
+}
+
+@test "--dry-run prints every step's commands and environment, hides values, runs nothing" {
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1 --dry-run
+	[[ "$stderr" == *"[wait-ssh] would wait up to 20s for: ssh -F /dev/null -o BatchMode=yes"*" -l $SSH_USER 127.0.0.1 -- true"* ]]
+	[[ "$stderr" == *"[restore] would run: "*"remote-lifeboat -c - --json restore --dest $T/remote-dest"* ]]
+	[[ "$stderr" == *"[restore] stdin: $CONF, then [env] with AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY"* ]]
+	[[ "$stderr" == *"[inventory] would write to $T/infra/ansible/inventory.ini: [docker_hosts] vps ansible_host=127.0.0.1 ansible_user=debian"* ]]
+	[[ "$stderr" == *"[terraform] would run: terraform -chdir=terraform apply -auto-approve  (in $T/infra; TF_VAR_vps_ipv4=127.0.0.1 TF_VAR_dns_token=***)"* ]]
+	[[ "$stderr" == *"[ansible] would run: ansible-playbook -i ansible/inventory.ini ansible/site.yml  (in $T/infra)"* ]]
+	[[ "$stderr" == *"[check] would check 'ssh-port' (127.0.0.1:$SSH_PORT) on the host, over ssh"* ]]
+	not_leaked "$TF_SECRET"
+	not_leaked "$KEY"
+	[ ! -e "$FAKE_LOG" ]
+	[ ! -e "$T/state" ]
+	[ ! -e "$T/infra/ansible/inventory.ini" ]
+	[ ! -e "$LIFEBOAT_HISTORY" ]
+}
+
+@test "a failing step stops the run with exit 8; --from resumes there, keeping the clock and the earlier phases" {
+	local first
+	sed -i 's/^steps = .*/steps = wait-ssh inventory terraform ansible check/' "$CONF"
+	FAKE_FAIL=terraform run -8 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"[terraform] terraform: Error: the provider said no"* ]]
+	[[ "$stderr" == *"[terraform] 'terraform' failed (exit 1): terraform: Error: the provider said no"* ]]
+	[[ "$stderr" == *"lifeboat handoff --host 127.0.0.1 --from terraform"* ]]
+	[[ "$output" == *"handoff failed after "*" at terraform"* ]]
+	! grep -q '^ansible-playbook' "$FAKE_LOG"
+	jq -e '.result == "failed" and .failed_step == "terraform"' "$LIFEBOAT_HISTORY"
+	first=$(jq -r .started "$LIFEBOAT_HISTORY")
+	: > "$FAKE_LOG"
+	sleep 1
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1 --from terraform
+	[[ "$stderr" == *"resuming hand-off"*"at 'terraform'"* ]]
+	[[ "$stderr" != *"[wait-ssh]"* ]]
+	[[ "$stderr" != *"[inventory]"* ]]
+	assert_equal "$(grep -c ' argv: ' "$FAKE_LOG")" 2
+	assert_equal "$(tail -1 "$LIFEBOAT_HISTORY" | jq -r .started)" "$first"
+	tail -1 "$LIFEBOAT_HISTORY" | jq -e '.result == "ok" and (.phases | has("wait-ssh") and has("inventory") and has("terraform"))'
+}
+
+@test "a failing check stops the hand-off with exit 7" {
+	local closed
+	closed=$("$TOP/tests/helpers/ports" free 1)
+	sed -i 's/^steps = .*/steps = check/' "$CONF"
+	sed -i "s/^tcp = .*/tcp = 127.0.0.1:$closed/; s/^within = .*/within = 0/" "$CONF"
+	run -7 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"[check] lifeboat: check 'ssh-port' failed: connection refused"* ]]
+	[[ "$stderr" == *"[check] checks on 127.0.0.1 failed (exit 7)"* ]]
+	jq -e '.failed_step == "check"' "$LIFEBOAT_HISTORY"
+}
+
+@test "checks of other hosts run on this machine, without ssh" {
+	sed -i 's/^steps = .*/steps = check/' "$CONF"
+	# a port of this machine named by a name that is not loopback's: an
+	# unreachable ssh proves the check did not go through it
+	sed -i "s/^ssh_port = .*/ssh_port = $("$TOP/tests/helpers/ports" free 1)/" "$CONF"
+	printf '[check "cmd"]\ncommand = true\n' >> "$CONF"
+	sed -i '/^\[check "ssh-port"\]/,/^within/d' "$CONF"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"[check] on this machine: 1 check"* ]]
+	[[ "$output" == *"cmd "*"pass"* ]]
+}
+
+@test "the inventory update keeps the rest of an existing file byte for byte" {
+	local inv=$T/infra/ansible/inventory.ini
+	sed -i 's/^steps = .*/steps = inventory/' "$CONF"
+	printf '# managed by hand, mostly\r\n[monitoring]\nmon1 ansible_host=10.9.8.7\n\n[docker_hosts]\n# the VPS\nvps ansible_host=198.51.100.4 ansible_user=debian\nspare ansible_host=198.51.100.9\n\n[docker_hosts:vars]\nansible_python_interpreter=/usr/bin/python3\n' > "$inv"
+	chmod 0640 "$inv"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	assert_equal "$(od -c "$inv")" "$(printf '# managed by hand, mostly\r\n[monitoring]\nmon1 ansible_host=10.9.8.7\n\n[docker_hosts]\n# the VPS\nvps ansible_host=127.0.0.1 ansible_user=debian\nspare ansible_host=198.51.100.9\n\n[docker_hosts:vars]\nansible_python_interpreter=/usr/bin/python3\n' | od -c)"
+	assert_equal "$(stat -c %a "$inv")" 640
+	# a second run changes nothing
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"(already so)"* ]]
+	# a file without the group gets it at its end
+	printf '[other]\nhost1\n' > "$inv"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	assert_equal "$(cat "$inv")" "$(printf '[other]\nhost1\n\n[docker_hosts]\nvps ansible_host=127.0.0.1 ansible_user=debian')"
+}
+
+@test "wait-ssh gives up at ssh_wait with exit 8 and ssh's reason" {
+	sed -i "s/^ssh_port = .*/ssh_port = $("$TOP/tests/helpers/ports" free 1)/; s/^ssh_wait = .*/ssh_wait = 3s/" "$CONF"
+	run -8 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"[wait-ssh] no ssh to $SSH_USER@127.0.0.1 after "*"Connection refused"* ]]
+	[ ! -e "$FAKE_LOG" ]
+}
+
+@test "reboot: the host goes down and comes back before the hand-off goes on" {
+	# the fake reboot restarts the test sshd on the same port
+	cat > "$T/bin/fake-reboot" <<-EOF
+		#!/bin/sh
+		setsid sh -c 'sleep 0.5; kill \$(cat $SSH/sshd.pid); sleep 2; /usr/sbin/sshd -D -f $SSH/sshd_config -E $SSH/sshd.log & echo \$! > $SSH/sshd.pid' < /dev/null > /dev/null 2>&1 &
+		echo "rebooting"
+	EOF
+	chmod +x "$T/bin/fake-reboot"
+	sed -i 's/^steps = .*/steps = wait-ssh reboot inventory/' "$CONF"
+	printf 'reboot_command = %s\nreboot_wait = 30s\n' "$T/bin/fake-reboot" > "$T/extra"
+	sed -i "/^\[handoff\]/r $T/extra" "$CONF"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"[reboot] 127.0.0.1 went down after"* ]]
+	[[ "$stderr" == *"[reboot] "*"answers after"* ]]
+	[[ "$stderr" == *"[inventory] ok"* ]]
+	jq -e '.phases | has("reboot")' "$LIFEBOAT_HISTORY"
+}
+
+@test "usage errors: no host, an unknown step, --from a step not configured: exit 2" {
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff
+	[[ "$stderr" == *"no host: give --host ADDR"* ]]
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1 --from reboot
+	[[ "$stderr" == *"--from: 'reboot' is not one of the steps"* ]]
+	sed -i 's/^steps = .*/steps = wait-ssh dance/' "$CONF"
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"unknown step 'dance'"* ]]
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host '-oProxyCommand=x'
+	[[ "$stderr" == *"is not a host name or address"* ]]
+	[ ! -e "$FAKE_LOG" ]
+}
