@@ -656,7 +656,9 @@ lb_proc_run(const struct lb_proc_opts *o, struct lb_proc_result *r,
 	xclose(&perr[1]);
 	xclose(&prep[1]);
 	if (exec_failed(prep[0], &f)) {
+		/* Its 127 is ours, not the program's: not reported. */
 		reap(&x, 0);
+		r->status = 0;
 		if (f.stage == FAIL_EXEC)
 			rc = lb_err_set(err, LB_EUSAGE, f.errnum,
 			    "cannot run '%s'", name);
