@@ -125,14 +125,14 @@ row() {
 		command = sh -c 'echo starting; echo "disk is full" >&2; exit 3'
 		[check "absent"]
 		command = /nonexistent/lifeboat-probe --now
-		[check "semicolon"]
-		command = true ; touch $BATS_TEST_TMPDIR/PWNED
+		[check "operator"]
+		command = true && touch $BATS_TEST_TMPDIR/PWNED
 	EOF
 	run -7 --separate-stderr "$LIFEBOAT" -c "$CONF" --json check
 	jq -e '.checks[] | select(.name == "literal") | .result == "pass"' <<< "$output"
 	jq -e '.checks[] | select(.name == "broken") | .error == "exit 3: disk is full"' <<< "$output"
 	jq -e '.checks[] | select(.name == "absent") | .result == "fail" and (.error | contains("/nonexistent/lifeboat-probe"))' <<< "$output"
-	jq -e '.checks[] | select(.name == "semicolon") | .result == "pass"' <<< "$output"
+	jq -e '.checks[] | select(.name == "operator") | .result == "fail" and (.error | contains("'"'&&'"' is a shell operator"))' <<< "$output"
 	[ ! -e "$BATS_TEST_TMPDIR/PWNED" ]
 }
 

@@ -106,7 +106,10 @@ LB_TEST(proc_exit_status)
 	struct lb_proc_result r;
 	struct lb_err err;
 
+	/* err reads "no error" after a run that worked: callers look. */
+	err.code = LB_EFAIL;
 	CHECK_INT(lb_proc_run(&o, &r, &err), 0);
+	CHECK_INT(err.code, LB_OK);
 	CHECK_INT(r.status, 0);
 	CHECK_INT(r.signal, 0);
 	CHECK_INT(r.timed_out, 0);

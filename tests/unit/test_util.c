@@ -148,7 +148,11 @@ LB_TEST(format_duration_drops_a_zero_smaller_unit)
 	lb_format_duration(7 * 3600 + 12 * 60, b, sizeof(b));
 	CHECK_STR(b, "7 h 12 min");
 	lb_format_duration(86400, b, sizeof(b));
-	CHECK_STR(b, "1 d");
+	CHECK_STR(b, "24 h");
+	lb_format_duration(36 * 3600 + 60, b, sizeof(b));
+	CHECK_STR(b, "36 h 1 min");
+	lb_format_duration(2 * 86400, b, sizeof(b));
+	CHECK_STR(b, "2 d");
 	lb_format_duration(10 * 86400 + 11 * 3600 + 59, b, sizeof(b));
 	CHECK_STR(b, "10 d 11 h");
 	lb_format_duration(-5, b, sizeof(b));

@@ -225,10 +225,24 @@ check_command(const struct lb_check_conf *c, char *why, size_t len)
 	size_t argc;
 	int rc = -1;
 
+	static const char *const ops[] = { "|", "||", "&&", ";", "&", ">",
+		">>", "<", NULL };
+	size_t i, k;
+
 	if (lb_split_words(c->target, &argv, &argc, &err) != LB_OK) {
 		snprintf(why, len, "%s", err.msg);
 		return -1;
 	}
+	/* a bare shell operator means the writer expected a shell */
+	for (i = 0; i < argc; i++)
+		for (k = 0; ops[k] != NULL; k++)
+			if (strcmp(argv[i], ops[k]) == 0) {
+				snprintf(why, len, "'%s' is a shell operator, "
+				    "but no shell runs a check's command: use "
+				    "sh -c '...'", ops[k]);
+				lb_words_free(argv);
+				return -1;
+			}
 	memset(&po, 0, sizeof(po));
 	po.argv = argv;
 	po.timeout = (double)c->timeout;
@@ -244,8 +258,7 @@ check_command(const struct lb_check_conf *c, char *why, size_t len)
 		    ": " : "", pr.last);
 	else
 		rc = 0;
-	if (rc == 0 || err.code == LB_OK)
-		lb_proc_result_release(&pr);
+	lb_proc_result_release(&pr);	/* empty after an error */
 	lb_words_free(argv);
 	return rc;
 }

@@ -570,6 +570,8 @@ lb_proc_run(const struct lb_proc_opts *o, struct lb_proc_result *r,
 	int rc = LB_OK, sig, e;
 	const char *name;
 
+	/* Cleared, so that err->code reads LB_OK after a run that worked. */
+	lb_err_clear(err);
 	memset(r, 0, sizeof(*r));
 	memset(&s, 0, sizeof(s));
 	memset(&x, 0, sizeof(x));
@@ -765,6 +767,7 @@ lb_split_words(const char *s, char ***argvp, size_t *argcp,
 	size_t n = 0, cap = 0, len = 0;
 	int inword = 0, rc = LB_OK;
 
+	lb_err_clear(err);
 	*argvp = NULL;
 	if (argcp != NULL)
 		*argcp = 0;

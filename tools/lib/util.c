@@ -61,14 +61,15 @@ lb_format_duration(long long secs, char *buf, size_t len)
 {
 	if (secs < 0)
 		secs = 0;
-	/* the larger unit, and the smaller one unless it is zero */
+	/* the larger unit, and the smaller one unless it is zero; hours up
+	 * to two days ("36 h" is how an RPO is said) */
 	if (secs < 60)
 		snprintf(buf, len, "%lld s", secs);
 	else if (secs < 3600)
 		snprintf(buf, len, "%lld min", secs / 60);
-	else if (secs < 86400 && secs % 3600 / 60 == 0)
+	else if (secs < 2 * 86400 && secs % 3600 / 60 == 0)
 		snprintf(buf, len, "%lld h", secs / 3600);
-	else if (secs < 86400)
+	else if (secs < 2 * 86400)
 		snprintf(buf, len, "%lld h %lld min", secs / 3600,
 		    secs % 3600 / 60);
 	else if (secs % 86400 / 3600 == 0)

@@ -370,8 +370,9 @@ pushed_config(struct ho *o, size_t *len, char *names, size_t nlen)
 		text = rc.text;
 	} else
 		text = o->cfg->text != NULL ? o->cfg->text : "";
-	if (lb_split_words(opt(o, "push_env"), &w, &nw, &err) != LB_OK &&
-	    nw != 0) {
+	/* an empty push_env pushes nothing; a malformed one is an error */
+	if (opt(o, "push_env")[strspn(opt(o, "push_env"), " \t")] != '\0' &&
+	    lb_split_words(opt(o, "push_env"), &w, &nw, &err) != LB_OK) {
 		fail(o, LB_EXIT_USAGE, "push_env: %s", err.msg);
 		goto out;
 	}
@@ -625,8 +626,9 @@ build_env(struct ho *o, int tf, char ***envp, size_t *nenv, char *shown,
 	if (push(envp, nenv, buf) != 0)
 		return -1;
 	snprintf(shown, slen, "%s", buf);
-	if (lb_split_words(opt(o, "tf_vars"), &w, &nw, &err) != LB_OK)
-		nw = 0;
+	if (opt(o, "tf_vars")[strspn(opt(o, "tf_vars"), " \t")] != '\0' &&
+	    lb_split_words(opt(o, "tf_vars"), &w, &nw, &err) != LB_OK)
+		return fail(o, LB_EXIT_USAGE, "tf_vars: %s", err.msg), -2;
 	for (i = 0; i < nw; i++) {
 		const char *name = strncmp(w[i], "TF_VAR_", 7) == 0 ? w[i] + 7 :
 		    w[i];
