@@ -391,7 +391,9 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 		}
 		ok++;
 	}
-	qsort(cat->backups, cat->nbackups, sizeof(*cat->backups), cmp_backup);
+	if (cat->nbackups > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(cat->backups, cat->nbackups, sizeof(*cat->backups),
+		    cmp_backup);
 	if (ok == 0) {
 		/* a store that is misconfigured: that is what to fix */
 		if (usage.code != LB_OK) {

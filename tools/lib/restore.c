@@ -569,8 +569,9 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			goto done;
 		}
 	}
-	qsort(res->rejected, res->nrejected, sizeof(*res->rejected),
-	    cmp_rejection);
+	if (res->nrejected > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(res->rejected, res->nrejected, sizeof(*res->rejected),
+		    cmp_rejection);
 	if (win == NULL) {
 		if (o->name != NULL && ncand == 0)
 			lb_err_set(&err, LB_ENOBACKUP, 0, "no backup named "
@@ -608,7 +609,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 		lb_format_duration(nowt - win->time, age, sizeof(age));
 		say(o, LB_WARN, "'%s' is %s old", win->name, age);
 	}
-	qsort(x.items, x.nitems, sizeof(*x.items), cmp_items);
+	if (x.nitems > 1)
+		qsort(x.items, x.nitems, sizeof(*x.items), cmp_items);
 	res->volumes = x.items;
 	res->nvolumes = x.nitems;
 	x.items = NULL;
