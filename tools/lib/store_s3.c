@@ -29,6 +29,7 @@
 
 #define MAX_PAGE (8 * 1024 * 1024)
 #define SKEW_LIMIT 300
+#define REGION_MAX 64
 
 struct s3store {
 	struct lb_fetch_conf fc;
@@ -37,7 +38,7 @@ struct s3store {
 	char *endpoint;		/* scheme://host[:port], no slash */
 	int path_style;
 	int aws;		/* the endpoint is AWS's own */
-	char region[64];
+	char region[REGION_MAX];
 	char sigv4[96];
 	char userpwd[512];
 	char key_id[128];
@@ -413,6 +414,16 @@ struct s3fix {
 	int region;
 };
 
+/* A region name as AWS makes them: it goes into a host name and into
+ * curl's "aws:amz:REGION:s3", so nothing else is taken from a server. */
+static int
+region_ok(const char *r)
+{
+	size_t n = strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	return n > 0 && r[n] == '\0' && n < REGION_MAX;
+}
+
 static int
 set_region(struct s3store *s, const char *region)
 {
@@ -473,7 +484,7 @@ s3_answer(struct lb_store *st, const struct lb_response *r, struct xml *x,
 		return 1;
 	}
 	region = x->region[0] ? x->region : r->bucket_region;
-	if (region != NULL && *region != '\0' && !fx->region &&
+	if (region != NULL && region_ok(region) && !fx->region &&
 	    strcmp(region, s->region) != 0 &&
 	    (strcmp(x->code, "AuthorizationHeaderMalformed") == 0 ||
 	    strcmp(x->code, "PermanentRedirect") == 0 || r->status == 301)) {
