@@ -3,8 +3,9 @@
 # directory listings, the URL of one archive, basic auth from a netrc file,
 # TLS (test CA, TLS 1.3 only, an IP-address certificate, a wrong CA,
 # insecure), resumed transfers through cutproxy (cuts, 503s, giving up, a
-# server that ignores Range), and the fallback across several stores.
-# Needs root (mktree, owners, xattrs).
+# server that ignores Range), the fallback across several stores, and the
+# memory bound (peak RSS of a 208 MiB restore). Needs root (mktree, owners,
+# xattrs).
 
 OLD=backup-2026-11-20T03-00-00.tar.gz
 NEW=backup-2026-11-21T03-00-00.tar.gz
@@ -125,6 +126,8 @@ teardown() {
 	for f in "$BATS_TEST_TMPDIR"/*.cutpid; do
 		[ -s "$f" ] && kill "$(cat "$f")" 2> /dev/null
 	done
+	# the memory test's 208 MiB archive
+	rm -rf "$WWW/big"
 	return 0
 }
 
@@ -409,4 +412,32 @@ teardown() {
 	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
 	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json list
 	assert_equal "$(jq -r '[.[] | .name] | join(" ")' <<< "$output")" "$NEW $OLD"
+}
+
+# --- memory ------------------------------------------------------------------
+
+@test "memory: a 208 MiB restore over HTTP peaks at most at 32 MiB of RSS" {
+	local big=backup-2026-11-22T03-00-00.tar.zst src=$BATS_TEST_TMPDIR/bigsrc i kib
+	[ -x /usr/bin/time ] || fail "GNU time (/usr/bin/time) is missing: scripts/bootstrap installs it"
+	# four random files: zstd (level 3, a 2 MiB window) stores them about as
+	# fast as it reads them, and the archive is as large as the data
+	mkdir -p "$WWW/big" "$src/bigvol/_data"
+	for i in 1 2 3 4; do
+		head -c $((52 << 20)) /dev/urandom > "$src/bigvol/_data/f$i"
+	done
+	tar -C "$src" -cf - . | zstd -q -3 -T2 > "$WWW/big/$big"
+	sidecar "$WWW/big/$big"
+	[ "$(stat -c %s "$WWW/big/$big")" -ge $((200 << 20)) ]
+	run -0 --separate-stderr /usr/bin/time -v -o "$BATS_TEST_TMPDIR/time.txt" \
+		"$LIFEBOAT" --json restore --store "http://127.0.0.1:$HTTP_PORT/json/big/" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$big"
+	for i in 1 2 3 4; do
+		cmp "$src/bigvol/_data/f$i" "$DEST/bigvol/_data/f$i"
+	done
+	kib=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): \([0-9][0-9]*\)$/\1/p' \
+		"$BATS_TEST_TMPDIR/time.txt")
+	[ -n "$kib" ] || fail "no maximum resident set size in GNU time's output"
+	echo "# peak RSS of lifeboat restoring $(($(stat -c %s "$WWW/big/$big") >> 20)) MiB: $kib KiB" >&3
+	[ "$kib" -le 32768 ] || fail "peak RSS $kib KiB is more than 32768 KiB"
 }

@@ -3,8 +3,10 @@
 # credentials from the environment, the store's keys and the AWS shared
 # files; ListObjectsV2 pagination past 1000 keys; '+', spaces and '=' in keys
 # and prefixes (the curl SigV4 patch); a wrong secret; a server clock two
-# hours off either way; a resumed transfer through cutproxy; no credential in
-# any output or report. Needs root (mktree, owners, xattrs).
+# hours off either way; a bucket in another region (400 or 301, for the
+# listing or only for object reads); 503s and SlowDown retried; a resumed
+# transfer through cutproxy; no credential in any output or report. Needs
+# root (mktree, owners, xattrs).
 
 OLD=backup-2026-11-20T03-00-00.tar.gz
 NEW=backup-2026-11-21T03-00-00.tar.gz
@@ -49,10 +51,14 @@ archive_conn() {
 
 # skewproxy_start SECONDS: a second s3-sigv4-proxy in front of the same
 # s3rver (the data was uploaded through the unskewed one) with its clock
-# SECONDS off; sets SKEW_ENDPOINT. teardown stops it.
+# SECONDS off; sets SKEW_ENDPOINT. teardown stops it. S3PROXY_REGION,
+# S3PROXY_REGION_ANSWER, S3PROXY_SCOPE and S3PROXY_SLOWDOWN in the caller's
+# environment go to it (see s3-sigv4-proxy), and nothing else of the kind.
 skewproxy_start() {
 	local t=$BATS_TEST_TMPDIR i
-	S3PROXY_REGION=${S3PROXY_REGION:-} S3PROXY_SKEW_SECONDS=$1 spawn "$t/skew.log" "$t/skew.pid" \
+	S3PROXY_REGION=${S3PROXY_REGION:-} S3PROXY_REGION_ANSWER=${S3PROXY_REGION_ANSWER:-} \
+		S3PROXY_SCOPE=${S3PROXY_SCOPE:-} S3PROXY_SLOWDOWN=${S3PROXY_SLOWDOWN:-} \
+		S3PROXY_SKEW_SECONDS=$1 spawn "$t/skew.log" "$t/skew.pid" \
 		/usr/bin/python3 "$HELPERS/s3-sigv4-proxy" --upstream "127.0.0.1:$S3RVER_PORT" \
 		--port-file "$t/skew.port"
 	for ((i = 0; i < 250; i++)); do
@@ -259,6 +265,76 @@ teardown() {
 	grep -q "\" 400 " "$BATS_TEST_TMPDIR/skew.log"
 }
 
+# proxy_count REGEX: how many of the second proxy's request lines match
+proxy_count() {
+	grep -c -- "$1" "$BATS_TEST_TMPDIR/skew.log" || true
+}
+
+@test "a configured region that is wrong: 301 PermanentRedirect with x-amz-bucket-region, one retry there" {
+	S3PROXY_REGION=eu-west-3 S3PROXY_REGION_ANSWER=redirect skewproxy_start 0
+	cat > "$CONF" <<-EOF
+		[store "offsite"]
+		url = s3://$BUCKET/night+ly/
+		endpoint = $SKEW_ENDPOINT
+		region = us-west-2
+	EOF
+	creds
+	unset AWS_REGION AWS_ENDPOINT_URL
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	[[ "$stderr" == *"warning: "*"'offsite'"*"region 'eu-west-3', not 'us-west-2'"* ]]
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# the redirect carried the region in its header only: one 301 for the
+	# listing, and the object reads were signed for eu-west-3 from the start
+	assert_equal "$(proxy_count '" 301 PermanentRedirect$')" 1
+	assert_equal "$(proxy_count '"GET /lifeboat/?[^"]*" 301 ')" 1
+	assert_equal "$(proxy_count "\"GET /lifeboat/night%2Bly/$OLD\" 200 header\$")" 1
+	no_secret "$KEY"
+}
+
+@test "object reads correct the region too: only GETs of objects are redirected, the listing passes" {
+	S3PROXY_REGION=eu-west-3 S3PROXY_REGION_ANSWER=redirect S3PROXY_SCOPE=objects skewproxy_start 0
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT AWS_REGION=us-east-1
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	[[ "$stderr" == *"region 'eu-west-3', not 'us-east-1'"* ]]
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# the listing went through in us-east-1; the first object GET was
+	# redirected once and asked again; the archive's GET was right at once
+	assert_equal "$(proxy_count '"GET /lifeboat/?[^"]*" 200 header$')" 1
+	assert_equal "$(proxy_count '" 301 PermanentRedirect$')" 1
+	assert_equal "$(proxy_count '"GET /lifeboat/night%2Bly/[^"?]*" 301 PermanentRedirect$')" 1
+	assert_equal "$(proxy_count "\"GET /lifeboat/night%2Bly/$OLD\" 200 header\$")" 1
+}
+
+@test "object reads correct the region on AuthorizationHeaderMalformed too" {
+	S3PROXY_REGION=eu-west-3 S3PROXY_SCOPE=objects skewproxy_start 0
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT AWS_REGION=us-east-1
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	assert_equal "$(proxy_count '"GET /lifeboat/night%2Bly/[^"?]*" 400 AuthorizationHeaderMalformed$')" 1
+}
+
+@test "object reads correct the clock: only GETs of objects see a server 2 h ahead" {
+	S3PROXY_SCOPE=objects skewproxy_start 7200
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	[[ "$stderr" == *"warning: "*"clock"* ]]
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# the listing was on time; one object GET was refused, then signed with
+	# the server's time
+	assert_equal "$(proxy_count '"GET /lifeboat/?[^"]*" 200 header$')" 1
+	assert_equal "$(proxy_count '" 403 RequestTimeTooSkewed$')" 1
+	assert_equal "$(proxy_count '"GET /lifeboat/night%2Bly/[^"?]*" 403 RequestTimeTooSkewed$')" 1
+}
+
 @test "the server's clock 2 h behind: lifeboat signs with its time, warns, restores" {
 	skewproxy_start -7200
 	creds
@@ -285,4 +361,39 @@ teardown() {
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 	no_staging "$DEST"
 	no_secret "$KEY"
+}
+
+@test "two 503 answers through cutproxy in front of the S3 proxy are retried, then the restore succeeds" {
+	creds
+	cutproxy_start c503 --target "127.0.0.1:$S3_PORT" --mode 503 --count 2
+	AWS_ENDPOINT_URL=http://127.0.0.1:$CUT_PORT run -0 --separate-stderr "$LIFEBOAT" --json \
+		restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	assert_equal "$(grep -c 'answered 503' "$BATS_TEST_TMPDIR/c503.log")" 2
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "503 SlowDown on object GETs: retried with backoff, then the restore succeeds" {
+	S3PROXY_SCOPE=objects S3PROXY_SLOWDOWN=2 skewproxy_start 0
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	assert_equal "$(proxy_count '"GET /lifeboat/night%2Bly/[^"?]*" 503 SlowDown$')" 2
+	assert_equal "$(grep -c 'HTTP 503; retrying at byte 0' <<< "$stderr")" 2
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "503 SlowDown more often than retries: the sidecar read gives up, the backup is unverified, exit 3" {
+	S3PROXY_SCOPE=objects S3PROXY_SLOWDOWN=100 skewproxy_start 0
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT
+	LIFEBOAT_RETRIES=2 run -3 --separate-stderr "$LIFEBOAT" --json restore \
+		--store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	assert_equal "$(grep -c 'HTTP 503; retrying at byte 0' <<< "$stderr")" 2
+	jq -e '.result == "failed" and .archive == null' <<< "$output"
+	[[ "$(jq -r '.rejected[0].reason' <<< "$output")" == *"sidecar"*"giving up"*"after 3 attempts"*"HTTP 503" ]]
+	assert_equal "$(proxy_count '" 503 SlowDown$')" 3
+	only_lifeboat "$DEST"
+	no_staging "$DEST"
 }

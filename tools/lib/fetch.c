@@ -466,6 +466,23 @@ struct lb_fetch {
 	void *arg;
 };
 
+/* Judge the status of this attempt's answer, once. */
+static void
+check_status(struct lb_fetch *f)
+{
+	if (f->checked)
+		return;
+	f->checked = 1;
+	f->status = 0;
+	curl_easy_getinfo(f->e, CURLINFO_RESPONSE_CODE, &f->status);
+	if (!f->sftp && f->status != 200 && f->status != 206)
+		f->bad = 1;
+	else if (!f->sftp && f->start > 0 && (f->status != 206 ||
+	    f->x.range_start != f->start))
+		/* the server sent the object from its start */
+		f->restart = 1;
+}
+
 static size_t
 stream_cb(char *data, size_t size, size_t n, void *arg)
 {
@@ -473,17 +490,9 @@ stream_cb(char *data, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	if (!f->checked) {
-		f->checked = 1;
-		f->status = 0;
-		curl_easy_getinfo(f->e, CURLINFO_RESPONSE_CODE, &f->status);
-		if (!f->sftp && f->status != 200 && f->status != 206)
-			f->bad = 1;
-		else if (!f->sftp && f->start > 0 && (f->status != 206 ||
-		    f->x.range_start != f->start)) {
-			/* the server sent the object from its start */
-			f->restart = 1;
+		check_status(f);
+		if (f->restart)
 			return 0;
-		}
 	}
 	if (f->bad) {
 		/* the error's body, for the message: keep what fits */
@@ -591,6 +600,10 @@ drive(struct lb_fetch *f)
 		if (msg->msg == CURLMSG_DONE) {
 			f->done = 1;
 			f->result = msg->data.result;
+			/* an answer without a body (a 301, a 404 with
+			 * nothing to say) never reached stream_cb */
+			if (f->result == CURLE_OK)
+				check_status(f);
 		}
 	if (!f->done && f->pos == f->len)
 		curl_multi_poll(f->m, NULL, 0, 200, NULL);
@@ -673,6 +686,44 @@ lb_fetch_read(struct lb_fetch *f, void *buf, size_t len, size_t *got,
 		}
 		drive(f);
 	}
+}
+
+int
+lb_fetch_answer(struct lb_fetch *f, struct lb_response *r, struct lb_err *err)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		if (lb_stop_requested)
+			return lb_err_set(err, LB_EINTR, 0, "interrupted");
+		if (f->checked && !f->bad && !f->restart)
+			break;
+		if (f->done) {
+			/* what a retry may cure is retried, as by reading */
+			if (f->result == CURLE_OK && !f->restart &&
+			    (!f->bad || !transient_status(f->status)))
+				break;
+			if ((rc = after_failure(f, err)) != LB_OK)
+				return rc;
+			continue;
+		}
+		drive(f);
+	}
+	r->status = f->status;
+	if ((f->x.date != NULL && (r->date = strdup(f->x.date)) == NULL) ||
+	    (f->x.bucket_region != NULL && (r->bucket_region =
+	    strdup(f->x.bucket_region)) == NULL) ||
+	    (r->body = malloc(f->bad ? f->errbody.len + 1 : 1)) == NULL) {
+		lb_response_release(r);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	if (f->bad && f->errbody.len > 0) {
+		memcpy(r->body, f->errbody.p, f->errbody.len);
+		r->len = f->errbody.len;
+	}
+	r->body[r->len] = '\0';
+	return LB_OK;
 }
 
 void

@@ -62,6 +62,13 @@ struct lb_fetch;
 int lb_fetch_open(const struct lb_fetch_conf *c, const char *url,
     long long offset, void (*notice)(void *, const char *), void *arg,
     struct lb_fetch **out, struct lb_err *err);
+/* Wait for the server's answer to f, retrying what lb_fetch_read would
+ * retry. r gets its status, Date and x-amz-bucket-region and, for an error
+ * status, its body (bounded); r is the caller's to release. The answer
+ * stays in f: the data of a success for lb_fetch_read, and an error for
+ * lb_fetch_read to report unless the caller closes f to ask again. */
+int lb_fetch_answer(struct lb_fetch *f, struct lb_response *r,
+    struct lb_err *err);
 /* Up to len bytes; *got = 0 at the end of the object. */
 int lb_fetch_read(struct lb_fetch *f, void *buf, size_t len, size_t *got,
     struct lb_err *err);

@@ -6,7 +6,11 @@
  * it, so that a rescue system whose clock is hours off can sign with the
  * server's time instead: the offset is learnt from RequestTimeTooSkewed's
  * ServerTime, or from any response's Date more than 5 minutes away from
- * ours. Credentials come from the environment, the AWS shared files or the
+ * ours. A bucket in another region than the one configured is named by
+ * S3's answer (AuthorizationHeaderMalformed, PermanentRedirect, a 301 with
+ * x-amz-bucket-region): the request is signed again for that region, once.
+ * Listings and object reads go through the same correction (s3_answer).
+ * Credentials come from the environment, the AWS shared files or the
  * store's section, never from the command line, and never appear in
  * messages. Listings are ListObjectsV2, paginated, parsed with expat.
  */
@@ -25,6 +29,7 @@
 
 #define MAX_PAGE (8 * 1024 * 1024)
 #define SKEW_LIMIT 300
+#define REGION_MAX 64
 
 struct s3store {
 	struct lb_fetch_conf fc;
@@ -33,7 +38,7 @@ struct s3store {
 	char *endpoint;		/* scheme://host[:port], no slash */
 	int path_style;
 	int aws;		/* the endpoint is AWS's own */
-	char region[64];
+	char region[REGION_MAX];
 	char sigv4[96];
 	char userpwd[512];
 	char key_id[128];
@@ -382,9 +387,9 @@ parse_xml(struct xml *x, const char *body, size_t len)
 
 /* Learn the server's clock from its Date header. */
 static void
-learn_clock(struct s3store *s, const struct lb_response *r,
-    void (*notice)(void *, const char *), void *arg)
+learn_clock(struct lb_store *st, const struct lb_response *r)
 {
+	struct s3store *s = st->priv;
 	long long t, off;
 	char msg[160];
 
@@ -394,13 +399,107 @@ learn_clock(struct s3store *s, const struct lb_response *r,
 	if (off - s->fc.clock_offset > SKEW_LIMIT ||
 	    s->fc.clock_offset - off > SKEW_LIMIT) {
 		s->fc.clock_offset = off;
-		if (notice != NULL) {
+		if (st->notice != NULL) {
 			snprintf(msg, sizeof(msg), "store '%s': the server's "
 			    "clock is %+lld s from ours: signing with its time",
-			    s->fc.display, off);
-			notice(arg, msg);
+			    st->display, off);
+			st->notice(st->notice_arg, msg);
 		}
 	}
+}
+
+/* The corrections one request has had: each is made once. */
+struct s3fix {
+	int clock;
+	int region;
+};
+
+/* A region name as AWS makes them: it goes into a host name and into
+ * curl's "aws:amz:REGION:s3", so nothing else is taken from a server. */
+static int
+region_ok(const char *r)
+{
+	size_t n = strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	return n > 0 && r[n] == '\0' && n < REGION_MAX;
+}
+
+static int
+set_region(struct s3store *s, const char *region)
+{
+	char *ep;
+	size_t n = strlen(region) + 40;
+
+	snprintf(s->region, sizeof(s->region), "%s", region);
+	set_sigv4(s);
+	if (!s->aws)
+		return 0;
+	/* AWS's endpoints are regional */
+	if ((ep = malloc(n)) == NULL)
+		return -1;
+	snprintf(ep, n, "https://s3.%s.amazonaws.com", s->region);
+	free(s->endpoint);
+	s->endpoint = ep;
+	return 0;
+}
+
+/*
+ * Judge one answer, for listings and object reads alike: learn the
+ * server's clock from its Date, and when an error says we signed with the
+ * wrong time (RequestTimeTooSkewed) or for the wrong region
+ * (AuthorizationHeaderMalformed or PermanentRedirect naming another one, a
+ * 301 with x-amz-bucket-region), correct s so that the request can be
+ * signed again: 1 to retry it, 0 when the answer stands (a success, or an
+ * error for the caller to report; x then holds its Code and Message).
+ */
+static int
+s3_answer(struct lb_store *st, const struct lb_response *r, struct xml *x,
+    struct s3fix *fx, struct lb_err *err)
+{
+	struct s3store *s = st->priv;
+	const char *region;
+	char msg[192];
+	long long t, was;
+
+	memset(x, 0, sizeof(*x));
+	learn_clock(st, r);
+	if (r->status >= 200 && r->status < 300)
+		return 0;
+	/* an error without S3's XML still has its status and headers */
+	x->prefix = "";
+	(void)parse_xml(x, r->body, r->len);
+	if (strcmp(x->code, "RequestTimeTooSkewed") == 0 && !fx->clock &&
+	    (t = iso8601(x->server_time)) > 0) {
+		fx->clock = 1;
+		was = s->fc.clock_offset;
+		s->fc.clock_offset = t - (long long)time(NULL);
+		/* the Date header may have told us already */
+		if (st->notice != NULL && (s->fc.clock_offset - was > 60 ||
+		    was - s->fc.clock_offset > 60)) {
+			snprintf(msg, sizeof(msg), "store '%s': our clock is "
+			    "%+lld s off the server's: signing with its time",
+			    st->display, -s->fc.clock_offset);
+			st->notice(st->notice_arg, msg);
+		}
+		return 1;
+	}
+	region = x->region[0] ? x->region : r->bucket_region;
+	if (region != NULL && region_ok(region) && !fx->region &&
+	    strcmp(region, s->region) != 0 &&
+	    (strcmp(x->code, "AuthorizationHeaderMalformed") == 0 ||
+	    strcmp(x->code, "PermanentRedirect") == 0 || r->status == 301)) {
+		fx->region = 1;
+		if (st->notice != NULL) {
+			snprintf(msg, sizeof(msg), "store '%s': the bucket is "
+			    "in region '%.64s', not '%s': signing for it",
+			    st->display, region, s->region);
+			st->notice(st->notice_arg, msg);
+		}
+		if (set_region(s, region) != 0)
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -409,13 +508,14 @@ s3_list(struct lb_store *st, struct lb_object **objs, size_t *n,
 {
 	struct s3store *s = st->priv;
 	struct lb_response r;
-	struct xml x;
+	struct xml x, e;
+	struct s3fix fx;
 	char *q = NULL, *u, *ep, *et = NULL;
 	size_t ql;
-	int rc = LB_OK, fixes = 0;
-	long long t;
+	int rc = LB_OK, fix;
 
 	memset(&x, 0, sizeof(x));
+	memset(&fx, 0, sizeof(fx));
 	x.prefix = s->prefix;
 	*objs = NULL;
 	*n = 0;
@@ -450,67 +550,30 @@ s3_list(struct lb_store *st, struct lb_object **objs, size_t *n,
 		free(u);
 		if (rc != LB_OK)
 			break;
-		learn_clock(s, &r, st->notice, st->notice_arg);
-		x.truncated = 0;
-		x.token[0] = x.code[0] = x.region[0] = x.server_time[0] = '\0';
-		x.message[0] = '\0';
-		x.depth = 0;
-		if (parse_xml(&x, r.body, r.len) != 0 && r.status == 200) {
-			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': the "
-			    "listing is not S3 XML", st->display);
+		if ((fix = s3_answer(st, &r, &e, &fx, err)) != 0) {
+			lb_response_release(&r);
+			if (fix < 0) {
+				rc = fix;
+				break;
+			}
+			continue;
+		}
+		if (r.status != 200) {
+			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': HTTP "
+			    "%ld%s%s%s%s", st->display, r.status,
+			    e.code[0] ? ": " : "", e.code, e.message[0] ?
+			    ": " : "", e.message);
 			lb_response_release(&r);
 			break;
 		}
-		if (r.status != 200) {
-			/* Fixable once each: the clock, the region. */
-			if (strcmp(x.code, "RequestTimeTooSkewed") == 0 &&
-			    fixes++ < 3 && (t = iso8601(x.server_time)) > 0) {
-				long long was = s->fc.clock_offset;
-
-				s->fc.clock_offset = t - (long long)time(NULL);
-				/* the Date header may have told us already */
-				if (st->notice != NULL && (s->fc.clock_offset -
-				    was > 60 || was - s->fc.clock_offset > 60)) {
-					char msg[160];
-
-					snprintf(msg, sizeof(msg), "store '%s': "
-					    "our clock is %+lld s off the "
-					    "server's: signing with its time",
-					    st->display, -s->fc.clock_offset);
-					st->notice(st->notice_arg, msg);
-				}
-				lb_response_release(&r);
-				continue;
-			}
-			if ((x.region[0] || r.bucket_region) && fixes++ < 3 &&
-			    (strcmp(x.code, "AuthorizationHeaderMalformed") == 0 ||
-			    strcmp(x.code, "PermanentRedirect") == 0 ||
-			    r.status == 301)) {
-				snprintf(s->region, sizeof(s->region), "%s",
-				    x.region[0] ? x.region : r.bucket_region);
-				set_sigv4(s);
-				if (s->aws) {
-					free(s->endpoint);
-					s->endpoint = malloc(strlen(s->region) +
-					    40);
-					if (s->endpoint == NULL) {
-						lb_response_release(&r);
-						rc = lb_err_set(err, LB_ENOMEM,
-						    0, "out of memory");
-						break;
-					}
-					snprintf(s->endpoint,
-					    strlen(s->region) + 40,
-					    "https://s3.%s.amazonaws.com",
-					    s->region);
-				}
-				lb_response_release(&r);
-				continue;
-			}
-			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': HTTP "
-			    "%ld%s%s%s%s", st->display, r.status,
-			    x.code[0] ? ": " : "", x.code, x.message[0] ?
-			    ": " : "", x.message);
+		/* a page: the corrections start afresh for the next one */
+		memset(&fx, 0, sizeof(fx));
+		x.truncated = 0;
+		x.token[0] = '\0';
+		x.depth = 0;
+		if (parse_xml(&x, r.body, r.len) != 0) {
+			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': the "
+			    "listing is not S3 XML", st->display);
 			lb_response_release(&r);
 			break;
 		}
@@ -545,24 +608,44 @@ s3_open_read(struct lb_store *st, const char *name, long long offset,
     void **hp, struct lb_err *err)
 {
 	struct s3store *s = st->priv;
+	struct lb_response r;
 	struct lb_fetch *f;
+	struct s3fix fx;
+	struct xml x;
 	char *key, *u;
 	size_t n = strlen(s->prefix) + strlen(name) + 1;
-	int r;
+	int rc;
 
 	if ((key = malloc(n)) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	snprintf(key, n, "%s%s", s->prefix, name);
-	u = s3_url(s, key, NULL);
+	memset(&fx, 0, sizeof(fx));
+	for (;;) {
+		/* again after a correction: the endpoint may have changed */
+		if ((u = s3_url(s, key, NULL)) == NULL) {
+			rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+			break;
+		}
+		rc = lb_fetch_open(&s->fc, u, offset, st->notice ?
+		    st->notice : s3_quiet, st->notice_arg, &f, err);
+		free(u);
+		if (rc != LB_OK)
+			break;
+		if ((rc = lb_fetch_answer(f, &r, err)) == LB_OK) {
+			rc = s3_answer(st, &r, &x, &fx, err);
+			lb_response_release(&r);
+		}
+		if (rc == 0) {
+			/* data, or an error that lb_fetch_read reports */
+			*hp = f;
+			break;
+		}
+		lb_fetch_close(f);
+		if (rc < 0)
+			break;
+	}
 	free(key);
-	if (u == NULL)
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	r = lb_fetch_open(&s->fc, u, offset, st->notice ? st->notice :
-	    s3_quiet, st->notice_arg, &f, err);
-	free(u);
-	if (r == LB_OK)
-		*hp = f;
-	return r;
+	return rc;
 }
 
 static int
