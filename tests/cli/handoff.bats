@@ -104,6 +104,7 @@ setup() {
 		tf_vars = dns_token
 		ansible_dir = $T/infra
 		state_dir = $T/state
+		remote_history = $T/host/var/lib/lifeboat/history.jsonl
 
 		[check "ssh-port"]
 		tcp = 127.0.0.1:$SSH_PORT
@@ -168,6 +169,9 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	[[ "$output" == *"transfer "* && "$output" == *"terraform "* ]]
 	jq -e '.kind == "handoff" and .result == "ok" and .host == "127.0.0.1" and .archive == "'"$NAME"'" and .rto_met == true and .rpo_met == true' "$LIFEBOAT_HISTORY"
 	jq -e '.phases | has("wait-ssh") and has("select") and has("transfer") and has("commit") and has("terraform") and has("ansible") and has("checks")' "$LIFEBOAT_HISTORY"
+	# the same line on the host, through ssh
+	[[ "$err" == *"[history] appended to 127.0.0.1:$T/host/var/lib/lifeboat/history.jsonl"* ]]
+	assert_equal "$(cat "$T/host/var/lib/lifeboat/history.jsonl")" "$(cat "$LIFEBOAT_HISTORY")"
 	# no secret anywhere
 	not_leaked "$KEY" "$T/state" "$LIFEBOAT_HISTORY" "$T/remote-dest" "$T/infra"
 	not_leaked "$TF_SECRET" "$T/state" "$LIFEBOAT_HISTORY" "$T/remote-dest" "$T/infra" "$FAKE_LOG"
@@ -197,12 +201,14 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	[[ "$stderr" == *"[terraform] would run: terraform -chdir=terraform apply -auto-approve  (in $T/infra; TF_VAR_vps_ipv4=127.0.0.1 TF_VAR_dns_token=***)"* ]]
 	[[ "$stderr" == *"[ansible] would run: ansible-playbook -i ansible/inventory.ini ansible/site.yml  (in $T/infra)"* ]]
 	[[ "$stderr" == *"[check] would check 'ssh-port' (127.0.0.1:$SSH_PORT) on the host, over ssh"* ]]
+	[[ "$stderr" == *"[history] would append the hand-off's line to 127.0.0.1:$T/host/var/lib/lifeboat/history.jsonl"* ]]
 	not_leaked "$TF_SECRET"
 	not_leaked "$KEY"
 	[ ! -e "$FAKE_LOG" ]
 	[ ! -e "$T/state" ]
 	[ ! -e "$T/infra/ansible/inventory.ini" ]
 	[ ! -e "$LIFEBOAT_HISTORY" ]
+	[ ! -e "$T/host" ]
 }
 
 @test "a failing step stops the run with exit 8; --from resumes there, keeping the clock and the earlier phases" {

@@ -210,6 +210,7 @@ static const struct {
 	    "ansible/site.yml", 0 },
 	{ "ansible_dir", ".", 0 },
 	{ "state_dir", "lifeboat-handoff", 0 },
+	{ "remote_history", NULL, 0 },
 	{ NULL, NULL, 0 },
 };
 

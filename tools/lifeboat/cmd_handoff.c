@@ -71,7 +71,11 @@ struct ho {
 	char **ssh;		/* the ssh argv up to the host */
 	size_t nssh;
 	const char *step;	/* the running step, for line prefixes */
+	int reached;		/* the host answered ssh in this run */
+	int restored, rebooted;	/* those steps ran */
 };
+
+static int remote_history_path(struct ho *o, char *buf, size_t len);
 
 static double
 mono(void)
@@ -313,6 +317,7 @@ wait_ssh(struct ho *o, double limit)
 			return -1;
 		if (pr.status == 0) {
 			lb_proc_result_release(&pr);
+			o->reached = 1;
 			say(o, "%s answers after %.1f s", where, mono() - t0);
 			return 0;
 		}
@@ -481,6 +486,7 @@ step_restore(struct ho *o)
 		    0));
 	}
 	say(o, "restored '%s' on %s", o->archive, o->host);
+	o->restored = o->reached = 1;
 	rc = 0;
 out:
 	explicit_bzero(input, ilen);
@@ -533,6 +539,7 @@ step_reboot(struct ho *o)
 		sleep_s(1);
 	}
 	say(o, "%s went down after %.1f s", o->host, mono() - t0);
+	o->rebooted = 1;
 	if (wait_ssh(o, (double)limit - (mono() - t0)) != 0)
 		return LB_EXIT_HANDOFF;
 	return 0;
@@ -855,9 +862,9 @@ state_load(struct ho *o)
 static void
 dry_run(struct ho *o, const int *run)
 {
-	char **w = NULL, *line, shown[1024], hl[1024], names[256];
+	char *line, shown[1024], hl[1024], names[256], hist[PATH_MAX];
 	char **envp = NULL;
-	size_t nw = 0, ne = 0, i, il;
+	size_t ne = 0, i, il;
 	int s;
 
 	line = remote_line(o->ssh, o->nssh);
@@ -921,8 +928,12 @@ dry_run(struct ho *o, const int *run)
 			break;
 		}
 	}
+	o->step = "history";
+	remote_history_path(o, hist, sizeof(hist));
+	if (hist[0] != '\0')
+		say(o, "would append the hand-off's line to %s:%s", o->host,
+		    hist);
 	free(line);
-	argv_free(w, nw);
 }
 
 static const char *
@@ -932,6 +943,73 @@ history_path(const struct lb_config *cfg)
 
 	return e != NULL ? e : cfg->history ? cfg->history :
 	    LB_DEFAULT_HISTORY;
+}
+
+/* Where the target keeps its history: remote_history, or the target's
+ * /var/lib/lifeboat as the host sees it at the end of the run (inside the
+ * restore's --root while still in the rescue system). */
+static int
+remote_history_path(struct ho *o, char *buf, size_t len)
+{
+	const char *p = opt(o, "remote_history");
+	char **w = NULL;
+	size_t nw = 0, i;
+	struct lb_err err;
+
+	if (p != NULL) {
+		snprintf(buf, len, "%s", p);
+		return 0;
+	}
+	snprintf(buf, len, "/var/lib/lifeboat/history.jsonl");
+	if (o->rebooted || !o->restored ||
+	    lb_split_words(opt(o, "restore_args"), &w, &nw, &err) != LB_OK)
+		return 0;
+	for (i = 0; i + 1 < nw; i++)
+		if (strcmp(w[i], "--root") == 0)
+			snprintf(buf, len, "%s/var/lib/lifeboat/history.jsonl",
+			    w[i + 1]);
+	lb_words_free(w);
+	return 0;
+}
+
+/* Append the line to the target's history, through ssh's stdin. */
+static void
+remote_history(struct ho *o, const char *json)
+{
+	char path[PATH_MAX], dir[PATH_MAX], *qp, *qd, *line, *in, *slash;
+	struct lb_proc_result pr;
+	size_t n, ilen;
+
+	remote_history_path(o, path, sizeof(path));
+	if (path[0] == '\0')
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	qp = lb_shell_quote(path);
+	qd = lb_shell_quote(dir);
+	n = (qp ? strlen(qp) : 0) + (qd ? strlen(qd) : 0) + 32;
+	ilen = strlen(json) + 1;
+	line = malloc(n);
+	in = malloc(ilen + 1);
+	if (qp == NULL || qd == NULL || line == NULL || in == NULL)
+		goto out;
+	snprintf(line, n, "mkdir -p %s && cat >> %s", qd, qp);
+	snprintf(in, ilen + 1, "%s\n", json);
+	o->step = "history";
+	if (run_ssh(o, line, in, ilen, 30, 1, &pr) == 0) {
+		if (pr.status == 0)
+			say(o, "appended to %s:%s", o->host, path);
+		else
+			lb_warn(o->cli, "cannot append to %s:%s: %s", o->host,
+			    path, pr.last[0] ? pr.last : "ssh failed");
+		lb_proc_result_release(&pr);
+	}
+out:
+	free(qp);
+	free(qd);
+	free(line);
+	free(in);
 }
 
 static void
@@ -952,6 +1030,8 @@ finish(struct ho *o, int ok, const char *failed_step)
 	if (*history_path(o->cfg) != '\0' &&
 	    lb_history_append(history_path(o->cfg), json, &err) != LB_OK)
 		lb_warn(o->cli, "%s", err.msg);
+	if (o->reached)
+		remote_history(o, json);
 	if (o->cli->json)
 		puts(json);
 	else {
@@ -986,7 +1066,7 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 	struct lb_config cfg;
 	struct ho o;
 	char **w = NULL, dir[PATH_MAX];
-	const char *from = NULL, *since = NULL;
+	const char *from = NULL, *since = NULL, *stopped;
 	int ch, rc, s, first, run[S_N] = { 0 };
 	size_t nw = 0, i;
 	struct lb_err err;
@@ -1171,11 +1251,12 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 			snprintf(o.error, sizeof(o.error), "step %s failed",
 			    step_names[s]);
 	}
-	finish(&o, rc == LB_EXIT_OK, rc == LB_EXIT_OK ? NULL : o.step);
-	if (rc != LB_EXIT_OK && cli->verbosity >= 0)
+	stopped = rc == LB_EXIT_OK ? NULL : o.step;
+	finish(&o, rc == LB_EXIT_OK, stopped);
+	if (stopped != NULL && cli->verbosity >= 0)
 		fprintf(stderr, "%s: the hand-off stopped at '%s'; after a "
 		    "fix: lifeboat handoff --host %s --from %s\n", cli->prog,
-		    o.step, o.host, o.step);
+		    stopped, o.host, stopped);
 	rc = lb_finish(cli, rc);
 out:
 	lb_words_free(w);
