@@ -381,3 +381,49 @@ roundtrip() {
 	[[ "${stderr_lines[0]}" == *'[store "x"] has no url'* ]]
 	[ ! -e "$DEST" ]
 }
+
+@test "the commit goes in priority order: p1, p2, then the rest by name (the journal says so)" {
+	local id
+	printf '[volumes]\np1 = dockerwarts_grafana\np2 = dockerwarts_cassandra dockerwarts_mariadb\n' \
+		> "$BATS_TEST_TMPDIR/lifeboat.conf"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$BATS_TEST_TMPDIR/lifeboat.conf" --json \
+		restore --store "$STORE0" --dest "$DEST"
+	id=$(jq -r .restore_id <<< "$output")
+	assert_equal "$(sed -n 's/^done //p' "$DEST/.lifeboat/journal-$id" | tr '\n' ' ')" \
+		"dockerwarts_grafana dockerwarts_cassandra dockerwarts_mariadb dockerwarts_elasticsearch dockerwarts_glpi metadata.db "
+}
+
+@test "UTF-8 names restore without a locale warning, even under LC_ALL=C" {
+	run -0 --separate-stderr env LC_ALL=C LANG= "$LIFEBOAT" restore --store "$STORE0" --dest "$DEST"
+	[[ "$stderr" != *"can't be converted"* ]]
+	# the only warning is the archive's age
+	assert_equal "$(grep -c warning <<< "$stderr")" 1
+	[[ "$stderr" == *"warning: 'backup-2026-11-20T03-00-00.tar.gz' is "*" old"* ]]
+	[ -f "$DEST/dockerwarts_glpi/_data/files/_documents/café/日本語.txt" ]
+	[ -d "$DEST/dockerwarts_glpi/_data/files/_documents/naïve dir" ]
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+}
+
+@test "progress on a log: plain lines with the percentage, no carriage return" {
+	run -0 --separate-stderr "$LIFEBOAT" restore --store "$STORE0" --dest "$DEST"
+	[[ "$stderr" == *"lifeboat: backup-2026-11-20T03-00-00.tar.gz: "*" / "*"(100%)"* ]]
+	[[ "$stderr" != *$'\r'* ]]
+	run -0 --separate-stderr "$LIFEBOAT" -q restore --store "$STORE1" --dest "$BATS_TEST_TMPDIR/quiet"
+	[[ "$stderr" != *"%)"* ]]
+}
+
+@test "rollback RESTORE-ID undoes that restore; an unknown or spent ID is exit 2" {
+	local first second
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE0" --dest "$DEST"
+	first=$(jq -r .restore_id <<< "$output")
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --replace --store "$STORE1" --dest "$DEST"
+	second=$(jq -r .restore_id <<< "$output")
+	run -2 --separate-stderr "$LIFEBOAT" rollback --dest "$DEST" 20200101T000000.000000Z-0000
+	[[ "$stderr" == *"no restore '20200101T000000.000000Z-0000'"* ]]
+	run -0 --separate-stderr "$LIFEBOAT" rollback --dest "$DEST" "$second"
+	assert_output --partial "rolled back restore $second"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	run -2 --separate-stderr "$LIFEBOAT" rollback --dest "$DEST" "$second"
+	[[ "$stderr" == *"has nothing to roll back"* ]]
+	[ -n "$first" ]
+}
