@@ -63,3 +63,14 @@ setup() {
 	run -1 --separate-stderr bash -c '"$0" --version > /dev/full' "$LIFEBOAT"
 	assert_equal "$stderr" "lifeboat: cannot write to standard output: No space left on device"
 }
+
+@test "make demo's script: the damaged newest is rejected, night 2 restored bit for bit, and again" {
+	local i
+	for i in 1 2; do
+		run -0 "$TOP/scripts/demo"
+		[[ "$output" == *"warning: rejected 'backup-"*"': SHA-256 mismatch"* ]]
+		[[ "$output" == *"volumes restored after"*"(RTO 2 h: met)"*"(RPO 3 d: met)"* ]]
+		[[ "$output" == *"demo: restored tree identical to night 2's source, metadata included"* ]]
+	done
+	[ "$(wc -l < "$TOP/demo/history.jsonl")" -eq 1 ]
+}
