@@ -57,6 +57,7 @@ setup() {
 				printf '%s argv:' "$name"
 				for a in "$@"; do printf ' [%s]' "$a"; done
 				printf '\n%s cwd: %s\n' "$name" "$(pwd)"
+				printf '%s aws: %s\n' "$name" "${AWS_SECRET_ACCESS_KEY:+set}"
 				env | grep '^TF_VAR_' | sort | while IFS='=' read -r k v; do
 					if [ "$k" = TF_VAR_vps_ipv4 ]; then
 						printf '%s env: %s=%s\n' "$name" "$k" "$v"
@@ -148,8 +149,10 @@ not_leaked() {
 	jq -e '.result == "ok" and .archive.name == "'"$NAME"'"' "$T/state/restore-report.json"
 	# its argv held no secret, and it did run while the list was taken
 	grep -q 'remote-lifeboat -c - --json restore --dest' "$ps"
-	! grep -F "$KEY" "$ps" | grep -v -e 's3rver' -e 'node' | grep -q .
-	! grep -qF "$TF_SECRET" "$ps"
+	if grep -F "$KEY" "$ps" | grep -v -e 's3rver' -e 'node'; then
+		fail "the key is in the process list"
+	fi
+	if grep -F "$TF_SECRET" "$ps"; then fail "the TF secret is in the process list"; fi
 	# the fakes: order, argv, cwd, environment
 	assert_equal "$(grep -o '^[a-z-]* argv: .*' "$FAKE_LOG")" \
 "terraform argv: [-chdir=terraform] [apply] [-auto-approve]
@@ -158,7 +161,9 @@ ansible-playbook argv: [-i] [ansible/inventory.ini] [ansible/site.yml]"
 	grep -qx "ansible-playbook cwd: $T/infra" "$FAKE_LOG"
 	grep -qx 'terraform env: TF_VAR_vps_ipv4=127.0.0.1' "$FAKE_LOG"
 	grep -qx "terraform env: TF_VAR_dns_token sha256=$(printf %s "$TF_SECRET" | sha256sum | cut -c1-16)" "$FAKE_LOG"
-	! grep -q 'ansible-playbook env: TF_VAR_vps_ipv4' "$FAKE_LOG"
+	if grep 'ansible-playbook env: TF_VAR_vps_ipv4' "$FAKE_LOG"; then
+		fail "ansible got terraform's variables"
+	fi
 	# the inventory
 	assert_equal "$(cat "$T/infra/ansible/inventory.ini")" \
 "[docker_hosts]
@@ -176,7 +181,9 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	not_leaked "$KEY" "$T/state" "$LIFEBOAT_HISTORY" "$T/remote-dest" "$T/infra"
 	not_leaked "$TF_SECRET" "$T/state" "$LIFEBOAT_HISTORY" "$T/remote-dest" "$T/infra" "$FAKE_LOG"
 	# and nothing was left on the host's side: no config file, no temp
-	! grep -rlF "$KEY" /tmp --include='*lifeboat*' 2> /dev/null | grep -q .
+	if grep -rlF "$KEY" /tmp --include='*lifeboat*' 2> /dev/null; then
+		fail "the key was left in a file"
+	fi
 }
 
 @test "without pushed credentials the remote restore cannot read S3: its exit status is the hand-off's" {
@@ -219,7 +226,7 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	[[ "$stderr" == *"[terraform] 'terraform' failed (exit 1): terraform: Error: the provider said no"* ]]
 	[[ "$stderr" == *"lifeboat handoff --host 127.0.0.1 --from terraform"* ]]
 	[[ "$output" == *"handoff failed after "*" at terraform"* ]]
-	! grep -q '^ansible-playbook' "$FAKE_LOG"
+	if grep '^ansible-playbook' "$FAKE_LOG"; then fail "ansible ran after terraform failed"; fi
 	jq -e '.result == "failed" and .failed_step == "terraform"' "$LIFEBOAT_HISTORY"
 	first=$(jq -r .started "$LIFEBOAT_HISTORY")
 	: > "$FAKE_LOG"
@@ -309,4 +316,82 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host '-oProxyCommand=x'
 	[[ "$stderr" == *"is not a host name or address"* ]]
 	[ ! -e "$FAKE_LOG" ]
+}
+
+@test "credentials in the config's [env] are pushed to the host, the operator's environment wins, and terraform and ansible never see them" {
+	local out
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	sed -i 's/^steps = .*/steps = restore terraform ansible/' "$CONF"
+	printf '[env]\nAWS_ACCESS_KEY_ID = %s\nAWS_SECRET_ACCESS_KEY = %s\n' "$KEY" "$KEY" >> "$CONF"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"(config and AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY through stdin)"* ]]
+	run -0 "$TOP/tests/helpers/treecmp" diff "$SRC" "$T/remote-dest" --ignore '.lifeboat*'
+	assert_equal "$(grep ' aws: ' "$FAKE_LOG")" "terraform aws: 
+ansible-playbook aws: "
+	# a wrong secret in the config loses to the operator's right one
+	rm -rf "$T/remote-dest"
+	sed -i "s/^AWS_SECRET_ACCESS_KEY = .*/AWS_SECRET_ACCESS_KEY = not-the-secret/" "$CONF"
+	AWS_SECRET_ACCESS_KEY=$KEY run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	run -0 "$TOP/tests/helpers/treecmp" diff "$SRC" "$T/remote-dest" --ignore '.lifeboat*'
+	# and alone it is what the host gets: S3 refuses it
+	rm -rf "$T/remote-dest"
+	run --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"[restore] the restore on 127.0.0.1 failed"* ]]
+}
+
+@test "the host's checks get a config of those checks alone: no store, no [env], no credential" {
+	printf '#!/bin/sh\ntee %s/pushed.conf | exec %s "$@"\n' "$T" "$LIFEBOAT" > "$T/bin/remote-lifeboat"
+	sed -i 's/^steps = .*/steps = check/' "$CONF"
+	printf '[env]\nAWS_SECRET_ACCESS_KEY = %s\n' "$KEY" >> "$CONF"
+	printf '[check "here"]\ncommand = true\npriority = p1\n' >> "$CONF"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json handoff --host 127.0.0.1
+	# one JSON document on stdout: the history record
+	assert_equal "$(jq -s length <<< "$output")" 1
+	jq -e '.kind == "handoff" and .result == "ok" and (.phases | has("checks"))' <<< "$output"
+	grep -q '^\[check "ssh-port"\]$' "$T/pushed.conf"
+	grep -q "^tcp = 127.0.0.1:$SSH_PORT\$" "$T/pushed.conf"
+	if grep -e '\[env\]' -e '\[store' -e '\[handoff' -e '"here"' -e "$KEY" "$T/pushed.conf"; then
+		fail "the host got more than its checks"
+	fi
+	# p1 (here, local) ran before the host's unnumbered check
+	[[ "$stderr" == *"on this machine: 1 check"*"on 127.0.0.1 (they name it)"* ]]
+}
+
+@test "a zero exit without a committed restore's report does not count: exit 8" {
+	printf '#!/bin/sh\ncat > /dev/null\necho "{}"\n' > "$T/bin/remote-lifeboat"
+	sed -i 's/^steps = .*/steps = restore inventory/' "$CONF"
+	run -8 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"[restore] the restore on 127.0.0.1 did not report a committed restore"* ]]
+	[ ! -e "$T/infra/ansible/inventory.ini" ]
+	sed -i 's|^restore_args = .*|restore_args = --dry-run --dest '"$T"'/remote-dest|' "$CONF"
+	printf '#!/bin/sh\nexec %s "$@"\n' "$LIFEBOAT" > "$T/bin/remote-lifeboat"
+	run -8 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"did not report a committed restore (result ok, not a dry run)"* ]]
+}
+
+@test "--from takes nothing from another host's hand-off; --dry-run exits as the run would" {
+	local first
+	sed -i 's/^steps = .*/steps = inventory terraform ansible/' "$CONF"
+	FAKE_FAIL=terraform run -8 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	first=$(jq -r .started "$LIFEBOAT_HISTORY")
+	sleep 1.1
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host localhost --from terraform
+	[[ "$stderr" == *"no earlier hand-off to localhost"* ]]
+	tail -1 "$LIFEBOAT_HISTORY" | jq -e --arg f "$first" '.started != $f and (.phases | has("inventory") | not)'
+	sed -i 's/^tf_vars = .*/tf_vars = not_set_anywhere/' "$CONF"
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1 --dry-run
+	[[ "$stderr" == *"TF_VAR_not_set_anywhere is neither in the environment nor in tf_var_file"* ]]
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1 --since @
+	[[ "$stderr" == *"--since: '@' is not a past time"* ]]
+}
+
+@test "tf_var_file: NAME=VALUE lines as env files have them" {
+	unset TF_VAR_dns_token
+	sed -i 's/^steps = .*/steps = terraform/' "$CONF"
+	printf '# secrets\nexport TF_VAR_dns_token = "%s"\nother=1\n' "$TF_SECRET" > "$T/tf.env"
+	sed -i "s|^tf_vars = .*|tf_vars = dns_token\ntf_var_file = $T/tf.env|" "$CONF"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	grep -qx "terraform env: TF_VAR_dns_token sha256=$(printf %s "$TF_SECRET" | sha256sum | cut -c1-16)" "$FAKE_LOG"
+	not_leaked "$TF_SECRET" "$T/state" "$LIFEBOAT_HISTORY"
 }

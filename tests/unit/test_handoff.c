@@ -4,7 +4,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "handoff.h"
 #include "jread.h"
@@ -132,4 +134,123 @@ LB_TEST(history_append_makes_the_directory_and_appends_lines)
 	fclose(f);
 	buf[n] = '\0';
 	CHECK_STR(buf, "{\"n\":1}\n{\"n\":2}\n");
+}
+
+/* Write s to path. */
+static void
+put(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fputs(s, f);
+		fclose(f);
+	}
+}
+
+/* The whole of path, or "" (a static buffer). */
+static const char *
+get(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+#define HOST "vps ansible_host=192.0.2.7 ansible_user=debian"
+
+LB_TEST(inventory_made_when_missing)
+{
+	struct lb_err err;
+	int ch;
+
+	CHECK(lb_inventory_update("ansible/inv.ini", "docker_hosts", HOST, &ch,
+	    &err) == LB_OK);
+	CHECK_INT(ch, 1);
+	CHECK_STR(get("ansible/inv.ini"), "[docker_hosts]\n" HOST "\n");
+	CHECK(lb_inventory_update("ansible/inv.ini", "docker_hosts", HOST, &ch,
+	    &err) == LB_OK);
+	CHECK_INT(ch, 0);
+}
+
+LB_TEST(inventory_replaces_in_place_keeps_the_rest)
+{
+	struct lb_err err;
+	int ch;
+
+	put("i", "# top\n[docker_hosts:vars]\nvps=1\n\n[docker_hosts]\n"
+	    "spare ansible_host=1\nvps ansible_host=198.51.100.4\n"
+	    "# comment\n\n[web]\nvps ansible_host=9\n");
+	CHECK(lb_inventory_update("i", "docker_hosts", HOST, &ch, &err) ==
+	    LB_OK);
+	CHECK_STR(get("i"), "# top\n[docker_hosts:vars]\nvps=1\n\n"
+	    "[docker_hosts]\nspare ansible_host=1\n" HOST "\n# comment\n\n"
+	    "[web]\nvps ansible_host=9\n");
+}
+
+LB_TEST(inventory_appends_to_the_section_and_drops_duplicates)
+{
+	struct lb_err err;
+	int ch;
+
+	put("a", "[docker_hosts]\nspare x=1\n\n# trailing\n[other]\nh\n");
+	CHECK(lb_inventory_update("a", "docker_hosts", HOST, &ch, &err) ==
+	    LB_OK);
+	CHECK_STR(get("a"), "[docker_hosts]\nspare x=1\n" HOST "\n\n"
+	    "# trailing\n[other]\nh\n");
+	put("d", "[docker_hosts]\nvps ansible_host=1\nspare\n"
+	    "vps ansible_host=3\n");
+	CHECK(lb_inventory_update("d", "docker_hosts", HOST, &ch, &err) ==
+	    LB_OK);
+	CHECK_STR(get("d"), "[docker_hosts]\n" HOST "\nspare\n");
+}
+
+LB_TEST(inventory_keeps_crlf_and_a_missing_last_newline)
+{
+	struct lb_err err;
+	int ch;
+
+	put("c", "[docker_hosts]\r\nspare\r\n");
+	CHECK(lb_inventory_update("c", "docker_hosts", HOST, &ch, &err) ==
+	    LB_OK);
+	CHECK_STR(get("c"), "[docker_hosts]\r\nspare\r\n" HOST "\r\n");
+	put("n", "[other]\nh");
+	CHECK(lb_inventory_update("n", "docker_hosts", HOST, &ch, &err) ==
+	    LB_OK);
+	CHECK_STR(get("n"), "[other]\nh\n\n[docker_hosts]\n" HOST "\n");
+	put("e", "[docker_hosts]");
+	CHECK(lb_inventory_update("e", "docker_hosts", HOST, &ch, &err) ==
+	    LB_OK);
+	CHECK_STR(get("e"), "[docker_hosts]\n" HOST "\n");
+}
+
+LB_TEST(inventory_through_a_link_and_a_stale_lock)
+{
+	struct lb_err err;
+	int ch;
+
+	put("real.ini", "[docker_hosts]\n");
+	CHECK(symlink("real.ini", "link.ini") == 0);
+	CHECK(lb_inventory_update("link.ini", "docker_hosts", HOST, &ch,
+	    &err) == LB_OK);
+	CHECK_STR(get("real.ini"), "[docker_hosts]\n" HOST "\n");
+	{
+		struct stat st;
+
+		CHECK(lstat("link.ini", &st) == 0 && S_ISLNK(st.st_mode));
+	}
+	put("s.ini", "[x]\n");
+	put("s.ini.lock", "");
+	CHECK(lb_inventory_update("s.ini", "docker_hosts", HOST, &ch, &err) ==
+	    LB_EIO);
+	CHECK(strstr(err.msg, "'s.ini.lock' exists") != NULL);
+	CHECK(strstr(err.msg, "remove it") != NULL);
+	CHECK_STR(get("s.ini"), "[x]\n");
 }

@@ -92,7 +92,9 @@ check_http(const struct lb_check_conf *c, char *why, size_t len)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	/* follow redirects, unless a redirect is what is expected */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, c->expect_status / 100 == 3 ?
+	    0L : 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "lifeboat-check/" LB_VERSION);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->timeout);

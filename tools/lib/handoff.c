@@ -291,20 +291,37 @@ is_header(const char *s, size_t n, const char *group, int *any)
 	    s[i + 1 + g] == ']';
 }
 
+/* The line ending a file uses: CRLF if its first line ends so. */
+static const char *
+line_ending(const char *s, size_t n)
+{
+	const char *nl = memchr(s, '\n', n);
+
+	return nl != NULL && nl > s && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
 int
 lb_inventory_update(const char *path, const char *group, const char *line,
     int *changed, struct lb_err *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX], *old = NULL, *out = NULL, *slash;
-	const char *lw, *w, *p, *e, *eol;
-	size_t len = 0, olen, cap = 0, lwn, wn, cut = 0, cutn = 0, ins = 0;
+	char real[PATH_MAX], tmp[PATH_MAX + 8], dir[PATH_MAX], *old = NULL;
+	char *out = NULL, *slash;
+	const char *lw, *w, *p, *e, *eol, *nl = "\n";
+	size_t len = 0, olen, outlen = 0, lwn, wn, ins = 0;
 	int in = 0, found = 0, have_sec = 0, any, fd = -1, rc = LB_OK;
 	mode_t mode = 0644;
 	struct stat st;
-	FILE *f;
+	FILE *f, *o;
 
 	*changed = 0;
 	lwn = first_word(line, strlen(line), &lw);
+	/* an inventory that is a link is updated where it points */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (realpath(path, real) == NULL)
+			return lb_err_set(err, LB_EIO, errno, "cannot resolve "
+			    "'%s'", path);
+		path = real;
+	}
 	if ((f = fopen(path, "re")) != NULL) {
 		char chunk[4096];
 		size_t got;
@@ -327,7 +344,11 @@ lb_inventory_update(const char *path, const char *group, const char *line,
 		fclose(f);
 	} else if (errno != ENOENT)
 		return lb_err_set(err, LB_EIO, errno, "cannot read '%s'", path);
-	/* Find the section, the host line in it, or where its end is. */
+	olen = len;
+	if (old != NULL)
+		nl = line_ending(old, len);
+	/* Where the section ends: after its last line that is not blank or
+	 * a comment. */
 	for (p = old; p != NULL && p < old + len; p = eol) {
 		e = memchr(p, '\n', (size_t)(old + len - p));
 		eol = e != NULL ? e + 1 : old + len;
@@ -338,44 +359,52 @@ lb_inventory_update(const char *path, const char *group, const char *line,
 		}
 		if (any)
 			in = 0;
-		if (!in)
-			continue;
 		wn = first_word(p, (size_t)(eol - p), &w);
-		if (wn == 0 || *w == '#' || *w == ';')
-			continue;
-		ins = (size_t)(eol - old);
-		if (wn == lwn && memcmp(w, lw, wn) == 0 && !found) {
-			found = 1;
-			cut = (size_t)(p - old);
-			cutn = (size_t)(eol - p);
-		}
+		if (in && wn > 0 && *w != '#' && *w != ';')
+			ins = (size_t)(eol - old);
 	}
-	olen = len;
-	cap = len + strlen(group) + strlen(line) + 8;
-	if ((out = malloc(cap)) == NULL) {
+	if ((o = open_memstream(&out, &outlen)) == NULL) {
 		free(old);
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	}
-	if (found) {
-		/* the new line keeps the old one's line ending */
-		const char *nl = cutn > 0 && old[cut + cutn - 1] == '\n' ?
-		    (cutn > 1 && old[cut + cutn - 2] == '\r' ? "\r\n" : "\n") :
-		    "";
+	/* Copy, putting line in place of the first host line of the same
+	 * name in the section and dropping any later one (Ansible would
+	 * take the last). */
+	in = 0;
+	for (p = old; p != NULL && p < old + len; p = eol) {
+		e = memchr(p, '\n', (size_t)(old + len - p));
+		eol = e != NULL ? e + 1 : old + len;
+		if (is_header(p, (size_t)(eol - p), group, &any))
+			in = 1;
+		else if (any)
+			in = 0;
+		wn = first_word(p, (size_t)(eol - p), &w);
+		if (in && !any && wn == lwn && memcmp(w, lw, wn) == 0) {
+			if (!found) {
+				const char *end = eol > p && eol[-1] == '\n' ?
+				    (eol - 1 > p && eol[-2] == '\r' ? "\r\n" :
+				    "\n") : "";
 
-		len = (size_t)snprintf(out, cap, "%.*s%s%s%.*s", (int)cut, old,
-		    line, nl, (int)(len - cut - cutn), old + cut + cutn);
-	} else if (have_sec) {
-		const char *pre = ins > 0 && old[ins - 1] != '\n' ? "\n" : "";
-
-		len = (size_t)snprintf(out, cap, "%.*s%s%s\n%.*s", (int)ins,
-		    old, pre, line, (int)(len - ins), old + ins);
-	} else {
-		const char *pre = len > 0 && old[len - 1] != '\n' ? "\n" : "";
-
-		len = (size_t)snprintf(out, cap, "%.*s%s%s[%s]\n%s\n",
-		    (int)len, old ? old : "", pre, len > 0 ? "\n" : "", group,
-		    line);
+				fprintf(o, "%s%s", line, end);
+			}
+			found = 1;
+		} else
+			fwrite(p, 1, (size_t)(eol - p), o);
+		if (!found && have_sec && (size_t)(eol - old) == ins) {
+			fprintf(o, "%s%s%s", eol[-1] != '\n' ? nl : "", line,
+			    nl);
+			found = 1;
+		}
 	}
+	if (!have_sec)
+		fprintf(o, "%s%s[%s]%s%s%s", len > 0 && old[len - 1] != '\n' ?
+		    nl : "", len > 0 ? nl : "", group, nl, line, nl);
+	if (fclose(o) != 0) {
+		free(old);
+		free(out);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	len = outlen;
 	if (old != NULL && olen == len && memcmp(old, out, len) == 0)
 		goto done;
 	/* write PATH.lock, sync, rename: a crash leaves the old file */
@@ -394,6 +423,12 @@ lb_inventory_update(const char *path, const char *group, const char *line,
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    mode);
+	if (fd < 0 && errno == EEXIST) {
+		rc = lb_err_set(err, LB_EIO, 0, "'%s' exists: another lifeboat "
+		    "is updating the inventory, or one was killed while it "
+		    "did; if none runs, remove it", tmp);
+		goto done;
+	}
 	if (fd < 0 || fchmod(fd, mode) != 0 || write(fd, out, len) !=
 	    (ssize_t)len || fsync(fd) != 0 || close(fd) != 0) {
 		rc = lb_err_set(err, LB_EIO, errno, "cannot write '%s'", tmp);

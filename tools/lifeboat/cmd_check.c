@@ -134,7 +134,7 @@ print_table(const struct lb_check_result *res, size_t n)
  * result and returns the exit status. Shared with 'lifeboat handoff'. */
 int
 lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
-    char **names, size_t nnames)
+    char **names, size_t nnames, int print)
 {
 	struct lb_check_result *res;
 	struct timespec t0, t1;
@@ -173,10 +173,10 @@ lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = lb_check_run(res, n, report, cli);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (cli->json)
+	if (print && cli->json)
 		print_json(res, n, r == LB_OK, (double)(t1.tv_sec -
 		    t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	else
+	else if (print)
 		print_table(res, n);
 	rc = r == LB_OK ? LB_EXIT_OK : r == LB_EINTR ? LB_EXIT_INTR :
 	    LB_EXIT_CHECK;
@@ -219,7 +219,7 @@ cmd_check(struct lb_cli *cli, int argc, char **argv)
 		goto out;
 	lb_cli_signals();
 	rc = lb_finish(cli, lb_cli_run_checks(cli, &cfg, argv + optind,
-	    (size_t)(argc - optind)));
+	    (size_t)(argc - optind), 1));
 out:
 	lb_config_release(&cfg);
 	return rc;

@@ -28,7 +28,7 @@
 extern char **environ;
 
 static const char usage[] =
-"usage: lifeboat handoff --host ADDR [--dry-run] [--from STEP]\n"
+"usage: lifeboat handoff --host ADDR [--dry-run] [--from STEP] [--json]\n"
 "                        [--since TIME]\n"
 "\n"
 "Drive the recovery from the control machine, as the config's [handoff]\n"
@@ -48,6 +48,7 @@ static const char usage[] =
 "                phases of the run it resumes\n"
 "  --since TIME  start the clock at TIME (YYYY-MM-DDTHH:MM:SS, local\n"
 "                time, or @EPOCH): when the outage began\n"
+"  --json        print the history record as JSON instead of the table\n"
 "  -h, --help    show this help and exit\n";
 
 static const char *const step_names[] = {
@@ -71,6 +72,7 @@ struct ho {
 	char **ssh;		/* the ssh argv up to the host */
 	size_t nssh;
 	const char *step;	/* the running step, for line prefixes */
+	int rc;			/* the exit status of the last failure */
 	int reached;		/* the host answered ssh in this run */
 	int restored, rebooted;	/* those steps ran */
 };
@@ -105,6 +107,7 @@ fail(struct ho *o, int rc, const char *fmt, ...)
 	vsnprintf(o->error, sizeof(o->error), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "[%s] %s\n", o->step, o->error);
+	o->rc = rc;
 	return rc;
 }
 
@@ -172,6 +175,19 @@ argv_free(char **v, size_t n)
 
 	for (i = 0; i < n; i++)
 		free(v[i]);
+	free(v);
+}
+
+/* An environment array: its strings may hold secrets (TF_VAR_*). */
+static void
+env_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		explicit_bzero(v[i], strlen(v[i]));
+		free(v[i]);
+	}
 	free(v);
 }
 
@@ -257,10 +273,14 @@ append_word(char *buf, size_t len, const char *word)
 		snprintf(buf + n, len - n, "%s%s", n ? " " : "", word);
 }
 
-/* Run ssh HOST -- LINE; stdin from input (may be NULL). */
+#define SSH_CAPTURE 1		/* keep stdout in pr->out */
+#define SSH_QUIET 2		/* show none of its output (probes) */
+
+/* Run ssh HOST -- LINE; stdin from input (may be NULL). On failure to run
+ * it at all, the error is told and o->rc set. */
 static int
 run_ssh(struct ho *o, const char *line, const char *input, size_t ilen,
-    double timeout, int capture, struct lb_proc_result *pr)
+    double timeout, int flags, struct lb_proc_result *pr)
 {
 	struct lb_proc_opts po;
 	struct lb_err err;
@@ -278,8 +298,8 @@ run_ssh(struct ho *o, const char *line, const char *input, size_t ilen,
 	po.input = input;
 	po.input_len = ilen;
 	po.timeout = timeout;
-	po.capture = capture;
-	po.on_line = on_line;
+	po.capture = flags & SSH_CAPTURE;
+	po.on_line = flags & SSH_QUIET ? NULL : on_line;
 	po.arg = o;
 	r = lb_proc_run(&po, pr, &err);
 	free(argv);
@@ -313,7 +333,8 @@ wait_ssh(struct ho *o, double limit)
 	snprintf(where, sizeof(where), "%s@%s", opt(o, "ssh_user"), o->host);
 	say(o, "waiting for ssh %s (up to %.0f s)", where, limit);
 	for (;;) {
-		if (run_ssh(o, "true", NULL, 0, 60, 1, &pr) != 0)
+		if (run_ssh(o, "true", NULL, 0, 60, SSH_CAPTURE | SSH_QUIET,
+		    &pr) != 0)
 			return -1;
 		if (pr.status == 0) {
 			lb_proc_result_release(&pr);
@@ -350,11 +371,59 @@ step_wait(struct ho *o)
 	long long limit;
 
 	lb_parse_duration(opt(o, "ssh_wait"), &limit);
-	return wait_ssh(o, (double)limit) == 0 ? 0 : LB_EXIT_HANDOFF;
+	return wait_ssh(o, (double)limit) == 0 ? 0 : o->rc;
 }
 
-/* The config to push, with [env] holding the variables of push_env that
- * are set here. Values go nowhere else. */
+/* The value to push for NAME: the operator's environment first, then the
+ * [env] of the config read here, then that of the file pushed. */
+static const char *
+push_value(const struct ho *o, const struct lb_config *pushed,
+    const char *name)
+{
+	const char *v = getenv(name);
+	size_t i;
+
+	for (i = 0; v == NULL && i < o->cfg->nenv; i++)
+		if (strcmp(o->cfg->env[i].key, name) == 0)
+			v = o->cfg->env[i].value;
+	for (i = 0; v == NULL && pushed != NULL && i < pushed->nenv; i++)
+		if (strcmp(pushed->env[i].key, name) == 0)
+			v = pushed->env[i].value;
+	return v;
+}
+
+/* text without its [env] sections, into out (sized by the caller). */
+static size_t
+without_env(const char *text, char *out)
+{
+	const char *p = text, *e, *b;
+	size_t n = 0;
+	int skip = 0;
+
+	for (; *p != '\0'; p = e) {
+		e = p + strcspn(p, "\n");
+		if (*e == '\n')
+			e++;
+		b = p + strspn(p, " \t");
+		if (*b == '[') {
+			b = b + 1 + strspn(b + 1, " \t");
+			skip = strncmp(b, "env", 3) == 0 &&
+			    b[3 + strspn(b + 3, " \t")] == ']';
+		}
+		if (!skip) {
+			memcpy(out + n, p, (size_t)(e - p));
+			n += (size_t)(e - p);
+		}
+	}
+	if (n > 0 && out[n - 1] != '\n')
+		out[n++] = '\n';
+	out[n] = '\0';
+	return n;
+}
+
+/* The config to push: remote_config (or the one read here) without its
+ * [env] sections, then one [env] with the variables of push_env that have
+ * a value. Values go nowhere else; the caller wipes the text. */
 static char *
 pushed_config(struct ho *o, size_t *len, char *names, size_t nlen)
 {
@@ -362,7 +431,7 @@ pushed_config(struct ho *o, size_t *len, char *names, size_t nlen)
 	struct lb_config rc;
 	struct lb_err err;
 	char **w = NULL, *out = NULL, *text;
-	size_t nw = 0, i, cap, n;
+	size_t nw = 0, i, cap = 0, n;
 	const char *v;
 
 	names[0] = '\0';
@@ -383,19 +452,21 @@ pushed_config(struct ho *o, size_t *len, char *names, size_t nlen)
 	}
 	cap = strlen(text) + 16;
 	for (i = 0; i < nw; i++)
-		if ((v = getenv(w[i])) != NULL)
+		if ((v = push_value(o, path ? &rc : NULL, w[i])) != NULL)
 			cap += strlen(w[i]) + strlen(v) + 8;
-	if ((out = malloc(cap)) == NULL)
+	if ((out = malloc(cap)) == NULL) {
+		fail(o, LB_EXIT_FAIL, "out of memory");
 		goto out;
-	n = (size_t)snprintf(out, cap, "%s%s[env]\n", text,
-	    text[0] && text[strlen(text) - 1] != '\n' ? "\n" : "");
+	}
+	n = without_env(text, out);
+	n += (size_t)snprintf(out + n, cap - n, "[env]\n");
 	for (i = 0; i < nw; i++) {
 		if (!lb_config_env_name(w[i])) {
 			fail(o, LB_EXIT_USAGE, "push_env: '%s' is not a "
 			    "variable lifeboat reads", w[i]);
 			goto bad;
 		}
-		if ((v = getenv(w[i])) == NULL)
+		if ((v = push_value(o, path ? &rc : NULL, w[i])) == NULL)
 			continue;
 		/* inih would cut a value at a newline or " ;", and trim
 		 * blanks: such a value cannot travel this way */
@@ -445,10 +516,11 @@ step_restore(struct ho *o)
 	}
 	say(o, "running %s on %s (config and %s through stdin)", line,
 	    o->host, names[0] ? names : "no variables");
-	if (run_ssh(o, line, input, ilen, 0, 1, &pr) != 0) {
-		rc = LB_EXIT_HANDOFF;
+	if (run_ssh(o, line, input, ilen, 0, SSH_CAPTURE, &pr) != 0) {
+		rc = o->rc;
 		goto out;
 	}
+	snprintf(why, sizeof(why), "no report on its standard output");
 	if (pr.out_len > 0 && lb_jread_parse(pr.out, pr.out_len, &rep, why,
 	    sizeof(why)) == 0) {
 		fd = open(o->report_path, O_WRONLY | O_CREAT | O_TRUNC |
@@ -459,6 +531,19 @@ step_restore(struct ho *o)
 			    o->report_path, strerror(errno));
 		else
 			say(o, "report kept in %s", o->report_path);
+	}
+	if (pr.status == 0 && (rep == NULL || lb_jread_str(rep, "result") ==
+	    NULL || strcmp(lb_jread_str(rep, "result"), "ok") != 0 ||
+	    lb_jread_get(rep, "dry_run") == NULL ||
+	    lb_jread_get(rep, "dry_run")->type != LB_JBOOL ||
+	    lb_jread_get(rep, "dry_run")->boolean)) {
+		/* a zero exit is not enough: only a committed restore counts */
+		fail(o, LB_EXIT_HANDOFF, "the restore on %s did not report a "
+		    "committed restore (result ok, not a dry run)%s%s",
+		    o->host, rep == NULL ? ": " : "", rep == NULL ? why : "");
+		rc = LB_EXIT_HANDOFF;
+		lb_proc_result_release(&pr);
+		goto out;
 	}
 	if (pr.status != 0 || rep == NULL) {
 		err = rep != NULL ? lb_jread_str(rep, "error") : NULL;
@@ -516,15 +601,16 @@ step_reboot(struct ho *o)
 	say(o, "running %s on %s", line, o->host);
 	/* the connection drops as the host goes down: its status says
 	 * nothing; the host going away and coming back does */
-	if (run_ssh(o, line, NULL, 0, 60, 1, &pr) != 0) {
+	if (run_ssh(o, line, NULL, 0, 60, SSH_CAPTURE, &pr) != 0) {
 		free(line);
-		return LB_EXIT_HANDOFF;
+		return o->rc;
 	}
 	free(line);
 	lb_proc_result_release(&pr);
 	for (;;) {
-		if (run_ssh(o, "true", NULL, 0, 30, 1, &pr) != 0)
-			return LB_EXIT_HANDOFF;
+		if (run_ssh(o, "true", NULL, 0, 30, SSH_CAPTURE | SSH_QUIET,
+		    &pr) != 0)
+			return o->rc;
 		if (pr.status != 0) {
 			lb_proc_result_release(&pr);
 			break;
@@ -541,7 +627,7 @@ step_reboot(struct ho *o)
 	say(o, "%s went down after %.1f s", o->host, mono() - t0);
 	o->rebooted = 1;
 	if (wait_ssh(o, (double)limit - (mono() - t0)) != 0)
-		return LB_EXIT_HANDOFF;
+		return o->rc;
 	return 0;
 }
 
@@ -587,24 +673,39 @@ step_inventory(struct ho *o)
 static char *
 tf_from_file(const char *file, const char *name)
 {
-	char line[4096], *eq, *out = NULL;
-	const char *n;
+	char line[4096], *eq, *k, *v, *e, *out = NULL;
 	FILE *f;
+	size_t l;
 
 	if (file == NULL || (f = fopen(file, "re")) == NULL)
 		return NULL;
+	/* NAME=VALUE as a shell or an env file has it: blanks around the
+	 * '=', an "export " before, quotes around the value are taken off */
 	while (out == NULL && fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\r\n")] = '\0';
-		if ((eq = strchr(line, '=')) == NULL || line[0] == '#')
+		k = line + strspn(line, " \t");
+		if (*k == '#' || (eq = strchr(k, '=')) == NULL)
 			continue;
-		*eq = '\0';
-		n = strncmp(line, "TF_VAR_", 7) == 0 ? line + 7 : line;
-		if (strcmp(n, name) == 0) {
-			size_t l = strlen(name) + strlen(eq + 1) + 9;
-
-			if ((out = malloc(l)) != NULL)
-				snprintf(out, l, "TF_VAR_%s=%s", name, eq + 1);
+		if (strncmp(k, "export ", 7) == 0)
+			k += 7 + strspn(k + 7, " \t");
+		for (e = eq; e > k && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		if (strncmp(k, "TF_VAR_", 7) == 0)
+			k += 7;
+		if (strcmp(k, name) != 0)
+			continue;
+		v = eq + 1 + strspn(eq + 1, " \t");
+		l = strlen(v);
+		while (l > 0 && (v[l - 1] == ' ' || v[l - 1] == '\t'))
+			v[--l] = '\0';
+		if (l >= 2 && (v[0] == '"' || v[0] == '\'') && v[l - 1] == v[0]) {
+			v[l - 1] = '\0';
+			v++;
 		}
+		l = strlen(name) + strlen(v) + 9;
+		if ((out = malloc(l)) != NULL)
+			snprintf(out, l, "TF_VAR_%s=%s", name, v);
 	}
 	explicit_bzero(line, sizeof(line));
 	fclose(f);
@@ -619,7 +720,7 @@ build_env(struct ho *o, int tf, char ***envp, size_t *nenv, char *shown,
 {
 	char **w = NULL, buf[512], *e;
 	struct lb_err err;
-	size_t nw = 0, i, k;
+	size_t nw = 0, i;
 	const char *v;
 
 	shown[0] = '\0';
@@ -649,11 +750,9 @@ build_env(struct ho *o, int tf, char ***envp, size_t *nenv, char *shown,
 				    "in the environment nor in tf_var_file",
 				    buf), -2;
 			}
-			for (k = 0; k < *nenv; k++)
-				if (strncmp((*envp)[k], buf, strlen(buf)) == 0 &&
-				    (*envp)[k][strlen(buf)] == '=')
-					(*envp)[k][0] = '\0';
+			/* not in our environment: nothing to replace */
 			if (lb_cli_push(envp, nenv, e) != 0) {
+				explicit_bzero(e, strlen(e));
 				free(e);
 				lb_words_free(w);
 				return -1;
@@ -667,13 +766,6 @@ build_env(struct ho *o, int tf, char ***envp, size_t *nenv, char *shown,
 		}
 	}
 	lb_words_free(w);
-	/* drop the entries blanked above */
-	for (i = k = 0; i < *nenv; i++)
-		if ((*envp)[i][0] != '\0')
-			(*envp)[k++] = (*envp)[i];
-		else
-			free((*envp)[i]);
-	*nenv = k;
 	return 0;
 }
 
@@ -726,64 +818,114 @@ out:
 	free(line);
 	argv_free(argv, na);
 	if (envp != NULL)
-		argv_free(envp, ne);
+		env_free(envp, ne);
 	return rc;
 }
 
+/* One [check] section as text, for the config pushed to the host. The
+ * values came through inih, so they hold nothing it would cut. */
+static void
+check_text(FILE *f, const struct lb_check_conf *c)
+{
+	static const char *const kind[] = { "", "http", "tcp", "command" };
+
+	fprintf(f, "[check \"%s\"]\n%s = %s\nexpect_status = %d\n"
+	    "within = %llds\ntimeout = %llds\ninsecure = %s\n", c->name,
+	    kind[c->kind], c->target, c->expect_status, c->within, c->timeout,
+	    c->insecure ? "yes" : "no");
+	if (c->expect_body != NULL)
+		fprintf(f, "expect_body = %s\n", c->expect_body);
+	if (c->ca_file != NULL)
+		fprintf(f, "ca_file = %s\n", c->ca_file);
+}
+
+/* Run the checks of one priority group that name the host's own
+ * addresses on the host: its lifeboat gets a config of those checks
+ * alone (nothing else of ours, no credential) on stdin. */
+static int
+remote_checks(struct ho *o, int prio)
+{
+	char **words = NULL, *line = NULL, *text = NULL;
+	struct lb_proc_result pr;
+	size_t nw = 0, tlen = 0, i, n = 0;
+	FILE *f;
+	int rc = LB_EXIT_FAIL, r;
+
+	if ((f = open_memstream(&text, &tlen)) == NULL)
+		return fail(o, LB_EXIT_FAIL, "out of memory");
+	if (push_words(o, &words, &nw, opt(o, "remote_lifeboat")) ||
+	    push(&words, &nw, "-c") || push(&words, &nw, "-") ||
+	    push(&words, &nw, "check"))
+		goto out;
+	for (i = 0; i < o->cfg->nchecks; i++) {
+		const struct lb_check_conf *c = &o->cfg->checks[i];
+
+		if (c->priority != prio || !lb_check_is_local(c))
+			continue;
+		check_text(f, c);
+		if (push(&words, &nw, c->name) != 0)
+			goto out;
+		n++;
+	}
+	r = fclose(f);
+	f = NULL;
+	if (r != 0 || (line = remote_line(words, nw)) == NULL)
+		goto out;
+	if (n == 0) {
+		rc = LB_EXIT_OK;
+		goto out;
+	}
+	say(o, "on %s (they name it): %s", o->host, line);
+	if (run_ssh(o, line, text, tlen, 0, 0, &pr) != 0) {
+		rc = o->rc;
+		goto out;
+	}
+	rc = pr.status == 0 ? LB_EXIT_OK : fail(o, pr.status == LB_EXIT_CHECK ?
+	    LB_EXIT_CHECK : LB_EXIT_HANDOFF, "checks on %s failed (exit %d)",
+	    o->host, pr.status);
+	lb_proc_result_release(&pr);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(text);
+	free(line);
+	argv_free(words, nw);
+	return rc;
+}
+
+/* The checks, by priority group as 'lifeboat check' runs them: those that
+ * name this machine's own addresses run on the host through ssh, the
+ * others here; a group with a failure stops the later ones. */
 static int
 step_check(struct ho *o)
 {
-	char **local = NULL, **remote = NULL, **words = NULL, *line = NULL;
-	size_t nl = 0, nr = 0, nw = 0, i;
-	struct lb_proc_result pr;
-	const char *text = o->cfg->text ? o->cfg->text : "";
-	int rc = 0, r;
+	char **local = NULL;
+	size_t nl, i;
+	int prio, rc = LB_EXIT_OK;
 
 	if (o->cfg->nchecks == 0)
 		return fail(o, LB_EXIT_USAGE, "no [check \"NAME\"] section in "
 		    "the config");
-	for (i = 0; i < o->cfg->nchecks; i++) {
-		const struct lb_check_conf *c = &o->cfg->checks[i];
-
-		if (lb_cli_push(lb_check_is_local(c) ? &remote : &local,
-		    lb_check_is_local(c) ? &nr : &nl, c->name) != 0)
-			return LB_EXIT_FAIL;
-	}
-	if (nr > 0) {
-		if (push_words(o, &words, &nw, opt(o, "remote_lifeboat")) ||
-		    push(&words, &nw, "-c") || push(&words, &nw, "-") ||
-		    push(&words, &nw, "check"))
-			goto oom;
-		for (i = 0; i < nr; i++)
-			if (push(&words, &nw, remote[i]) != 0)
-				goto oom;
-		if ((line = remote_line(words, nw)) == NULL)
-			goto oom;
-		say(o, "on %s (they name this machine): %s", o->host, line);
-		if (run_ssh(o, line, text, strlen(text), 0, 0, &pr) != 0) {
-			rc = LB_EXIT_HANDOFF;
-			goto out;
+	for (prio = 1; prio <= LB_MAX_PRIO + 1 && rc == LB_EXIT_OK; prio++) {
+		if ((rc = remote_checks(o, prio)) != LB_EXIT_OK)
+			break;
+		nl = 0;
+		for (i = 0; i < o->cfg->nchecks; i++)
+			if (o->cfg->checks[i].priority == prio &&
+			    !lb_check_is_local(&o->cfg->checks[i]) &&
+			    lb_cli_push(&local, &nl, o->cfg->checks[i].name))
+				return fail(o, LB_EXIT_FAIL, "out of memory");
+		if (nl > 0) {
+			say(o, "on this machine: %zu check%s", nl,
+			    nl > 1 ? "s" : "");
+			rc = lb_cli_run_checks(o->cli, o->cfg, local, nl,
+			    !o->cli->json);
+			if (rc != LB_EXIT_OK)
+				fail(o, rc, "checks failed");
 		}
-		if (pr.status != 0)
-			rc = fail(o, pr.status == LB_EXIT_CHECK ? LB_EXIT_CHECK :
-			    LB_EXIT_HANDOFF, "checks on %s failed (exit %d)",
-			    o->host, pr.status);
-		lb_proc_result_release(&pr);
+		free(local);
+		local = NULL;
 	}
-	if (nl > 0 && rc == 0) {
-		say(o, "on this machine: %zu check%s", nl, nl > 1 ? "s" : "");
-		r = lb_cli_run_checks(o->cli, o->cfg, local, nl);
-		if (r != LB_EXIT_OK)
-			rc = fail(o, r, "checks failed");
-	}
-	goto out;
-oom:
-	rc = LB_EXIT_FAIL;
-out:
-	free(line);
-	free(local);
-	free(remote);
-	argv_free(words, nw);
 	return rc;
 }
 
@@ -826,14 +968,19 @@ known_phase(const char *name)
 	return NULL;
 }
 
+/* Read the state of the hand-off to resume; nothing of it is taken
+ * unless it is the same host's. */
 static int
 state_load(struct ho *o)
 {
-	char line[512], k[32], v[400];
+	char line[512], k[32], v[400], id[32] = "", archive[256] = "";
+	struct lb_history h;
+	long long started = -1, atime = -1;
 	double secs;
 	FILE *f;
 	int ok = 0;
 
+	memset(&h, 0, sizeof(h));
 	if ((f = fopen(o->state_path, "re")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -843,23 +990,35 @@ state_load(struct ho *o)
 		if (strcmp(k, "host") == 0)
 			ok = strcmp(v, o->host) == 0;
 		else if (strcmp(k, "id") == 0)
-			snprintf(o->id, sizeof(o->id), "%s", v);
+			snprintf(id, sizeof(id), "%s", v);
 		else if (strcmp(k, "started") == 0)
-			o->h.started = strtoll(v, NULL, 10);
-		else if (strcmp(k, "archive") == 0) {
-			snprintf(o->archive, sizeof(o->archive), "%s", v);
-			o->h.archive = o->archive;
-		} else if (strcmp(k, "archive_time") == 0)
-			o->h.archive_time = strtoll(v, NULL, 10);
+			started = strtoll(v, NULL, 10);
+		else if (strcmp(k, "archive") == 0)
+			snprintf(archive, sizeof(archive), "%s", v);
+		else if (strcmp(k, "archive_time") == 0)
+			atime = strtoll(v, NULL, 10);
 		else if (strcmp(k, "phase") == 0 && sscanf(v, "%31s %lf", k,
 		    &secs) == 2 && known_phase(k) != NULL)
-			lb_history_phase(&o->h, known_phase(k), secs);
+			lb_history_phase(&h, known_phase(k), secs);
 	}
 	fclose(f);
-	return ok ? 0 : -1;
+	if (!ok || started <= 0 || id[0] == '\0')
+		return -1;
+	snprintf(o->id, sizeof(o->id), "%s", id);
+	o->h.started = started;
+	if (archive[0] != '\0') {
+		snprintf(o->archive, sizeof(o->archive), "%s", archive);
+		o->h.archive = o->archive;
+		o->h.archive_time = atime;
+	}
+	memcpy(o->h.phases, h.phases, sizeof(h.phases));
+	o->h.nphases = h.nphases;
+	return 0;
 }
 
-static void
+/* Say what each step would do; returns the exit status a real run would
+ * stop with for a configuration error found on the way, or 0. */
+static int
 dry_run(struct ho *o, const int *run)
 {
 	char *line, shown[1024], hl[1024], names[256], hist[PATH_MAX];
@@ -911,7 +1070,7 @@ dry_run(struct ho *o, const int *run)
 			if (build_env(o, s == S_TERRAFORM, &envp, &ne, shown,
 			    sizeof(shown)) != 0)
 				shown[0] = '\0';
-			argv_free(envp, ne);
+			env_free(envp, ne);
 			say(o, "would run: %s  (in %s%s%s)", opt(o, s ==
 			    S_TERRAFORM ? "terraform" : "ansible"), opt(o, s ==
 			    S_TERRAFORM ? "terraform_dir" : "ansible_dir"),
@@ -934,6 +1093,7 @@ dry_run(struct ho *o, const int *run)
 		say(o, "would append the hand-off's line to %s:%s", o->host,
 		    hist);
 	free(line);
+	return o->rc;
 }
 
 static const char *
@@ -997,7 +1157,7 @@ remote_history(struct ho *o, const char *json)
 	snprintf(line, n, "mkdir -p %s && cat >> %s", qd, qp);
 	snprintf(in, ilen + 1, "%s\n", json);
 	o->step = "history";
-	if (run_ssh(o, line, in, ilen, 30, 1, &pr) == 0) {
+	if (run_ssh(o, line, in, ilen, 30, SSH_CAPTURE | SSH_QUIET, &pr) == 0) {
 		if (pr.status == 0)
 			say(o, "appended to %s:%s", o->host, path);
 		else
@@ -1113,8 +1273,13 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return lb_usage_error(cli, "handoff", "unexpected argument "
 		    "'%s'", argv[optind]);
-	if ((rc = lb_cli_load(cli, &cfg)) != LB_EXIT_OK)
+	/* Not lb_cli_load: [env] here holds what to push to the host, and
+	 * set in our environment it would reach terraform and ansible. */
+	lb_err_clear(&err);
+	if (lb_config_load(&cfg, cli->config, &err) != LB_OK) {
+		rc = lb_fail(cli, &err);
 		goto out;
+	}
 	o.h.rto = cfg.rto;
 	o.h.rpo = cfg.rpo >= 0 ? cfg.rpo : cfg.max_age;
 	if (o.host == NULL && (o.host = opt(&o, "host")) == NULL) {
@@ -1160,8 +1325,12 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 
 		memset(&tm, 0, sizeof(tm));
 		tm.tm_isdst = -1;
-		if (since[0] == '@')
+		if (since[0] == '@') {
+			errno = 0;
 			o.h.started = strtoll(since + 1, &end, 10);
+			if (errno != 0 || end == since + 1 || o.h.started <= 0)
+				end = (char *)"?";
+		}
 		else if ((end = strptime(since, "%Y-%m-%dT%H:%M:%S", &tm)) ==
 		    NULL && (end = strptime(since, "%Y-%m-%dT%H:%M", &tm)) ==
 		    NULL)
@@ -1181,8 +1350,7 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (o.dry_run) {
-		dry_run(&o, run);
-		rc = lb_finish(cli, LB_EXIT_OK);
+		rc = lb_finish(cli, dry_run(&o, run));
 		goto out;
 	}
 	snprintf(dir, sizeof(dir), "%s", opt(&o, "state_dir"));

@@ -43,9 +43,10 @@ void lb_human_bytes(long long n, char *buf, size_t len);
 
 
 /* Run the [check] sections of cfg (only those named, when nnames > 0),
- * print the table or JSON; returns the exit status (cmd_check.c). */
+ * and with print, print the table or JSON; returns the exit status
+ * (cmd_check.c). */
 int lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
-    char **names, size_t nnames);
+    char **names, size_t nnames, int print);
 
 /* The result of restore or verify: JSON with --json, else a summary. */
 void lb_cli_print_result(const struct lb_cli *cli,
