@@ -6,9 +6,11 @@ setup() {
 	load ../helpers/common
 	T=$BATS_TEST_TMPDIR
 	export LB_CMDLINE=$T/cmdline LB_SYS=$T/sys LB_RUN=$T/run LB_ETC=$T/etc
+	export LB_PROC=$T/proc
 	export MOCK="$T/mock"
 	mkdir -p "$T/sys/class/net/lo" "$T/sys/class/net/eth0" "$T/sys/class/net/ens3" \
-		"$T/sys/class/net/wlan0" "$T/run" "$T/etc"
+		"$T/sys/class/net/wlan0" "$T/run" "$T/etc" "$T/proc"
+	: > "$T/proc/mounts"
 	# the mock records each side effect, one line per command
 	printf '#!/bin/sh\necho "$*" >> "%s/calls"\n' "$T" > "$MOCK"
 	chmod +x "$MOCK"
@@ -100,4 +102,31 @@ setup() {
 	run cat "$T/calls"
 	assert_line "poweroff -f"
 	assert_line "reboot -f"
+}
+
+# --- the menu's restore ----------------------------------------------------------
+
+@test "the menu's restore refuses when nothing is mounted on the target, and says why" {
+	TARGET=$T/target
+	mkdir -p "$TARGET"
+	echo "lifeboat.store=http://10.0.2.100/json/" > "$LB_CMDLINE"
+	# a mount below the target, or elsewhere, is not the target
+	printf '/dev/vda %s/sub ext4 rw 0 0\n/dev/vdb /target2 ext4 rw 0 0\n' "$TARGET" > "$LB_PROC/mounts"
+	run -6 menu_restore
+	assert_output "lifeboat: restore: refused: nothing is mounted on $TARGET (no target was found at boot: see the target: line above) and a restore there would only fill this rescue system's memory; boot with lifeboat.root=LABEL=...|UUID=...|/dev/..., or mount the target on $TARGET from the shell (5)"
+	run -6 menu_restore backup-2026-11-20T03-00-00.tar.gz
+	refute grep -q lifeboat "$T/calls"
+}
+
+@test "the menu's restore runs into a mounted target" {
+	TARGET=$T/target
+	mkdir -p "$TARGET"
+	echo "lifeboat.store=http://10.0.2.100/json/" > "$LB_CMDLINE"
+	printf 'rootfs / rootfs rw 0 0\n/dev/vda %s ext4 rw,relatime 0 0\n' "$TARGET" > "$LB_PROC/mounts"
+	CONFIG=/lifeboat/lifeboat.conf
+	run -0 menu_restore
+	run -0 menu_restore backup-2026-11-20T03-00-00.tar.gz
+	run cat "$T/calls"
+	assert_line "lifeboat -c /lifeboat/lifeboat.conf restore --root $TARGET --store http://10.0.2.100/json/"
+	assert_line "lifeboat -c /lifeboat/lifeboat.conf restore --root $TARGET --store http://10.0.2.100/json/ backup-2026-11-20T03-00-00.tar.gz"
 }
