@@ -104,6 +104,92 @@ setup() {
 	assert_line "reboot -f"
 }
 
+# --- the target ----------------------------------------------------------------
+
+# findfs as blkid knows three filesystems
+findfs() {
+	case "$1" in
+	LABEL=data) echo /dev/vdb ;;
+	UUID=0b6c7e1a-5f0e-4c55-9d1c-2f4f0cbe1e21) echo /dev/vdc ;;
+	*) return 1 ;;
+	esac
+}
+
+@test "lifeboat.root=LABEL=, UUID= or a device: that filesystem is mounted on the target" {
+	TARGET=$T/target
+	local want dev
+	for want in LABEL=data:/dev/vdb UUID=0b6c7e1a-5f0e-4c55-9d1c-2f4f0cbe1e21:/dev/vdc /dev/nvme0n1p2:/dev/nvme0n1p2; do
+		dev=${want##*:}
+		want=${want%:*}
+		echo "lifeboat.root=$want" > "$LB_CMDLINE"
+		: > "$T/calls"
+		run -0 find_target
+		assert_output "lifeboat: target: $dev mounted on $TARGET (lifeboat.root)"
+		run grep '^mount' "$T/calls"
+		# named, so not searched for: no probing of the other disks
+		assert_output "mount $dev $TARGET"
+	done
+}
+
+@test "lifeboat.root= naming no filesystem: no target, and it says so" {
+	TARGET=$T/target
+	echo "lifeboat.root=LABEL=nope" > "$LB_CMDLINE"
+	run -1 find_target
+	assert_output "lifeboat: target: LABEL=nope: no such filesystem"
+	refute grep -q '^mount' "$T/calls"
+}
+
+# mock_disks: the mock mounts a filesystem with /etc/os-release for each
+# device in $ROOTS, an empty one otherwise
+mock_disks() {
+	cat > "$MOCK" <<-'EOF'
+	#!/bin/sh
+	echo "$*" >> "$(dirname "$0")/calls"
+	if [ "$1 $2 $3" = "mount -o ro" ]; then
+		case " $ROOTS " in
+		*" $4 "*) mkdir -p "$5/etc"; echo "PRETTY_NAME=\"Debian on $4\"" > "$5/etc/os-release" ;;
+		esac
+	fi
+	[ "$1" = umount ] && rm -rf "$2/etc"
+	exit 0
+	EOF
+	printf 'major minor  #blocks  name\n\n 254 0 262144 vda\n 254 16 32768 vdb\n 254 32 32768 vdc\n 11 0 1048575 sr0\n 7 0 1024 loop0\n' \
+		> "$LB_PROC/partitions"
+}
+
+@test "no lifeboat.root: the one Linux root is found and mounted; the LIFEBOAT disk is not searched" {
+	TARGET=$T/target
+	: > "$LB_CMDLINE"
+	mock_disks
+	findfs() { [ "$1" = LABEL=LIFEBOAT ] && echo /dev/vdc; }
+	ROOTS=/dev/vdb run -0 find_target
+	assert_output "lifeboat: target: /dev/vdb mounted on $TARGET (Debian_on_/dev/vdb)"
+	run grep '^mount' "$T/calls"
+	assert_output "$(printf 'mount -o ro /dev/vda %s\nmount -o ro /dev/vdb %s\nmount /dev/vdb %s' "$LB_RUN/probe" "$LB_RUN/probe" "$TARGET")"
+}
+
+@test "no lifeboat.root and no Linux root: refused, says why" {
+	TARGET=$T/target
+	: > "$LB_CMDLINE"
+	mock_disks
+	findfs() { return 1; }
+	ROOTS= run -1 find_target
+	assert_output "lifeboat: target: no Linux root filesystem found (none has /etc/os-release): give lifeboat.root="
+	# every disk was looked at, read-only; none was mounted for writing
+	run grep '^mount' "$T/calls"
+	assert_output "$(printf 'mount -o ro /dev/%s %s\n' vda "$LB_RUN/probe" vdb "$LB_RUN/probe" vdc "$LB_RUN/probe")"
+}
+
+@test "no lifeboat.root and two Linux roots: refused, names both" {
+	TARGET=$T/target
+	: > "$LB_CMDLINE"
+	mock_disks
+	findfs() { return 1; }
+	ROOTS="/dev/vda /dev/vdc" run -1 find_target
+	assert_output "lifeboat: target: 2 Linux root filesystems found: /dev/vda(Debian_on_/dev/vda) /dev/vdc(Debian_on_/dev/vdc); refusing to guess: give lifeboat.root="
+	refute grep -q "^mount /dev" "$T/calls"
+}
+
 # --- the menu's restore ----------------------------------------------------------
 
 @test "the menu's restore refuses when nothing is mounted on the target, and says why" {
