@@ -6,10 +6,10 @@ setup() {
 	load ../helpers/common
 	T=$BATS_TEST_TMPDIR
 	export LB_CMDLINE=$T/cmdline LB_SYS=$T/sys LB_RUN=$T/run LB_ETC=$T/etc
-	export LB_PROC=$T/proc
+	export LB_DEV=$T/dev LB_PROC=$T/proc
 	export MOCK="$T/mock"
 	mkdir -p "$T/sys/class/net/lo" "$T/sys/class/net/eth0" "$T/sys/class/net/ens3" \
-		"$T/sys/class/net/wlan0" "$T/run" "$T/etc" "$T/proc"
+		"$T/sys/class/net/wlan0" "$T/run" "$T/etc" "$T/dev" "$T/proc"
 	: > "$T/proc/mounts"
 	# the mock records each side effect, one line per command
 	printf '#!/bin/sh\necho "$*" >> "%s/calls"\n' "$T" > "$MOCK"
@@ -102,6 +102,109 @@ setup() {
 	run cat "$T/calls"
 	assert_line "poweroff -f"
 	assert_line "reboot -f"
+}
+
+# --- consoles ------------------------------------------------------------------
+
+# mock_lifeboat RC: the mock also plays lifeboat: progress on stderr, a
+# report on stdout, exit RC
+mock_lifeboat() {
+	cat > "$MOCK" <<-EOF
+	#!/bin/sh
+	echo "\$*" >> "$T/calls"
+	[ "\$1" = lifeboat ] || exit 0
+	echo "restoring: 42 %" >&2
+	echo '{"result":"ok"}'
+	exit $1
+	EOF
+}
+
+@test "consoles: messages and the unattended restore's output reach every console= (each once)" {
+	echo "console=tty0 console=ttyS0,115200 console=ttyS0 lifeboat.store=http://10.0.2.100/json/" > "$LB_CMDLINE"
+	setup_consoles
+	assert_equal "$CONSOLES" " tty0 ttyS0"
+	: > "$T/dev/tty0"
+	: > "$T/dev/ttyS0"
+	: > "$T/dev/console"
+	say "hello" > /dev/null
+	TARGET=$T/target
+	mkdir -p "$TARGET/var/lib/lifeboat/reports"
+	mock_lifeboat 0
+	run -0 unattended
+	local c
+	for c in tty0 ttyS0; do
+		run cat "$T/dev/$c"
+		assert_line "lifeboat: hello"
+		assert_line --partial "lifeboat: unattended: lifeboat --json restore --root $TARGET --store http://10.0.2.100/json/"
+		assert_line "restoring: 42 %"
+		assert_line --regexp "^lifeboat: unattended: exit 0; report $TARGET/var/lib/lifeboat/reports/restore-.*\.json$"
+		assert_line 'lifeboat: report: {"result":"ok"}'
+		assert_equal "$(grep -c hello "$T/dev/$c")" 1
+	done
+	# not (only) to the kernel's /dev/console, the last console=
+	[ ! -s "$T/dev/console" ]
+	# the log keeps it all; the report is lifeboat's stdout only
+	run cat "$T/run/console.log"
+	assert_line "restoring: 42 %"
+	assert_line 'lifeboat: report: {"result":"ok"}'
+	run cat "$TARGET"/var/lib/lifeboat/reports/restore-*.json
+	assert_output '{"result":"ok"}'
+}
+
+@test "consoles: the unattended restore returns lifeboat's exit status" {
+	TARGET=$T/target
+	mkdir -p "$TARGET/var/lib/lifeboat/reports"
+	mock_lifeboat 4
+	run -4 unattended
+	assert_output --partial "unattended: exit 4"
+	run cat "$TARGET/var/lib/lifeboat/unattended-restore-done"
+	assert_output --regexp ' rc=4$'
+}
+
+@test "consoles: without console=, the ones the kernel chose" {
+	: > "$LB_CMDLINE"
+	mkdir -p "$T/sys/class/tty/console"
+	echo "tty0 ttyS1" > "$T/sys/class/tty/console/active"
+	setup_consoles
+	assert_equal "$CONSOLES" " tty0 ttyS1"
+	rm "$T/sys/class/tty/console/active"
+	setup_consoles
+	assert_equal "$CONSOLES" "console"
+}
+
+@test "consoles: a menu on each, run by BusyBox init; tty0's on tty1" {
+	echo "console=tty0 console=ttyS0,115200 console=hvc9" > "$LB_CMDLINE"
+	: > "$T/dev/tty1"
+	: > "$T/dev/ttyS0"
+	setup_consoles
+	CONFIG=/lifeboat/lifeboat.conf
+	start_consoles menu
+	run cat "$T/calls"
+	assert_output "exec /sbin/init"
+	run grep -v '^#' "$T/etc/inittab"
+	assert_output "$(printf '%s\n' "tty1::respawn:env LB_SESSION=tty0 /init" \
+		"ttyS0::respawn:env LB_SESSION=ttyS0 /init" "::ctrlaltdel:/sbin/reboot")"
+	# the menus find the configuration in their environment
+	assert_equal "$(printenv CONFIG)" /lifeboat/lifeboat.conf
+	# a console that cannot be opened gets no menu, and that is said
+	run cat "$T/dev/ttyS0"
+	assert_line "lifeboat: console hvc9: cannot open $T/dev/hvc9: no menu there"
+	[ ! -e "$T/dev/hvc9" ]
+	[ -z "$(ls "$LB_RUN" | grep shell-first)" ]
+}
+
+@test "consoles: lifeboat.after=shell gives every console a shell first" {
+	echo "console=tty0 console=ttyS0 lifeboat.after=shell" > "$LB_CMDLINE"
+	: > "$T/dev/tty1"
+	: > "$T/dev/ttyS0"
+	setup_consoles
+	after
+	run cat "$T/calls"
+	assert_output "exec /sbin/init"
+	[ -e "$LB_RUN/shell-first.tty0" ]
+	[ -e "$LB_RUN/shell-first.ttyS0" ]
+	run grep -c respawn "$T/etc/inittab"
+	assert_output 2
 }
 
 # --- the target ----------------------------------------------------------------
@@ -201,18 +304,36 @@ mock_disks() {
 	run -6 menu_restore
 	assert_output "lifeboat: restore: refused: nothing is mounted on $TARGET (no target was found at boot: see the target: line above) and a restore there would only fill this rescue system's memory; boot with lifeboat.root=LABEL=...|UUID=...|/dev/..., or mount the target on $TARGET from the shell (5)"
 	run -6 menu_restore backup-2026-11-20T03-00-00.tar.gz
+	# from the menu itself, items 1 and 2
+	run -0 menu <<< "$(printf '1\n2\nbackup-2026-11-20T03-00-00.tar.gz\n')"
+	assert_equal "$(grep -c 'restore: refused: nothing is mounted' <<< "$output")" 2
 	refute grep -q lifeboat "$T/calls"
 }
 
-@test "the menu's restore runs into a mounted target" {
+@test "the menu's restore runs into a mounted target, one at a time" {
 	TARGET=$T/target
 	mkdir -p "$TARGET"
-	echo "lifeboat.store=http://10.0.2.100/json/" > "$LB_CMDLINE"
+	echo "console=ttyS0 lifeboat.store=http://10.0.2.100/json/" > "$LB_CMDLINE"
+	: > "$T/dev/ttyS0"
+	setup_consoles
 	printf 'rootfs / rootfs rw 0 0\n/dev/vda %s ext4 rw,relatime 0 0\n' "$TARGET" > "$LB_PROC/mounts"
 	CONFIG=/lifeboat/lifeboat.conf
-	run -0 menu_restore
-	run -0 menu_restore backup-2026-11-20T03-00-00.tar.gz
+	mock_lifeboat 0
+	run -0 menu <<< "$(printf '1\n2\nbackup-2026-11-20T03-00-00.tar.gz\n')"
 	run cat "$T/calls"
 	assert_line "lifeboat -c /lifeboat/lifeboat.conf restore --root $TARGET --store http://10.0.2.100/json/"
 	assert_line "lifeboat -c /lifeboat/lifeboat.conf restore --root $TARGET --store http://10.0.2.100/json/ backup-2026-11-20T03-00-00.tar.gz"
+	# its output, report included, goes to every console
+	run cat "$T/dev/ttyS0"
+	assert_line "restoring: 42 %"
+	assert_line '{"result":"ok"}'
+	# a restore from another console holds the lock: this one is refused
+	: > "$T/calls"
+	exec 8> "$LB_RUN/restore.lock"
+	flock -n 8
+	run -6 menu_restore
+	exec 8>&-
+	assert_output "lifeboat: restore: refused: a restore started on another console is still running"
+	[ ! -s "$T/calls" ]
+	run -0 menu_restore
 }
