@@ -127,6 +127,45 @@ assert_restored() {
 	umount "$E2E/mnt"
 }
 
+@test "unattended restore over HTTPS, the CA from the LIFEBOAT disk's ca_file; a certificate for another name is refused" {
+	. "$E2E/ng/ports.env"
+	# The guest knows the host's nginx as 10.0.2.100 (guestfwd), so the
+	# certificate there is the helpers' guest one (SAN IP:10.0.2.100). At
+	# 10.0.2.102 the same nginx shows its localhost one (DNS:localhost,
+	# IP:127.0.0.1): same CA, wrong name, so that store must be skipped.
+	mkdir -p "$E2E/tlsfs"
+	cp "$CA_PEM" "$E2E/tlsfs/test-ca.pem"
+	cat > "$E2E/tlsfs/lifeboat.conf" <<-EOF
+	[store "wrongname"]
+	url = https://10.0.2.102/json/
+	ca_file = /lifeboat/test-ca.pem
+
+	[store "tls"]
+	url = https://10.0.2.100/json/
+	ca_file = /lifeboat/test-ca.pem
+	EOF
+	mkfs.ext4 -q -F -L LIFEBOAT -d "$E2E/tlsfs" "$E2E/tlsfs.img" 32M
+	target_disk "$E2E/https.img"
+	direct "$E2E/https.log" "lifeboat.e2e=https lifeboat.auto=restore" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:443-cmd:socat STDIO TCP:127.0.0.1:$GUEST_PORT,guestfwd=tcp:10.0.2.102:443-cmd:socat STDIO TCP:127.0.0.1:$HTTPS_PORT" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$E2E/https.img,format=raw,if=virtio" \
+		-drive "file=$E2E/tlsfs.img,format=raw,if=virtio"
+	run result "$E2E/https.log" https
+	assert_output 0 || { cat "$E2E/https.log"; false; }
+	grep -q "config: /lifeboat/lifeboat.conf" "$E2E/https.log"
+	# the name check held: skipped, and no request reached that server
+	grep -q "store 'wrongname' skipped: .*does not match" "$E2E/https.log" || { cat "$E2E/https.log"; false; }
+	refute grep -q ":$HTTPS_PORT \"GET " "$E2E/ng/access.log"
+	# the archive came over TLS from the guest port
+	grep -q ":$GUEST_PORT \"GET /json/$NAME HTTP/1.1\" 200 .* tls=TLSv1" "$E2E/ng/access.log"
+	mkdir -p "$E2E/mnt"
+	mount -o loop,ro "$E2E/https.img" "$E2E/mnt"
+	jq -e '.archive.store == "tls" and .archive.verified == true' "$E2E"/mnt/var/lib/lifeboat/reports/restore-*.json
+	umount "$E2E/mnt"
+	assert_restored "$E2E/https.img"
+}
+
 @test "unattended restore from S3, config and credentials from the LIFEBOAT disk" {
 	"$TOP/tests/helpers/s3-store" start "$E2E/s3" >/dev/null
 	"$TOP/tests/helpers/s3-store" upload "$E2E/s3" e2e "$E2E/store" >/dev/null
