@@ -189,7 +189,7 @@ assert_restored() {
 	run result "$E2E/s3.log" s3
 	assert_output 0 || { cat "$E2E/s3.log"; false; }
 	grep -q "config: /lifeboat/lifeboat.conf" "$E2E/s3.log"
-	! grep -q S3RVER "$E2E/s3.log"
+	refute grep -q S3RVER "$E2E/s3.log"
 	assert_restored "$E2E/s3.img"
 }
 
