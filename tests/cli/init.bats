@@ -6,9 +6,11 @@ setup() {
 	load ../helpers/common
 	T=$BATS_TEST_TMPDIR
 	export LB_CMDLINE=$T/cmdline LB_SYS=$T/sys LB_RUN=$T/run LB_ETC=$T/etc
+	export LB_DEV=$T/dev LB_PROC=$T/proc
 	export MOCK="$T/mock"
 	mkdir -p "$T/sys/class/net/lo" "$T/sys/class/net/eth0" "$T/sys/class/net/ens3" \
-		"$T/sys/class/net/wlan0" "$T/run" "$T/etc"
+		"$T/sys/class/net/wlan0" "$T/run" "$T/etc" "$T/dev" "$T/proc"
+	: > "$T/proc/mounts"
 	# the mock records each side effect, one line per command
 	printf '#!/bin/sh\necho "$*" >> "%s/calls"\n' "$T" > "$MOCK"
 	chmod +x "$MOCK"
@@ -100,4 +102,238 @@ setup() {
 	run cat "$T/calls"
 	assert_line "poweroff -f"
 	assert_line "reboot -f"
+}
+
+# --- consoles ------------------------------------------------------------------
+
+# mock_lifeboat RC: the mock also plays lifeboat: progress on stderr, a
+# report on stdout, exit RC
+mock_lifeboat() {
+	cat > "$MOCK" <<-EOF
+	#!/bin/sh
+	echo "\$*" >> "$T/calls"
+	[ "\$1" = lifeboat ] || exit 0
+	echo "restoring: 42 %" >&2
+	echo '{"result":"ok"}'
+	exit $1
+	EOF
+}
+
+@test "consoles: messages and the unattended restore's output reach every console= (each once)" {
+	echo "console=tty0 console=ttyS0,115200 console=ttyS0 lifeboat.store=http://10.0.2.100/json/" > "$LB_CMDLINE"
+	setup_consoles
+	assert_equal "$CONSOLES" " tty0 ttyS0"
+	: > "$T/dev/tty0"
+	: > "$T/dev/ttyS0"
+	: > "$T/dev/console"
+	say "hello" > /dev/null
+	TARGET=$T/target
+	mkdir -p "$TARGET/var/lib/lifeboat/reports"
+	mock_lifeboat 0
+	run -0 unattended
+	local c
+	for c in tty0 ttyS0; do
+		run cat "$T/dev/$c"
+		assert_line "lifeboat: hello"
+		assert_line --partial "lifeboat: unattended: lifeboat --json restore --root $TARGET --store http://10.0.2.100/json/"
+		assert_line "restoring: 42 %"
+		assert_line --regexp "^lifeboat: unattended: exit 0; report $TARGET/var/lib/lifeboat/reports/restore-.*\.json$"
+		assert_line 'lifeboat: report: {"result":"ok"}'
+		assert_equal "$(grep -c hello "$T/dev/$c")" 1
+	done
+	# not (only) to the kernel's /dev/console, the last console=
+	[ ! -s "$T/dev/console" ]
+	# the log keeps it all; the report is lifeboat's stdout only
+	run cat "$T/run/console.log"
+	assert_line "restoring: 42 %"
+	assert_line 'lifeboat: report: {"result":"ok"}'
+	run cat "$TARGET"/var/lib/lifeboat/reports/restore-*.json
+	assert_output '{"result":"ok"}'
+}
+
+@test "consoles: the unattended restore returns lifeboat's exit status" {
+	TARGET=$T/target
+	mkdir -p "$TARGET/var/lib/lifeboat/reports"
+	mock_lifeboat 4
+	run -4 unattended
+	assert_output --partial "unattended: exit 4"
+	run cat "$TARGET/var/lib/lifeboat/unattended-restore-done"
+	assert_output --regexp ' rc=4$'
+}
+
+@test "consoles: without console=, the ones the kernel chose" {
+	: > "$LB_CMDLINE"
+	mkdir -p "$T/sys/class/tty/console"
+	echo "tty0 ttyS1" > "$T/sys/class/tty/console/active"
+	setup_consoles
+	assert_equal "$CONSOLES" " tty0 ttyS1"
+	rm "$T/sys/class/tty/console/active"
+	setup_consoles
+	assert_equal "$CONSOLES" "console"
+}
+
+@test "consoles: a menu on each, run by BusyBox init; tty0's on tty1" {
+	echo "console=tty0 console=ttyS0,115200 console=hvc9" > "$LB_CMDLINE"
+	: > "$T/dev/tty1"
+	: > "$T/dev/ttyS0"
+	setup_consoles
+	CONFIG=/lifeboat/lifeboat.conf
+	start_consoles menu
+	run cat "$T/calls"
+	assert_output "exec /sbin/init"
+	run grep -v '^#' "$T/etc/inittab"
+	assert_output "$(printf '%s\n' "tty1::respawn:env LB_SESSION=tty0 /init" \
+		"ttyS0::respawn:env LB_SESSION=ttyS0 /init" "::ctrlaltdel:/sbin/reboot")"
+	# the menus find the configuration in their environment
+	assert_equal "$(printenv CONFIG)" /lifeboat/lifeboat.conf
+	# a console that cannot be opened gets no menu, and that is said
+	run cat "$T/dev/ttyS0"
+	assert_line "lifeboat: console hvc9: cannot open $T/dev/hvc9: no menu there"
+	[ ! -e "$T/dev/hvc9" ]
+	[ -z "$(ls "$LB_RUN" | grep shell-first)" ]
+}
+
+@test "consoles: lifeboat.after=shell gives every console a shell first" {
+	echo "console=tty0 console=ttyS0 lifeboat.after=shell" > "$LB_CMDLINE"
+	: > "$T/dev/tty1"
+	: > "$T/dev/ttyS0"
+	setup_consoles
+	after
+	run cat "$T/calls"
+	assert_output "exec /sbin/init"
+	[ -e "$LB_RUN/shell-first.tty0" ]
+	[ -e "$LB_RUN/shell-first.ttyS0" ]
+	run grep -c respawn "$T/etc/inittab"
+	assert_output 2
+}
+
+# --- the target ----------------------------------------------------------------
+
+# findfs as blkid knows three filesystems
+findfs() {
+	case "$1" in
+	LABEL=data) echo /dev/vdb ;;
+	UUID=0b6c7e1a-5f0e-4c55-9d1c-2f4f0cbe1e21) echo /dev/vdc ;;
+	*) return 1 ;;
+	esac
+}
+
+@test "lifeboat.root=LABEL=, UUID= or a device: that filesystem is mounted on the target" {
+	TARGET=$T/target
+	local want dev
+	for want in LABEL=data:/dev/vdb UUID=0b6c7e1a-5f0e-4c55-9d1c-2f4f0cbe1e21:/dev/vdc /dev/nvme0n1p2:/dev/nvme0n1p2; do
+		dev=${want##*:}
+		want=${want%:*}
+		echo "lifeboat.root=$want" > "$LB_CMDLINE"
+		: > "$T/calls"
+		run -0 find_target
+		assert_output "lifeboat: target: $dev mounted on $TARGET (lifeboat.root)"
+		run grep '^mount' "$T/calls"
+		# named, so not searched for: no probing of the other disks
+		assert_output "mount $dev $TARGET"
+	done
+}
+
+@test "lifeboat.root= naming no filesystem: no target, and it says so" {
+	TARGET=$T/target
+	echo "lifeboat.root=LABEL=nope" > "$LB_CMDLINE"
+	run -1 find_target
+	assert_output "lifeboat: target: LABEL=nope: no such filesystem"
+	refute grep -q '^mount' "$T/calls"
+}
+
+# mock_disks: the mock mounts a filesystem with /etc/os-release for each
+# device in $ROOTS, an empty one otherwise
+mock_disks() {
+	cat > "$MOCK" <<-'EOF'
+	#!/bin/sh
+	echo "$*" >> "$(dirname "$0")/calls"
+	if [ "$1 $2 $3" = "mount -o ro" ]; then
+		case " $ROOTS " in
+		*" $4 "*) mkdir -p "$5/etc"; echo "PRETTY_NAME=\"Debian on $4\"" > "$5/etc/os-release" ;;
+		esac
+	fi
+	[ "$1" = umount ] && rm -rf "$2/etc"
+	exit 0
+	EOF
+	printf 'major minor  #blocks  name\n\n 254 0 262144 vda\n 254 16 32768 vdb\n 254 32 32768 vdc\n 11 0 1048575 sr0\n 7 0 1024 loop0\n' \
+		> "$LB_PROC/partitions"
+}
+
+@test "no lifeboat.root: the one Linux root is found and mounted; the LIFEBOAT disk is not searched" {
+	TARGET=$T/target
+	: > "$LB_CMDLINE"
+	mock_disks
+	findfs() { [ "$1" = LABEL=LIFEBOAT ] && echo /dev/vdc; }
+	ROOTS=/dev/vdb run -0 find_target
+	assert_output "lifeboat: target: /dev/vdb mounted on $TARGET (Debian_on_/dev/vdb)"
+	run grep '^mount' "$T/calls"
+	assert_output "$(printf 'mount -o ro /dev/vda %s\nmount -o ro /dev/vdb %s\nmount /dev/vdb %s' "$LB_RUN/probe" "$LB_RUN/probe" "$TARGET")"
+}
+
+@test "no lifeboat.root and no Linux root: refused, says why" {
+	TARGET=$T/target
+	: > "$LB_CMDLINE"
+	mock_disks
+	findfs() { return 1; }
+	ROOTS= run -1 find_target
+	assert_output "lifeboat: target: no Linux root filesystem found (none has /etc/os-release): give lifeboat.root="
+	# every disk was looked at, read-only; none was mounted for writing
+	run grep '^mount' "$T/calls"
+	assert_output "$(printf 'mount -o ro /dev/%s %s\n' vda "$LB_RUN/probe" vdb "$LB_RUN/probe" vdc "$LB_RUN/probe")"
+}
+
+@test "no lifeboat.root and two Linux roots: refused, names both" {
+	TARGET=$T/target
+	: > "$LB_CMDLINE"
+	mock_disks
+	findfs() { return 1; }
+	ROOTS="/dev/vda /dev/vdc" run -1 find_target
+	assert_output "lifeboat: target: 2 Linux root filesystems found: /dev/vda(Debian_on_/dev/vda) /dev/vdc(Debian_on_/dev/vdc); refusing to guess: give lifeboat.root="
+	refute grep -q "^mount /dev" "$T/calls"
+}
+
+# --- the menu's restore ----------------------------------------------------------
+
+@test "the menu's restore refuses when nothing is mounted on the target, and says why" {
+	TARGET=$T/target
+	mkdir -p "$TARGET"
+	echo "lifeboat.store=http://10.0.2.100/json/" > "$LB_CMDLINE"
+	# a mount below the target, or elsewhere, is not the target
+	printf '/dev/vda %s/sub ext4 rw 0 0\n/dev/vdb /target2 ext4 rw 0 0\n' "$TARGET" > "$LB_PROC/mounts"
+	run -6 menu_restore
+	assert_output "lifeboat: restore: refused: nothing is mounted on $TARGET (no target was found at boot: see the target: line above) and a restore there would only fill this rescue system's memory; boot with lifeboat.root=LABEL=...|UUID=...|/dev/..., or mount the target on $TARGET from the shell (5)"
+	run -6 menu_restore backup-2026-11-20T03-00-00.tar.gz
+	# from the menu itself, items 1 and 2
+	run -0 menu <<< "$(printf '1\n2\nbackup-2026-11-20T03-00-00.tar.gz\n')"
+	assert_equal "$(grep -c 'restore: refused: nothing is mounted' <<< "$output")" 2
+	refute grep -q lifeboat "$T/calls"
+}
+
+@test "the menu's restore runs into a mounted target, one at a time" {
+	TARGET=$T/target
+	mkdir -p "$TARGET"
+	echo "console=ttyS0 lifeboat.store=http://10.0.2.100/json/" > "$LB_CMDLINE"
+	: > "$T/dev/ttyS0"
+	setup_consoles
+	printf 'rootfs / rootfs rw 0 0\n/dev/vda %s ext4 rw,relatime 0 0\n' "$TARGET" > "$LB_PROC/mounts"
+	CONFIG=/lifeboat/lifeboat.conf
+	mock_lifeboat 0
+	run -0 menu <<< "$(printf '1\n2\nbackup-2026-11-20T03-00-00.tar.gz\n')"
+	run cat "$T/calls"
+	assert_line "lifeboat -c /lifeboat/lifeboat.conf restore --root $TARGET --store http://10.0.2.100/json/"
+	assert_line "lifeboat -c /lifeboat/lifeboat.conf restore --root $TARGET --store http://10.0.2.100/json/ backup-2026-11-20T03-00-00.tar.gz"
+	# its output, report included, goes to every console
+	run cat "$T/dev/ttyS0"
+	assert_line "restoring: 42 %"
+	assert_line '{"result":"ok"}'
+	# a restore from another console holds the lock: this one is refused
+	: > "$T/calls"
+	exec 8> "$LB_RUN/restore.lock"
+	flock -n 8
+	run -6 menu_restore
+	exec 8>&-
+	assert_output "lifeboat: restore: refused: a restore started on another console is still running"
+	[ ! -s "$T/calls" ]
+	run -0 menu_restore
 }

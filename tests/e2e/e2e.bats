@@ -45,6 +45,11 @@ setup() {
 
 teardown() {
 	umount "$E2E/mnt" 2>/dev/null || true
+	# a guest a failed test left running (its timeout's PID: it stops qemu)
+	if [ -s "$E2E/qemu.pid" ]; then
+		kill "$(cat "$E2E/qemu.pid")" 2>/dev/null || true
+		rm -f "$E2E/qemu.pid"
+	fi
 }
 
 # qemu_run LOG LIMIT ARGS...: boot, serial console to LOG, bounded
@@ -127,6 +132,45 @@ assert_restored() {
 	umount "$E2E/mnt"
 }
 
+@test "unattended restore over HTTPS, the CA from the LIFEBOAT disk's ca_file; a certificate for another name is refused" {
+	. "$E2E/ng/ports.env"
+	# The guest knows the host's nginx as 10.0.2.100 (guestfwd), so the
+	# certificate there is the helpers' guest one (SAN IP:10.0.2.100). At
+	# 10.0.2.102 the same nginx shows its localhost one (DNS:localhost,
+	# IP:127.0.0.1): same CA, wrong name, so that store must be skipped.
+	mkdir -p "$E2E/tlsfs"
+	cp "$CA_PEM" "$E2E/tlsfs/test-ca.pem"
+	cat > "$E2E/tlsfs/lifeboat.conf" <<-EOF
+	[store "wrongname"]
+	url = https://10.0.2.102/json/
+	ca_file = /lifeboat/test-ca.pem
+
+	[store "tls"]
+	url = https://10.0.2.100/json/
+	ca_file = /lifeboat/test-ca.pem
+	EOF
+	mkfs.ext4 -q -F -L LIFEBOAT -d "$E2E/tlsfs" "$E2E/tlsfs.img" 32M
+	target_disk "$E2E/https.img"
+	direct "$E2E/https.log" "lifeboat.e2e=https lifeboat.auto=restore" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:443-cmd:socat STDIO TCP:127.0.0.1:$GUEST_PORT,guestfwd=tcp:10.0.2.102:443-cmd:socat STDIO TCP:127.0.0.1:$HTTPS_PORT" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$E2E/https.img,format=raw,if=virtio" \
+		-drive "file=$E2E/tlsfs.img,format=raw,if=virtio"
+	run result "$E2E/https.log" https
+	assert_output 0 || { cat "$E2E/https.log"; false; }
+	grep -q "config: /lifeboat/lifeboat.conf" "$E2E/https.log"
+	# the name check held: skipped, and no request reached that server
+	grep -q "store 'wrongname' skipped: .*does not match" "$E2E/https.log" || { cat "$E2E/https.log"; false; }
+	refute grep -q ":$HTTPS_PORT \"GET " "$E2E/ng/access.log"
+	# the archive came over TLS from the guest port
+	grep -q ":$GUEST_PORT \"GET /json/$NAME HTTP/1.1\" 200 .* tls=TLSv1" "$E2E/ng/access.log"
+	mkdir -p "$E2E/mnt"
+	mount -o loop,ro "$E2E/https.img" "$E2E/mnt"
+	jq -e '.archive.store == "tls" and .archive.verified == true' "$E2E"/mnt/var/lib/lifeboat/reports/restore-*.json
+	umount "$E2E/mnt"
+	assert_restored "$E2E/https.img"
+}
+
 @test "unattended restore from S3, config and credentials from the LIFEBOAT disk" {
 	"$TOP/tests/helpers/s3-store" start "$E2E/s3" >/dev/null
 	"$TOP/tests/helpers/s3-store" upload "$E2E/s3" e2e "$E2E/store" >/dev/null
@@ -150,7 +194,7 @@ assert_restored() {
 	run result "$E2E/s3.log" s3
 	assert_output 0 || { cat "$E2E/s3.log"; false; }
 	grep -q "config: /lifeboat/lifeboat.conf" "$E2E/s3.log"
-	! grep -q S3RVER "$E2E/s3.log"
+	refute grep -q S3RVER "$E2E/s3.log"
 	assert_restored "$E2E/s3.img"
 }
 
@@ -267,6 +311,92 @@ ovmf() {
 	# shellcheck disable=SC2046
 	iso_boot "$E2E/uefi-disk.log" $(ovmf disk) -drive "file=$E2E/stick-uefi.img,format=raw,if=virtio" \
 		|| { cat "$E2E/uefi-disk.log"; false; }
+}
+
+# monitor SOCK: qemu's human monitor, commands on stdin
+monitor() {
+	socat -t 5 - "UNIX-CONNECT:$1" >/dev/null
+}
+
+# vga_type SOCK TEXT: TEXT and Enter typed on the guest's PS/2 keyboard
+vga_type() {
+	local s=$2 i c k
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in
+		[abcdefghijklmnopqrstuvwxyz0123456789]) k=$c ;;
+		[ABCDEFGHIJKLMNOPQRSTUVWXYZ]) k=shift-${c,,} ;;
+		' ') k=spc ;;
+		/) k=slash ;;
+		'>') k=shift-dot ;;
+		-) k=minus ;;
+		';') k=semicolon ;;
+		.) k=dot ;;
+		*) echo "vga_type: no key for '$c'" >&2; return 1 ;;
+		esac
+		echo "sendkey $k"
+	done | { cat; echo "sendkey ret"; } | monitor "$1"
+}
+
+# seen LOG SECONDS GREP-ARGS...: a line of LOG matches within SECONDS
+seen() {
+	local log=$1 n=$2 i
+	shift 2
+	for i in $(seq "$n"); do
+		tr -d '\r' < "$log" | grep -q "$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+@test "VGA and serial consoles: a menu on each; a restore without a target is refused on both" {
+	local log=$E2E/con.log i
+	# the ISO's consoles; the serial line is a socket here, so the test can
+	# type on it too, and everything the guest writes there goes to LOG
+	timeout 240 qemu-system-x86_64 -accel "${LIFEBOAT_E2E_ACCEL:-tcg}" -m 768 \
+		-display none -no-reboot -device virtio-rng-pci -nic none \
+		-chardev "socket,id=ser,path=$E2E/con.ser,server=on,wait=off,logfile=$log" \
+		-serial chardev:ser -monitor "unix:$E2E/con.mon,server=on,wait=off" \
+		-kernel "$KERNEL" -initrd "$INITRD" \
+		-append "console=tty0 console=ttyS0 quiet panic=-1 ip=off" >/dev/null 2>&1 3>&- &
+	echo $! > "$E2E/qemu.pid"
+	reached_menu "$log" 200 || { cat "$log"; false; }
+	# "1" on the VGA keyboard: tty1's menu takes it, and the refusal is
+	# said on every console, the serial one too (typed again until it shows:
+	# tty1's menu may not be reading yet)
+	for i in $(seq 10); do
+		vga_type "$E2E/con.mon" 1
+		seen "$log" 6 -F "restore: refused: nothing is mounted on /target" && break
+	done
+	seen "$log" 1 -F "restore: refused: nothing is mounted on /target" || { cat "$log"; false; }
+	grep -q "lifeboat.root=LABEL=...|UUID=...|/dev/..." "$log"
+	# "5" there: a shell on tty1, which copies the VGA screen (/dev/vcs1: its
+	# rows without newlines) to the serial line
+	vga_type "$E2E/con.mon" 5
+	for i in 1 2 3; do
+		vga_type "$E2E/con.mon" "tty >/dev/ttyS0; fold -w 80 /dev/vcs1 >/dev/ttyS0; echo >/dev/ttyS0; echo vcs-end >/dev/ttyS0"
+		seen "$log" 20 -x vcs-end && break
+	done
+	tr -d '\r' < "$log" | sed -n '/^\/dev\/tty1$/,/^vcs-end$/p' > "$E2E/con.vga"
+	grep -qx vcs-end "$E2E/con.vga" || { cat "$log"; false; }
+	# the screen: the menu, the answer to "1", the shell asked for with "5"
+	grep -q "1) restore the latest valid backup" "$E2E/con.vga" || { cat "$E2E/con.vga"; false; }
+	grep -q "^choice: 1 *$" "$E2E/con.vga"
+	grep -q "^lifeboat: restore: refused: nothing is mounted on /target" "$E2E/con.vga"
+	grep -q "^choice: 5 *$" "$E2E/con.vga"
+	# and the serial line's own menu answers too: "7" powers off
+	printf '7\r' | socat -t 2 - "UNIX-CONNECT:$E2E/con.ser" >/dev/null
+	local pid stat
+	pid=$(cat "$E2E/qemu.pid")
+	for i in $(seq 60); do
+		stat=$(ps -o stat= -p "$pid" 2>/dev/null) || true
+		[ -z "$stat" ] || [ "${stat#Z}" != "$stat" ] && break
+		sleep 1
+	done
+	[ -z "$stat" ] || [ "${stat#Z}" != "$stat" ] || fail "the serial menu's 7 did not power off"
+	wait "$pid" || true
+	rm -f "$E2E/qemu.pid"
+	grep -q "reboot: Power down" "$log"
 }
 
 @test "the initramfs and the ISO are reproducible" {

@@ -49,15 +49,17 @@ cutproxy_start() {
 	CUT_PORT=$(cat "$W/$name.port")
 }
 
-@test "certs: CA, localhost, iponly, other CA" {
+@test "certs: CA, localhost, iponly, guest, other CA" {
 	"$H/certs" "$BATS_TEST_TMPDIR/c"
 	cd "$BATS_TEST_TMPDIR/c"
-	run openssl verify -CAfile ca.pem localhost.pem iponly.pem
+	run openssl verify -CAfile ca.pem localhost.pem iponly.pem guest.pem
 	assert_success
 	run openssl x509 -in localhost.pem -noout -ext subjectAltName
 	assert_output --partial "DNS:localhost, IP Address:127.0.0.1"
 	run openssl x509 -in iponly.pem -noout -ext subjectAltName
 	refute_output --partial "DNS:"
+	run openssl x509 -in guest.pem -noout -ext subjectAltName
+	assert_line --regexp '^ *IP Address:10\.0\.2\.100$'
 	run openssl verify -CAfile other-ca.pem localhost.pem
 	assert_failure
 }
@@ -105,6 +107,15 @@ cutproxy_start() {
 	run curl -sSf --cacert "$CA_PEM" "https://127.0.0.1:$IPCERT_PORT/files/sub/a.txt"
 	assert_output hi
 	run curl -sS --cacert "$CA_PEM" "https://localhost:$IPCERT_PORT/files/sub/a.txt"
+	assert_failure 60
+}
+
+@test "nginx: the guest certificate: 10.0.2.100 yes (connecting to 127.0.0.1), 127.0.0.1 no" {
+	. "$W/nginx/ports.env"
+	run curl -sSf --cacert "$CA_PEM" --connect-to "10.0.2.100:443:127.0.0.1:$GUEST_PORT" \
+		"https://10.0.2.100/files/sub/a.txt"
+	assert_output hi
+	run curl -sS --cacert "$CA_PEM" "https://127.0.0.1:$GUEST_PORT/files/sub/a.txt"
 	assert_failure 60
 }
 
