@@ -52,12 +52,14 @@ archive_conn() {
 # skewproxy_start SECONDS: a second s3-sigv4-proxy in front of the same
 # s3rver (the data was uploaded through the unskewed one) with its clock
 # SECONDS off; sets SKEW_ENDPOINT. teardown stops it. S3PROXY_REGION,
-# S3PROXY_REGION_ANSWER, S3PROXY_SCOPE and S3PROXY_SLOWDOWN in the caller's
-# environment go to it (see s3-sigv4-proxy), and nothing else of the kind.
+# S3PROXY_REGION_ANSWER, S3PROXY_SCOPE, S3PROXY_SLOWDOWN and
+# S3PROXY_SESSION_TOKEN in the caller's environment go to it (see
+# s3-sigv4-proxy), and nothing else of the kind.
 skewproxy_start() {
 	local t=$BATS_TEST_TMPDIR i
 	S3PROXY_REGION=${S3PROXY_REGION:-} S3PROXY_REGION_ANSWER=${S3PROXY_REGION_ANSWER:-} \
 		S3PROXY_SCOPE=${S3PROXY_SCOPE:-} S3PROXY_SLOWDOWN=${S3PROXY_SLOWDOWN:-} \
+		S3PROXY_SESSION_TOKEN=${S3PROXY_SESSION_TOKEN:-} \
 		S3PROXY_SKEW_SECONDS=$1 spawn "$t/skew.log" "$t/skew.pid" \
 		/usr/bin/python3 "$HELPERS/s3-sigv4-proxy" --upstream "127.0.0.1:$S3RVER_PORT" \
 		--port-file "$t/skew.port"
@@ -67,6 +69,11 @@ skewproxy_start() {
 	done
 	"$HELPERS/ports" wait --timeout 5 --pid "$(cat "$t/skew.pid")" "$(cat "$t/skew.port")"
 	SKEW_ENDPOINT=http://127.0.0.1:$(cat "$t/skew.port")
+}
+
+# proxy_count REGEX: how many of the second proxy's request lines match
+proxy_count() {
+	grep -c -- "$1" "$BATS_TEST_TMPDIR/skew.log" || true
 }
 
 setup_file() {
@@ -166,6 +173,53 @@ teardown() {
 	no_secret "$KEY"
 }
 
+# An STS-style session token: base64, with '/', '+' and '='.
+TOKEN='IQoJb3JpZ2luX2VjE/Zq9+lifeboat//session=token=='
+
+# signed_get MODE: a ListObjectsV2 request to $SKEW_ENDPOINT signed by
+# botocore's own S3 signer as S3RVER, and the answer's status and S3 error
+# code. MODE: none (no token), unsigned (the token added after signing),
+# changed (signed over another token, sent with $TOKEN), signed (signed
+# with $TOKEN), wrong (signed with another token).
+signed_get() {
+	/usr/bin/python3 - "$SKEW_ENDPOINT" "$1" "$TOKEN" <<-'EOF'
+		import http.client, re, sys
+		from urllib.parse import urlsplit
+		from botocore.auth import S3SigV4Auth
+		from botocore.awsrequest import AWSRequest
+		from botocore.credentials import Credentials
+		endpoint, mode, token = sys.argv[1:]
+		path = "/lifeboat?list-type=2"
+		req = AWSRequest(method="GET", url=endpoint + path)
+		signed = {"none": None, "unsigned": None, "changed": "another-token",
+		          "signed": token, "wrong": "another-token"}[mode]
+		S3SigV4Auth(Credentials("S3RVER", "S3RVER", signed), "s3", "us-east-1").add_auth(req)
+		headers = dict(req.headers.items())
+		if mode in ("unsigned", "changed"):
+		    headers["X-Amz-Security-Token"] = token
+		u = urlsplit(endpoint)
+		c = http.client.HTTPConnection(u.hostname, u.port)
+		c.request("GET", path, headers=headers)
+		r = c.getresponse()
+		m = re.search(r"<Code>([^<]*)</Code>", r.read().decode())
+		print(r.status, m.group(1) if m else "-")
+	EOF
+}
+
+@test "the proxy with a session token: missing, unsigned, changed after signing or wrong is refused" {
+	S3PROXY_SESSION_TOKEN=$TOKEN skewproxy_start 0
+	run -0 signed_get signed
+	assert_output "200 -"
+	run -0 signed_get none
+	assert_output "403 InvalidAccessKeyId"
+	run -0 signed_get unsigned
+	assert_output "403 AccessDenied"
+	run -0 signed_get changed
+	assert_output "403 SignatureDoesNotMatch"
+	run -0 signed_get wrong
+	assert_output "400 InvalidToken"
+}
+
 @test "store keys: endpoint, region, path_style, profile, credentials_file" {
 	printf '[default]\naws_access_key_id = NOBODY\naws_secret_access_key = nothing\n[lb]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
 		"$KEY" "$KEY" > "$BATS_TEST_TMPDIR/credentials"
@@ -263,11 +317,6 @@ teardown() {
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 	# the proxy refused the us-east-1 signature once, then took eu-west-3's
 	grep -q "\" 400 " "$BATS_TEST_TMPDIR/skew.log"
-}
-
-# proxy_count REGEX: how many of the second proxy's request lines match
-proxy_count() {
-	grep -c -- "$1" "$BATS_TEST_TMPDIR/skew.log" || true
 }
 
 @test "a configured region that is wrong: 301 PermanentRedirect with x-amz-bucket-region, one retry there" {
