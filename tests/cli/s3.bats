@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # S3 stores against s3rver behind the SigV4-verifying proxy on 127.0.0.1:
 # credentials from the environment, the store's keys and the AWS shared
-# files; ListObjectsV2 pagination past 1000 keys; '+', spaces and '=' in keys
+# files (~/.aws under a temporary HOME), a session token that the proxy
+# demands signed, AWS_DEFAULT_REGION; ListObjectsV2 pagination past 1000 keys; '+', spaces and '=' in keys
 # and prefixes (the curl SigV4 patch); a wrong secret; a server clock two
 # hours off either way; a bucket in another region (400 or 301, for the
 # listing or only for object reads); 503s and SlowDown retried; a resumed
@@ -218,6 +219,101 @@ signed_get() {
 	assert_output "403 SignatureDoesNotMatch"
 	run -0 signed_get wrong
 	assert_output "400 InvalidToken"
+}
+
+@test "AWS_SESSION_TOKEN: sent as x-amz-security-token and signed; missing or wrong, exit 5; never shown" {
+	local v
+	S3PROXY_SESSION_TOKEN=$TOKEN skewproxy_start 0
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT AWS_SESSION_TOKEN=$TOKEN
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# the listing, the sidecar and the archive, each taken at once
+	assert_equal "$(proxy_count '" 200 header$')" 3
+	assert_equal "$(proxy_count '" [45][0-9][0-9] ')" 0
+	for v in -v -vv; do
+		run -0 --separate-stderr "$LIFEBOAT" $v --json restore --dry-run \
+			--store "s3://$BUCKET/night+ly/" --dest "$BATS_TEST_TMPDIR/d$v"
+		no_secret "$TOKEN"
+		no_secret "$KEY"
+		run -0 --separate-stderr "$LIFEBOAT" $v list --store "s3://$BUCKET/night+ly/"
+		no_secret "$TOKEN"
+	done
+	# without it, the key alone is unknown; another token is invalid
+	unset AWS_SESSION_TOKEN
+	run -5 --separate-stderr "$LIFEBOAT" list --store "s3://$BUCKET/night+ly/"
+	[[ "$stderr" == *InvalidAccessKeyId* ]]
+	export AWS_SESSION_TOKEN=wrong-token-Zq9x
+	run -5 --separate-stderr "$LIFEBOAT" -vv --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST.2"
+	[[ "$stderr" == *InvalidToken* ]]
+	no_secret wrong-token-Zq9x
+}
+
+@test "AWS_DEFAULT_REGION when AWS_REGION is unset; AWS_REGION wins over it" {
+	S3PROXY_REGION=eu-west-3 skewproxy_start 0
+	creds
+	unset AWS_REGION
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT AWS_DEFAULT_REGION=eu-west-3
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# signed for eu-west-3 from the first request
+	[[ "$stderr" != *region* ]]
+	assert_equal "$(proxy_count '" 400 ')" 0
+	export AWS_REGION=eu-west-3 AWS_DEFAULT_REGION=us-west-2
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/night+ly/"
+	assert_equal "$(jq -r '.[] | .name + " " + .status' <<< "$output")" "$OLD ok"
+	[[ "$stderr" != *region* ]]
+	assert_equal "$(proxy_count '" 400 ')" 0
+	# AWS_DEFAULT_REGION alone is what is signed for, right or wrong
+	unset AWS_REGION
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/night+ly/"
+	[[ "$stderr" == *"region 'eu-west-3', not 'us-west-2'"* ]]
+	assert_equal "$(proxy_count '" 400 AuthorizationHeaderMalformed$')" 1
+}
+
+@test "~/.aws/credentials and ~/.aws/config by default; AWS_PROFILE picks a profile: keys, token, region, endpoint_url" {
+	local v
+	S3PROXY_REGION=eu-west-3 S3PROXY_SESSION_TOKEN=$TOKEN skewproxy_start 0
+	mkdir -m 700 "$HOME/.aws"
+	cat > "$HOME/.aws/credentials" <<-EOF
+		[default]
+		aws_access_key_id = NOBODY
+		aws_secret_access_key = nothing-Zq9x
+		[lb]
+		aws_access_key_id = $KEY
+		aws_secret_access_key = $KEY
+		aws_session_token = $TOKEN
+	EOF
+	cat > "$HOME/.aws/config" <<-EOF
+		[default]
+		region = us-west-2
+		endpoint_url = $SKEW_ENDPOINT
+		[profile lb]
+		region = eu-west-3
+		endpoint_url = $SKEW_ENDPOINT
+	EOF
+	export AWS_PROFILE=lb
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	[[ "$stderr" != *region* ]]
+	assert_equal "$(proxy_count '" 200 header$')" 3
+	assert_equal "$(proxy_count '" [45][0-9][0-9] ')" 0
+	for v in -v -vv; do
+		run -0 --separate-stderr "$LIFEBOAT" $v list --store "s3://$BUCKET/night+ly/"
+		no_secret "$TOKEN"
+	done
+	# no AWS_PROFILE: [default], whose key the server does not know, in
+	# us-west-2 (corrected once)
+	unset AWS_PROFILE
+	run -5 --separate-stderr "$LIFEBOAT" list --store "s3://$BUCKET/night+ly/"
+	[[ "$stderr" == *"region 'eu-west-3', not 'us-west-2'"* ]]
+	[[ "$stderr" == *InvalidAccessKeyId* ]]
+	no_secret nothing-Zq9x
 }
 
 @test "store keys: endpoint, region, path_style, profile, credentials_file" {
