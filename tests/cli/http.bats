@@ -345,6 +345,36 @@ $mid|2026-11-19T03:00:00Z|ok"
 	no_secret wr0ng-pw-Zq9
 }
 
+@test "-v and -vv: the netrc password is in no output, plain or as basic auth's base64" {
+	local url=http://127.0.0.1:$AUTH_PORT/auth/a/ v b64 bad64
+	b64=$(printf 'backup:s3cret' | base64)
+	bad64=$(printf 'backup:wr0ng-pw-Zq9' | base64)
+	printf 'machine 127.0.0.1 login backup password s3cret\n' > "$BATS_TEST_TMPDIR/netrc"
+	printf 'machine 127.0.0.1 login backup password wr0ng-pw-Zq9\n' > "$BATS_TEST_TMPDIR/netrc.bad"
+	for v in -v -vv; do
+		DEST=$BATS_TEST_TMPDIR/dest$v
+		conf "$CONF" "$url" "netrc = $BATS_TEST_TMPDIR/netrc"
+		run -0 --separate-stderr "$LIFEBOAT" $v -c "$CONF" --json restore --dest "$DEST"
+		jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+		no_secret s3cret
+		no_secret "$b64"
+		run -0 --separate-stderr "$LIFEBOAT" $v -c "$CONF" list
+		assert_line --index 1 --partial "$OLD"
+		no_secret s3cret
+		no_secret "$b64"
+		# refused: 401 and the store's name, not the password
+		conf "$CONF" "$url" "netrc = $BATS_TEST_TMPDIR/netrc.bad"
+		run -5 --separate-stderr "$LIFEBOAT" $v -c "$CONF" --json restore --dest "$DEST.bad"
+		[[ "$stderr" == *401* ]]
+		no_secret wr0ng-pw-Zq9
+		no_secret "$bad64"
+		# in the URL: refused before any request, not echoed
+		run -2 --separate-stderr "$LIFEBOAT" $v list \
+			--store "http://backup:s3cret@127.0.0.1:$AUTH_PORT/auth/a/"
+		no_secret s3cret
+	done
+}
+
 # --- TLS ---------------------------------------------------------------------
 
 @test "HTTPS with ca_file: a bit-exact restore" {

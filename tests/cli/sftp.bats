@@ -229,6 +229,36 @@ $OLD 2026-11-20T03:00:00Z $(stat -c %s "$STORE/$OLD") ok nas"
 	no_secret pw-Zq9x
 }
 
+# no_key FILE: no line of the private key FILE's body is in $output or
+# $stderr or below $DEST.
+no_key() {
+	local l
+	while IFS= read -r l; do
+		[[ "$l" == -----* ]] || no_secret "$l"
+	done < "$1"
+}
+
+@test "-v and -vv: no line of the private key and no password in any output" {
+	local v
+	for v in -v -vv; do
+		DEST=$BATS_TEST_TMPDIR/dest$v
+		conf id_ecdsa "$SSH/known_hosts"
+		run -0 --separate-stderr "$LIFEBOAT" $v -c "$CONF" --json restore --dest "$DEST"
+		jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+		no_key "$SSH/id_ecdsa"
+		run -0 --separate-stderr "$LIFEBOAT" $v -c "$CONF" list
+		assert_line --index 1 --partial "$NEW"
+		no_key "$SSH/id_ecdsa"
+		conf id_rsa_pem "$SSH/known_hosts_wrong"
+		run -5 --separate-stderr "$LIFEBOAT" $v -c "$CONF" list
+		[[ "$stderr" == *"host key does not match"* ]]
+		no_key "$SSH/id_rsa_pem"
+		run -2 --separate-stderr "$LIFEBOAT" $v list \
+			--store "sftp://$SSH_USER:pw-Zq9x@127.0.0.1:$SSH_PORT$STORE_ROOT/"
+		no_secret pw-Zq9x
+	done
+}
+
 @test "fallback: an SFTP store with a changed host key is skipped, the next store restores" {
 	conf id_ecdsa "$SSH/known_hosts_wrong"
 	printf '[store "disk"]\nurl = %s\n' "$STORE" >> "$CONF"
