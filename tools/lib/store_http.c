@@ -185,12 +185,10 @@ link_name(const char *base, const char *t, char *out, size_t len)
 	return 0;
 }
 
-/*
- * Any page: the targets of its href attributes (any case, quoted or not,
- * spaces around '=') that are files of the directory base.
- */
-static int
-parse_html(const char *base, const char *body, struct lb_object **v,
+/* Any page: the targets of its href attributes (any case, quoted or not,
+ * spaces around '=') that are files of the directory base. */
+int
+lb_http_page_links(const char *base, const char *body, struct lb_object **v,
     size_t *n)
 {
 	const char *s = body, *e;
@@ -204,6 +202,8 @@ parse_html(const char *base, const char *body, struct lb_object **v,
 		s += 4;
 		while (isspace((unsigned char)*s))
 			s++;
+		if (*s == '\0')
+			break;
 		if (*s != '=')
 			continue;
 		s++;
@@ -339,7 +339,7 @@ h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 		while (isspace((unsigned char)*b))
 			b++;
 		rc = *b == '[' ? parse_json(b, objs, n) :
-		    parse_html(h->base, b, objs, n);
+		    lb_http_page_links(h->base, b, objs, n);
 	}
 	lb_response_release(&r);
 	if (rc != 0)
