@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # HTTP(S) stores against the nginx test server on 127.0.0.1: HTML and JSON
-# directory listings, the URL of one archive, basic auth from a netrc file,
+# directory listings, an Apache autoindex page and a hand-written page of
+# links (static index.html files that nginx serves for their directory), the
+# URL of one archive, basic auth from a netrc file,
 # TLS (test CA, TLS 1.3 only, an IP-address certificate, a wrong CA,
 # insecure), resumed transfers through cutproxy (cuts, 503s, giving up, a
 # server that ignores Range), the fallback across several stores, and the
@@ -126,8 +128,8 @@ teardown() {
 	for f in "$BATS_TEST_TMPDIR"/*.cutpid; do
 		[ -s "$f" ] && kill "$(cat "$f")" 2> /dev/null
 	done
-	# the memory test's 208 MiB archive
-	rm -rf "$WWW/big"
+	# the memory test's 208 MiB archive, the listing tests' directories
+	rm -rf "$WWW/big" "$WWW/apache" "$WWW/links"
 	return 0
 }
 
@@ -197,6 +199,122 @@ teardown() {
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 }
 
+# apache_row NAME [TEXT]: one row of Apache 2.4's FancyIndexing table, the
+# name cut at 23 characters in the text as Apache does; a NAME ending in '/'
+# is a directory.
+apache_row() {
+	local name=$1 href icon=compressed.gif alt='[   ]' text size=2.1M
+	href=${name// /%20}
+	text=$name
+	[ "${#text}" -le 23 ] || text="${text:0:20}..&gt;"
+	case $name in
+	*/) icon=folder.gif alt='[DIR]' size='  - ' ;;
+	*.sha256 | *.txt) icon=text.gif alt='[TXT]' size=100 ;;
+	esac
+	printf '<tr><td valign="top"><img src="/icons/%s" alt="%s"></td><td><a href="%s">%s</a></td><td align="right">2026-11-30 14:23  </td><td align="right">%s</td><td>&nbsp;</td></tr>\n' \
+		"$icon" "$alt" "$href" "$text" "$size"
+}
+
+@test "an Apache autoindex page: list --json, then the newest restored bit-exact" {
+	local dir=$WWW/apache url=http://127.0.0.1:$HTTP_PORT/files/apache/ odd='a+b c=d-2026-11-22T03-00-00.tar.gz'
+	mkdir -p "$dir/older"
+	ln "$WWW/a/$OLD" "$WWW/a/$OLD.sha256" "$WWW/b/$NEW" "$WWW/b/$NEW.sha256" "$dir/"
+	ln "$WWW/b/$NEW" "$dir/$odd"
+	sidecar "$dir/$odd"
+	echo notes > "$dir/README.txt"
+	# as mod_autoindex writes it (IndexOptions FancyIndexing HTMLTable):
+	# sort links that are only a query, the parent directory as an absolute
+	# path, names cut short in the text, a space as %20
+	{
+		cat <<-EOF
+			<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">
+			<html>
+			 <head>
+			  <title>Index of /files/apache</title>
+			 </head>
+			 <body>
+			<h1>Index of /files/apache</h1>
+			  <table>
+			   <tr><th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th><th><a href="?C=N;O=D">Name</a></th><th><a href="?C=M;O=A">Last modified</a></th><th><a href="?C=S;O=A">Size</a></th><th><a href="?C=D;O=A">Description</a></th></tr>
+			   <tr><th colspan="5"><hr></th></tr>
+			<tr><td valign="top"><img src="/icons/back.gif" alt="[PARENTDIR]"></td><td><a href="/files/">Parent Directory</a></td><td>&nbsp;</td><td align="right">  - </td><td>&nbsp;</td></tr>
+		EOF
+		apache_row README.txt
+		apache_row "$odd"
+		apache_row "$odd.sha256"
+		apache_row "$OLD"
+		apache_row "$OLD.sha256"
+		apache_row "$NEW"
+		apache_row "$NEW.sha256"
+		apache_row older/
+		cat <<-EOF
+			   <tr><th colspan="5"><hr></th></tr>
+			</table>
+			<address>Apache/2.4.62 (Debian) Server at 127.0.0.1 Port $HTTP_PORT</address>
+			</body></html>
+		EOF
+	} > "$dir/index.html"
+	# nginx serves the page for the directory's URL
+	curl -sSf "$url" | grep -q 'a+b%20c=d-2026-11-22'
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "$url"
+	assert_equal "$(jq -r '.[] | [.name, .time, .status, .store] | join("|")' <<< "$output")" \
+"$odd|2026-11-22T03:00:00Z|ok|$url
+$NEW|2026-11-21T03:00:00Z|ok|$url
+$OLD|2026-11-20T03:00:00Z|ok|$url"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$url" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$odd"
+	assert_equal "$(jq -r .archive.sha256 <<< "$output")" \
+		"$(sha256sum < "$dir/$odd" | cut -d' ' -f1)"
+	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+}
+
+@test "a page of links: relative, absolute-path, full and scheme-relative URLs, queries, fragments; the rest ignored" {
+	local dir=$WWW/links url=http://127.0.0.1:$HTTP_PORT/files/links/ mid=backup-2026-11-19T03-00-00.tar.gz
+	local origin=http://127.0.0.1:$HTTP_PORT
+	mkdir -p "$dir"
+	ln "$WWW/a/$OLD" "$WWW/a/$OLD.sha256" "$WWW/b/$NEW" "$WWW/b/$NEW.sha256" "$dir/"
+	ln "$WWW/a/$OLD" "$dir/$mid"
+	sidecar "$dir/$mid"
+	# the archives linked below that are not files of this directory are
+	# all newer than the three that are: the listing would show any of them
+	cat > "$dir/index.html" <<-EOF
+		<!doctype html>
+		<html lang="en"><head><meta charset="utf-8"><title>dockerwarts backups</title>
+		<link rel="stylesheet" href="/static/site.css"><link rel="icon" href="favicon.ico">
+		</head><body>
+		<nav><a href="../">up</a> | <a href="/">home</a> | <a href="?sort=time&amp;order=desc">newest first</a> | <a href="#latest">latest</a></nav>
+		<h1>Nightly backups</h1>
+		<ul>
+		<li id="latest"><a class="dl" href="$origin/files/links/$NEW?download=1">21 November</a>
+		 (<a href='$NEW.sha256?raw'>sha256</a>)
+		<li><A HREF="/files/links/$OLD">20 November</A> (<a href="$origin/files/links/$OLD.sha256">sha256</a>)
+		<li><a href = "./$mid#top" title="19 November">19 November</a> (<a href=//127.0.0.1:$HTTP_PORT/files/links/$mid.sha256>sha256</a>)
+		<li><a href="notes.txt">notes</a>, <a href="mailto:ops@example.org">write to us</a>
+		<li><a href="older/">older</a>: <a href="older/backup-2026-12-01T03-00-00.tar.gz">a subdirectory's</a>,
+		 <a href="../backup-2026-12-02T03-00-00.tar.gz">the parent's</a>,
+		 <a href="/files/backup-2026-12-03T03-00-00.tar.gz">another directory's</a>,
+		 <a href="http://localhost:$HTTP_PORT/files/links/backup-2026-12-04T03-00-00.tar.gz">another host's</a>,
+		 <a href="//localhost:$HTTP_PORT/files/links/backup-2026-12-05T03-00-00.tar.gz">another host's</a>,
+		 <a href="https://127.0.0.1:$HTTP_PORT/files/links/backup-2026-12-06T03-00-00.tar.gz">another scheme's</a>
+		</ul></body></html>
+	EOF
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "$url"
+	assert_equal "$(jq -r '.[] | [.name, .time, .status] | join("|")' <<< "$output")" \
+"$NEW|2026-11-21T03:00:00Z|ok
+$OLD|2026-11-20T03:00:00Z|ok
+$mid|2026-11-19T03:00:00Z|ok"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$url" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$NEW"
+	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+	# and an older one by name, linked by its absolute path
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$url" --dest "$BATS_TEST_TMPDIR/d2" "$OLD"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC0" "$BATS_TEST_TMPDIR/d2" --ignore '.lifeboat*'
+}
+
 # --- basic auth --------------------------------------------------------------
 
 @test "credentials in the URL are refused: exit 2, and the password is not echoed" {
@@ -225,6 +343,36 @@ teardown() {
 	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" restore --dest "$BATS_TEST_TMPDIR/d2"
 	[[ "$stderr" == *401* ]]
 	no_secret wr0ng-pw-Zq9
+}
+
+@test "-v and -vv: the netrc password is in no output, plain or as basic auth's base64" {
+	local url=http://127.0.0.1:$AUTH_PORT/auth/a/ v b64 bad64
+	b64=$(printf 'backup:s3cret' | base64)
+	bad64=$(printf 'backup:wr0ng-pw-Zq9' | base64)
+	printf 'machine 127.0.0.1 login backup password s3cret\n' > "$BATS_TEST_TMPDIR/netrc"
+	printf 'machine 127.0.0.1 login backup password wr0ng-pw-Zq9\n' > "$BATS_TEST_TMPDIR/netrc.bad"
+	for v in -v -vv; do
+		DEST=$BATS_TEST_TMPDIR/dest$v
+		conf "$CONF" "$url" "netrc = $BATS_TEST_TMPDIR/netrc"
+		run -0 --separate-stderr "$LIFEBOAT" $v -c "$CONF" --json restore --dest "$DEST"
+		jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+		no_secret s3cret
+		no_secret "$b64"
+		run -0 --separate-stderr "$LIFEBOAT" $v -c "$CONF" list
+		assert_line --index 1 --partial "$OLD"
+		no_secret s3cret
+		no_secret "$b64"
+		# refused: 401 and the store's name, not the password
+		conf "$CONF" "$url" "netrc = $BATS_TEST_TMPDIR/netrc.bad"
+		run -5 --separate-stderr "$LIFEBOAT" $v -c "$CONF" --json restore --dest "$DEST.bad"
+		[[ "$stderr" == *401* ]]
+		no_secret wr0ng-pw-Zq9
+		no_secret "$bad64"
+		# in the URL: refused before any request, not echoed
+		run -2 --separate-stderr "$LIFEBOAT" $v list \
+			--store "http://backup:s3cret@127.0.0.1:$AUTH_PORT/auth/a/"
+		no_secret s3cret
+	done
 }
 
 # --- TLS ---------------------------------------------------------------------

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # S3 stores against s3rver behind the SigV4-verifying proxy on 127.0.0.1:
 # credentials from the environment, the store's keys and the AWS shared
-# files; ListObjectsV2 pagination past 1000 keys; '+', spaces and '=' in keys
+# files (~/.aws under a temporary HOME), a session token that the proxy
+# demands signed, AWS_DEFAULT_REGION; ListObjectsV2 pagination past 1000 keys; '+', spaces and '=' in keys
 # and prefixes (the curl SigV4 patch); a wrong secret; a server clock two
 # hours off either way; a bucket in another region (400 or 301, for the
 # listing or only for object reads); 503s and SlowDown retried; a resumed
@@ -52,12 +53,14 @@ archive_conn() {
 # skewproxy_start SECONDS: a second s3-sigv4-proxy in front of the same
 # s3rver (the data was uploaded through the unskewed one) with its clock
 # SECONDS off; sets SKEW_ENDPOINT. teardown stops it. S3PROXY_REGION,
-# S3PROXY_REGION_ANSWER, S3PROXY_SCOPE and S3PROXY_SLOWDOWN in the caller's
-# environment go to it (see s3-sigv4-proxy), and nothing else of the kind.
+# S3PROXY_REGION_ANSWER, S3PROXY_SCOPE, S3PROXY_SLOWDOWN and
+# S3PROXY_SESSION_TOKEN in the caller's environment go to it (see
+# s3-sigv4-proxy), and nothing else of the kind.
 skewproxy_start() {
 	local t=$BATS_TEST_TMPDIR i
 	S3PROXY_REGION=${S3PROXY_REGION:-} S3PROXY_REGION_ANSWER=${S3PROXY_REGION_ANSWER:-} \
 		S3PROXY_SCOPE=${S3PROXY_SCOPE:-} S3PROXY_SLOWDOWN=${S3PROXY_SLOWDOWN:-} \
+		S3PROXY_SESSION_TOKEN=${S3PROXY_SESSION_TOKEN:-} \
 		S3PROXY_SKEW_SECONDS=$1 spawn "$t/skew.log" "$t/skew.pid" \
 		/usr/bin/python3 "$HELPERS/s3-sigv4-proxy" --upstream "127.0.0.1:$S3RVER_PORT" \
 		--port-file "$t/skew.port"
@@ -67,6 +70,11 @@ skewproxy_start() {
 	done
 	"$HELPERS/ports" wait --timeout 5 --pid "$(cat "$t/skew.pid")" "$(cat "$t/skew.port")"
 	SKEW_ENDPOINT=http://127.0.0.1:$(cat "$t/skew.port")
+}
+
+# proxy_count REGEX: how many of the second proxy's request lines match
+proxy_count() {
+	grep -c -- "$1" "$BATS_TEST_TMPDIR/skew.log" || true
 }
 
 setup_file() {
@@ -166,6 +174,148 @@ teardown() {
 	no_secret "$KEY"
 }
 
+# An STS-style session token: base64, with '/', '+' and '='.
+TOKEN='IQoJb3JpZ2luX2VjE/Zq9+lifeboat//session=token=='
+
+# signed_get MODE: a ListObjectsV2 request to $SKEW_ENDPOINT signed by
+# botocore's own S3 signer as S3RVER, and the answer's status and S3 error
+# code. MODE: none (no token), unsigned (the token added after signing),
+# changed (signed over another token, sent with $TOKEN), signed (signed
+# with $TOKEN), wrong (signed with another token).
+signed_get() {
+	/usr/bin/python3 - "$SKEW_ENDPOINT" "$1" "$TOKEN" <<-'EOF'
+		import http.client, re, sys
+		from urllib.parse import urlsplit
+		from botocore.auth import S3SigV4Auth
+		from botocore.awsrequest import AWSRequest
+		from botocore.credentials import Credentials
+		endpoint, mode, token = sys.argv[1:]
+		path = "/lifeboat?list-type=2"
+		req = AWSRequest(method="GET", url=endpoint + path)
+		signed = {"none": None, "unsigned": None, "changed": "another-token",
+		          "signed": token, "wrong": "another-token"}[mode]
+		S3SigV4Auth(Credentials("S3RVER", "S3RVER", signed), "s3", "us-east-1").add_auth(req)
+		headers = dict(req.headers.items())
+		if mode in ("unsigned", "changed"):
+		    headers["X-Amz-Security-Token"] = token
+		u = urlsplit(endpoint)
+		c = http.client.HTTPConnection(u.hostname, u.port)
+		c.request("GET", path, headers=headers)
+		r = c.getresponse()
+		m = re.search(r"<Code>([^<]*)</Code>", r.read().decode())
+		print(r.status, m.group(1) if m else "-")
+	EOF
+}
+
+@test "the proxy with a session token: missing, unsigned, changed after signing or wrong is refused" {
+	S3PROXY_SESSION_TOKEN=$TOKEN skewproxy_start 0
+	run -0 signed_get signed
+	assert_output "200 -"
+	run -0 signed_get none
+	assert_output "403 InvalidAccessKeyId"
+	run -0 signed_get unsigned
+	assert_output "403 AccessDenied"
+	run -0 signed_get changed
+	assert_output "403 SignatureDoesNotMatch"
+	run -0 signed_get wrong
+	assert_output "400 InvalidToken"
+}
+
+@test "AWS_SESSION_TOKEN: sent as x-amz-security-token and signed; missing or wrong, exit 5; never shown" {
+	local v
+	S3PROXY_SESSION_TOKEN=$TOKEN skewproxy_start 0
+	creds
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT AWS_SESSION_TOKEN=$TOKEN
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# the listing, the sidecar and the archive, each taken at once
+	assert_equal "$(proxy_count '" 200 header$')" 3
+	assert_equal "$(proxy_count '" [45][0-9][0-9] ')" 0
+	for v in -v -vv; do
+		run -0 --separate-stderr "$LIFEBOAT" $v --json restore --dry-run \
+			--store "s3://$BUCKET/night+ly/" --dest "$BATS_TEST_TMPDIR/d$v"
+		no_secret "$TOKEN"
+		no_secret "$KEY"
+		run -0 --separate-stderr "$LIFEBOAT" $v list --store "s3://$BUCKET/night+ly/"
+		no_secret "$TOKEN"
+	done
+	# without it, the key alone is unknown; another token is invalid
+	unset AWS_SESSION_TOKEN
+	run -5 --separate-stderr "$LIFEBOAT" list --store "s3://$BUCKET/night+ly/"
+	[[ "$stderr" == *InvalidAccessKeyId* ]]
+	export AWS_SESSION_TOKEN=wrong-token-Zq9x
+	run -5 --separate-stderr "$LIFEBOAT" -vv --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST.2"
+	[[ "$stderr" == *InvalidToken* ]]
+	no_secret wrong-token-Zq9x
+}
+
+@test "AWS_DEFAULT_REGION when AWS_REGION is unset; AWS_REGION wins over it" {
+	S3PROXY_REGION=eu-west-3 skewproxy_start 0
+	creds
+	unset AWS_REGION
+	export AWS_ENDPOINT_URL=$SKEW_ENDPOINT AWS_DEFAULT_REGION=eu-west-3
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	# signed for eu-west-3 from the first request
+	[[ "$stderr" != *region* ]]
+	assert_equal "$(proxy_count '" 400 ')" 0
+	export AWS_REGION=eu-west-3 AWS_DEFAULT_REGION=us-west-2
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/night+ly/"
+	assert_equal "$(jq -r '.[] | .name + " " + .status' <<< "$output")" "$OLD ok"
+	[[ "$stderr" != *region* ]]
+	assert_equal "$(proxy_count '" 400 ')" 0
+	# AWS_DEFAULT_REGION alone is what is signed for, right or wrong
+	unset AWS_REGION
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/night+ly/"
+	[[ "$stderr" == *"region 'eu-west-3', not 'us-west-2'"* ]]
+	assert_equal "$(proxy_count '" 400 AuthorizationHeaderMalformed$')" 1
+}
+
+@test "~/.aws/credentials and ~/.aws/config by default; AWS_PROFILE picks a profile: keys, token, region, endpoint_url" {
+	local v
+	S3PROXY_REGION=eu-west-3 S3PROXY_SESSION_TOKEN=$TOKEN skewproxy_start 0
+	mkdir -m 700 "$HOME/.aws"
+	cat > "$HOME/.aws/credentials" <<-EOF
+		[default]
+		aws_access_key_id = NOBODY
+		aws_secret_access_key = nothing-Zq9x
+		[lb]
+		aws_access_key_id = $KEY
+		aws_secret_access_key = $KEY
+		aws_session_token = $TOKEN
+	EOF
+	cat > "$HOME/.aws/config" <<-EOF
+		[default]
+		region = us-west-2
+		endpoint_url = $SKEW_ENDPOINT
+		[profile lb]
+		region = eu-west-3
+		endpoint_url = $SKEW_ENDPOINT
+	EOF
+	export AWS_PROFILE=lb
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "s3://$BUCKET/night+ly/" --dest "$DEST"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
+	[[ "$stderr" != *region* ]]
+	assert_equal "$(proxy_count '" 200 header$')" 3
+	assert_equal "$(proxy_count '" [45][0-9][0-9] ')" 0
+	for v in -v -vv; do
+		run -0 --separate-stderr "$LIFEBOAT" $v list --store "s3://$BUCKET/night+ly/"
+		no_secret "$TOKEN"
+	done
+	# no AWS_PROFILE: [default], whose key the server does not know, in
+	# us-west-2 (corrected once)
+	unset AWS_PROFILE
+	run -5 --separate-stderr "$LIFEBOAT" list --store "s3://$BUCKET/night+ly/"
+	[[ "$stderr" == *"region 'eu-west-3', not 'us-west-2'"* ]]
+	[[ "$stderr" == *InvalidAccessKeyId* ]]
+	no_secret nothing-Zq9x
+}
+
 @test "store keys: endpoint, region, path_style, profile, credentials_file" {
 	printf '[default]\naws_access_key_id = NOBODY\naws_secret_access_key = nothing\n[lb]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
 		"$KEY" "$KEY" > "$BATS_TEST_TMPDIR/credentials"
@@ -263,11 +413,6 @@ teardown() {
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 	# the proxy refused the us-east-1 signature once, then took eu-west-3's
 	grep -q "\" 400 " "$BATS_TEST_TMPDIR/skew.log"
-}
-
-# proxy_count REGEX: how many of the second proxy's request lines match
-proxy_count() {
-	grep -c -- "$1" "$BATS_TEST_TMPDIR/skew.log" || true
 }
 
 @test "a configured region that is wrong: 301 PermanentRedirect with x-amz-bucket-region, one retry there" {

@@ -3,7 +3,9 @@
 # the keys libssh2 on mbedTLS cannot read (ed25519, OpenSSH's format) refused
 # with the ssh-keygen command that makes a usable one, strict host keys (a
 # changed or unknown key is an error showing its fingerprint), the default
-# key and known_hosts under ~/.ssh, and the fallback to another store.
+# key and known_hosts under ~/.ssh, the fallback to another store, and
+# transfers cut by cutproxy in front of sshd (resumed at an offset on a new
+# connection, or given up with exit 5).
 # Needs root (mktree, owners, xattrs; sshd runs as the current user).
 
 OLD=backup-2026-11-20T03-00-00.tar.gz
@@ -46,6 +48,59 @@ shows_host_fingerprint() {
 	return 1
 }
 
+# through PORT: the server reached on PORT (a cutproxy in front of sshd):
+# sets PURL (sftp://USER@127.0.0.1:PORT, to which a path is added) and
+# PKNOWN, a known_hosts file with the server's keys for that port.
+through() {
+	PURL=sftp://$SSH_USER@127.0.0.1:$1
+	PKNOWN=$BATS_TEST_TMPDIR/known_hosts.$1
+	sed "s/^\[127\.0\.0\.1\]:$SSH_PORT /[127.0.0.1]:$1 /" "$SSH/known_hosts" > "$PKNOWN"
+	grep -q "^\[127\.0\.0\.1\]:$1 " "$PKNOWN"
+}
+
+# big_store: a store of one archive of 8 MiB of random bytes (gzip does not
+# shrink it), with its sidecar, in $BIG (a directory of the test); its
+# source tree is $BIGSRC and its name $BIGNAME.
+big_store() {
+	BIG=$BATS_TEST_TMPDIR/big
+	BIGSRC=$BATS_TEST_TMPDIR/bigsrc
+	BIGNAME=backup-2026-11-22T03-00-00.tar.gz
+	mkdir -p "$BIG" "$BIGSRC/bigvol/_data"
+	head -c $((8 << 20)) /dev/urandom > "$BIGSRC/bigvol/_data/random"
+	pack "$BIGSRC" "$BIG/$BIGNAME"
+	sidecar "$BIG/$BIGNAME"
+}
+
+# archive_conn URL KNOWN_HOSTS: restore URL through a cutproxy in front of
+# sshd that cuts nothing and print the number of the connection that
+# carried the archive (the first with more than 1 MB to the client).
+archive_conn() {
+	local i n
+	cutproxy_start probe --target "127.0.0.1:$SSH_PORT" --mode pass
+	through "$CUT_PORT"
+	cat > "$BATS_TEST_TMPDIR/probe.conf" <<-EOF
+		[store "nas"]
+		url = $PURL$1
+		identity_file = $SSH/id_ecdsa
+		known_hosts = $PKNOWN
+	EOF
+	"$LIFEBOAT" -q -c "$BATS_TEST_TMPDIR/probe.conf" restore --dest "$BATS_TEST_TMPDIR/probe" \
+		> /dev/null 2>&1 || {
+		echo "archive_conn: the probe restore through the proxy failed" >&2
+		return 1
+	}
+	for ((i = 0; i < 100; i++)); do
+		n=$(sed -n 's/.* #\([0-9]*\): closed after \([0-9]*\) bytes.*/\1 \2/p' \
+			"$BATS_TEST_TMPDIR/probe.log" | awk '$2 > 1000000 { print $1; exit }')
+		[ -n "$n" ] && break
+		sleep 0.02
+	done
+	cutproxy_stop probe
+	rm -rf "$BATS_TEST_TMPDIR/probe"
+	[ -n "$n" ] || { echo "archive_conn: no connection carried the archive" >&2; return 1; }
+	echo "$n"
+}
+
 setup_file() {
 	load ../helpers/common
 	local d=$BATS_FILE_TMPDIR
@@ -66,7 +121,8 @@ teardown_file() {
 
 setup() {
 	load ../helpers/common
-	TREECMP=$TOP/tests/helpers/treecmp
+	HELPERS=$TOP/tests/helpers
+	TREECMP=$HELPERS/treecmp
 	SRC0=$BATS_FILE_TMPDIR/src0
 	SRC1=$BATS_FILE_TMPDIR/src1
 	STORE=$BATS_FILE_TMPDIR/store
@@ -84,6 +140,11 @@ setup() {
 
 teardown() {
 	show_last_run
+	local f
+	for f in "$BATS_TEST_TMPDIR"/*.cutpid; do
+		[ -s "$f" ] && kill "$(cat "$f")" 2> /dev/null
+	done
+	return 0
 }
 
 @test "ECDSA key (PEM): list with sizes and times, restore of the newest, bit-exact" {
@@ -168,6 +229,36 @@ $OLD 2026-11-20T03:00:00Z $(stat -c %s "$STORE/$OLD") ok nas"
 	no_secret pw-Zq9x
 }
 
+# no_key FILE: no line of the private key FILE's body is in $output or
+# $stderr or below $DEST.
+no_key() {
+	local l
+	while IFS= read -r l; do
+		[[ "$l" == -----* ]] || no_secret "$l"
+	done < "$1"
+}
+
+@test "-v and -vv: no line of the private key and no password in any output" {
+	local v
+	for v in -v -vv; do
+		DEST=$BATS_TEST_TMPDIR/dest$v
+		conf id_ecdsa "$SSH/known_hosts"
+		run -0 --separate-stderr "$LIFEBOAT" $v -c "$CONF" --json restore --dest "$DEST"
+		jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+		no_key "$SSH/id_ecdsa"
+		run -0 --separate-stderr "$LIFEBOAT" $v -c "$CONF" list
+		assert_line --index 1 --partial "$NEW"
+		no_key "$SSH/id_ecdsa"
+		conf id_rsa_pem "$SSH/known_hosts_wrong"
+		run -5 --separate-stderr "$LIFEBOAT" $v -c "$CONF" list
+		[[ "$stderr" == *"host key does not match"* ]]
+		no_key "$SSH/id_rsa_pem"
+		run -2 --separate-stderr "$LIFEBOAT" $v list \
+			--store "sftp://$SSH_USER:pw-Zq9x@127.0.0.1:$SSH_PORT$STORE_ROOT/"
+		no_secret pw-Zq9x
+	done
+}
+
 @test "fallback: an SFTP store with a changed host key is skipped, the next store restores" {
 	conf id_ecdsa "$SSH/known_hosts_wrong"
 	printf '[store "disk"]\nurl = %s\n' "$STORE" >> "$CONF"
@@ -178,4 +269,56 @@ $OLD 2026-11-20T03:00:00Z $(stat -c %s "$STORE/$OLD") ok nas"
 	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
 	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json list
 	assert_equal "$(jq -r '.[] | select(.status == "unreachable") | .store' <<< "$output")" nas
+}
+
+# --- resume ------------------------------------------------------------------
+
+@test "resume: an SFTP transfer cut three times mid-way goes on from the byte it stopped at, bit-exact" {
+	local n offsets
+	big_store
+	n=$(archive_conn "$BIG/")
+	# cut the archive's connection and the next two after 1.5 MB to the
+	# client: libssh2 reads up to 1 MiB ahead, and what it had not handed
+	# over when the connection broke is asked for again
+	cutproxy_start cut --target "127.0.0.1:$SSH_PORT" --mode cut --cut-after 1500000 \
+		--cuts $((n + 2))
+	through "$CUT_PORT"
+	cat > "$CONF" <<-EOF
+		[store "nas"]
+		url = $PURL$BIG/
+		identity_file = $SSH/id_ecdsa
+		known_hosts = $PKNOWN
+	EOF
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	assert_equal "$(grep -c 'cut after 1500000 bytes to the client' "$BATS_TEST_TMPDIR/cut.log")" 3
+	assert_equal "$(grep -c "'sftp://[^']*/$BIGNAME': .*; resuming at byte [1-9][0-9]* (attempt [234] of 6)" <<< "$stderr")" 3
+	# each attempt got further than the one before
+	offsets=$(sed -n 's/.*resuming at byte \([0-9]*\).*/\1/p' <<< "$stderr")
+	assert_equal "$(sort -n -u <<< "$offsets")" "$offsets"
+	jq -e '.result == "ok" and .archive.verified == true' <<< "$output"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$BIGNAME"
+	assert_equal "$(jq -r .archive.sha256 <<< "$output")" \
+		"$(sha256sum < "$BIG/$BIGNAME" | cut -d' ' -f1)"
+	cmp "$BIGSRC/bigvol/_data/random" "$DEST/bigvol/_data/random"
+	run -0 "$TREECMP" diff "$BIGSRC" "$DEST" --ignore '.lifeboat*'
+	no_staging "$DEST"
+}
+
+@test "resume: more SFTP cuts than retries: giving up after 3 attempts, exit 5, nothing committed" {
+	big_store
+	cutproxy_start cut --target "127.0.0.1:$SSH_PORT" --mode cut --cut-after 1500000 --cuts 10
+	through "$CUT_PORT"
+	cat > "$CONF" <<-EOF
+		[store "nas"]
+		url = $PURL$BIG/
+		identity_file = $SSH/id_ecdsa
+		known_hosts = $PKNOWN
+	EOF
+	LIFEBOAT_RETRIES=2 run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore --dest "$DEST"
+	[[ "$stderr" == *"giving up on '"*"/$BIGNAME' after 3 attempts"* ]]
+	assert_equal "$(grep -c '; resuming at byte [1-9]\|; retrying at byte 0' <<< "$stderr")" 2
+	jq -e '.result == "failed" and .archive == null' <<< "$output"
+	[[ "$(jq -r .error <<< "$output")" == *"giving up"*"after 3 attempts"* ]]
+	only_lifeboat "$DEST"
+	no_staging "$DEST"
 }

@@ -58,6 +58,13 @@ int lb_store_read_small(struct lb_store *s, const char *name, size_t max,
 
 void lb_objects_free(struct lb_object *objs, size_t n);
 
+/* The files of the directory at base (its URL, ending in '/') that the
+ * HTML page body links to, added to objs[*n] onward with an unknown size
+ * and time: relative links, absolute paths and full URLs that land in the
+ * directory, less any query or fragment. -1 when out of memory. */
+int lb_http_page_links(const char *base, const char *body,
+    struct lb_object **objs, size_t *n);
+
 extern const struct lb_store_ops lb_store_file_ops;
 extern const struct lb_store_ops lb_store_http_ops;
 extern const struct lb_store_ops lb_store_https_ops;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "catalog.h"
 #include "fetch.h"
@@ -120,39 +121,113 @@ parse_json(const char *body, struct lb_object **v, size_t *n)
 	return 0;
 }
 
-/* Any page: the targets of href="..." that are names in this directory. */
+/* The length of the "scheme://host[:port]" at the start of url, or 0. */
+static size_t
+origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (p == NULL)
+		return 0;
+	p += 3;
+	return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+/*
+ * The name of the file of the directory base that the link target t names,
+ * decoded into out, or -1. A listing page may link a file of its directory
+ * relatively ("x", "./x"), by its absolute path ("/dir/x") or by its full
+ * URL ("http://host/dir/x"), with a query or a fragment after it; anything
+ * else (a parent, a subdirectory, another directory or host, a link that
+ * is only "?C=N;O=D" or "#top", "mailto:") is not a file of this
+ * directory.
+ */
 static int
-parse_html(const char *body, struct lb_object **v, size_t *n)
+link_name(const char *base, const char *t, char *out, size_t len)
+{
+	char u[2048], bpath[2048];
+	size_t n, o = origin_len(base);
+
+	/* the query and the fragment do not name another file */
+	n = strcspn(t, "?#");
+	if (n == 0 || n >= sizeof(u) - 16)
+		return -1;
+	if (strncmp(t, "//", 2) == 0)	/* scheme-relative: the base's */
+		snprintf(u, sizeof(u), "%.*s:%.*s", (int)strcspn(base, ":"),
+		    base, (int)n, t);
+	else
+		snprintf(u, sizeof(u), "%.*s", (int)n, t);
+	/* a scheme (RFC 3986: before any '/'): the base's origin only */
+	if (u[strcspn(u, ":/")] == ':') {
+		if (o == 0 || strncasecmp(u, base, o) != 0 ||
+		    (u[o] != '/' && u[o] != '\0'))
+			return -1;
+		memmove(u, u + o, strlen(u + o) + 1);
+	}
+	if (u[0] == '/') {
+		/* an absolute path: below the base's, compared decoded */
+		snprintf(bpath, sizeof(bpath), "%s", base + o);
+		bpath[strcspn(bpath, "?#")] = '\0';
+		lb_url_decode(bpath);
+		lb_url_decode(u);
+		n = strlen(bpath);
+		if (strncmp(u, bpath, n) != 0)
+			return -1;
+		memmove(u, u + n, strlen(u + n) + 1);
+	} else {
+		while (strncmp(u, "./", 2) == 0)
+			memmove(u, u + 2, strlen(u + 2) + 1);
+		lb_url_decode(u);
+	}
+	if (u[0] == '\0' || strchr(u, '/') != NULL || strlen(u) >= len)
+		return -1;
+	memcpy(out, u, strlen(u) + 1);
+	return 0;
+}
+
+/* Any page: the targets of its href attributes (any case, quoted or not,
+ * spaces around '=') that are files of the directory base. */
+int
+lb_http_page_links(const char *base, const char *body, struct lb_object **v,
+    size_t *n)
 {
 	const char *s = body, *e;
-	char name[1024];
+	char target[2048], name[1024];
 	size_t len;
-	char q;
 
-	while ((s = strstr(s, "href=")) != NULL) {
-		s += 5;
-		q = *s;
-		if (q != '"' && q != '\'')
+	for (; *s != '\0'; s++) {
+		if (strncasecmp(s, "href", 4) != 0 || (s > body &&
+		    !isspace((unsigned char)s[-1])))
 			continue;
-		e = strchr(++s, q);
-		if (e == NULL)
+		s += 4;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '\0')
 			break;
+		if (*s != '=')
+			continue;
+		s++;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '"' || *s == '\'') {
+			if ((e = strchr(s + 1, *s)) == NULL)
+				break;
+			s++;
+		} else
+			for (e = s; *e != '\0' && *e != '>' &&
+			    !isspace((unsigned char)*e); e++)
+				;
 		len = (size_t)(e - s);
-		s = e + 1;
-		if (len == 0 || len >= sizeof(name))
-			continue;
-		memcpy(name, s - len - 1, len);
-		name[len] = '\0';
-		if (strncmp(name, "./", 2) == 0)
-			memmove(name, name + 2, len - 1);
-		/* absolute links, queries, parents and subdirectories are
-		 * not files of this directory */
-		if (strchr(name, ':') || name[0] == '/' || name[0] == '?' ||
-		    name[0] == '#' || strchr(name, '/'))
-			continue;
-		lb_url_decode(name);
-		if (add_obj(v, n, name, -1, -1) != 0)
-			return -1;
+		if (len < sizeof(target)) {
+			memcpy(target, s, len);
+			target[len] = '\0';
+			if (link_name(base, target, name, sizeof(name)) == 0 &&
+			    add_obj(v, n, name, -1, -1) != 0)
+				return -1;
+		}
+		if (*e == '\0')
+			break;
+		s = e;
 	}
 	return 0;
 }
@@ -263,7 +338,8 @@ h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 
 		while (isspace((unsigned char)*b))
 			b++;
-		rc = *b == '[' ? parse_json(b, objs, n) : parse_html(b, objs, n);
+		rc = *b == '[' ? parse_json(b, objs, n) :
+		    lb_http_page_links(h->base, b, objs, n);
 	}
 	lb_response_release(&r);
 	if (rc != 0)
