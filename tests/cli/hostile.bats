@@ -155,7 +155,8 @@ hostile() {
 	hostile duplicate 'volumes/vol1/_data/dup.txt'
 }
 
-@test "hostile: a zero bomb bigger than the destination: exit 6, staging removed" {
+@test "hostile: a zero bomb bigger than the destination: exit 6, staging removed, live volumes unchanged" {
+	local before
 	MOUNTED=$BATS_TEST_TMPDIR/small
 	mkdir "$MOUNTED"
 	mount -t tmpfs -o size=16m tmpfs "$MOUNTED"
@@ -166,6 +167,13 @@ hostile() {
 	no_staging "$MOUNTED"
 	only_lifeboat "$MOUNTED"
 	[[ "${stderr_lines[-1]}" == "lifeboat: "*"'volumes/vol1/_data/zeros.bin'"* ]]
+	# the same over live volumes, with --replace: they stay as they were
+	DEST=$MOUNTED
+	live
+	before=$("$TREECMP" manifest "$DEST" --ignore '.lifeboat*')
+	run -6 --separate-stderr "$LIFEBOAT" --json restore --replace --store "$STORE" --dest "$DEST"
+	no_staging "$DEST"
+	assert_equal "$("$TREECMP" manifest "$DEST" --ignore '.lifeboat*')" "$before"
 }
 
 @test "no space left (incompressible data): exit 6, staging removed, live volumes unchanged" {
