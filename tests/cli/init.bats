@@ -337,3 +337,21 @@ mock_disks() {
 	[ ! -s "$T/calls" ]
 	run -0 menu_restore
 }
+
+@test "clock: ntp= asks that server; else the first HTTP(S) store of the command line, then of the config" {
+	echo "ntp=ntp.example.org lifeboat.store=http://10.0.2.100/s/" > "$LB_CMDLINE"
+	setup_clock > /dev/null
+	run cat "$T/calls"
+	assert_line "ntpd -n -q -p ntp.example.org"
+	echo "lifeboat.store=/lifeboat/store lifeboat.store=https://b.example/x/" > "$LB_CMDLINE"
+	run clock_url
+	assert_output "https://b.example/x/"
+	: > "$LB_CMDLINE"
+	CONFIG=$T/lifeboat.conf
+	printf '[restore]\nlayout = auto\n[store "safe"]\nurl = /lifeboat/store\n[store "s3"]\nurl = s3://bucket/p/\nendpoint = https://minio.example:9000 ; comment\n[check "web"]\nhttp = http://not-a-store/\n' > "$CONFIG"
+	run clock_url
+	assert_output "https://minio.example:9000"
+	printf '[check "web"]\nhttp = http://not-a-store/\n[store "f"]\nurl = /x\n' > "$CONFIG"
+	run clock_url
+	assert_output ""
+}
