@@ -338,19 +338,24 @@ mock_disks() {
 	run -0 menu_restore
 }
 
-@test "clock: ntp= asks that server; else the first HTTP(S) store of the command line, then of the config" {
+@test "clock: ntp= asks that server; else the first plain-HTTP store of the command line, then of the config" {
 	echo "ntp=ntp.example.org lifeboat.store=http://10.0.2.100/s/" > "$LB_CMDLINE"
 	setup_clock > /dev/null
 	run cat "$T/calls"
 	assert_line "ntpd -n -q -p ntp.example.org"
-	echo "lifeboat.store=/lifeboat/store lifeboat.store=https://b.example/x/" > "$LB_CMDLINE"
+	echo "lifeboat.store=/lifeboat/store lifeboat.store=https://a.example/ lifeboat.store=http://b.example/x/" > "$LB_CMDLINE"
 	run clock_url
-	assert_output "https://b.example/x/"
+	assert_output "http://b.example/x/"
 	: > "$LB_CMDLINE"
 	CONFIG=$T/lifeboat.conf
-	printf '[restore]\nlayout = auto\n[store "safe"]\nurl = /lifeboat/store\n[store "s3"]\nurl = s3://bucket/p/\nendpoint = https://minio.example:9000 ; comment\n[check "web"]\nhttp = http://not-a-store/\n' > "$CONFIG"
+	printf '[restore]\nlayout = auto\n[store "safe"]\nurl = /lifeboat/store\n[store "tls"]\nurl = https://c.example/\n[store "s3"]\nurl = s3://bucket/p/\nendpoint = http://minio.example:9000 ; comment\n[check "web"]\nhttp = http://not-a-store/\n' > "$CONFIG"
 	run clock_url
-	assert_output "https://minio.example:9000"
+	assert_output "http://minio.example:9000"
+	# an HTTPS server is never asked before its certificate can be checked
+	printf '[store "tls"]\nurl = https://c.example/\n' > "$CONFIG"
+	echo "lifeboat.store=https://a.example/" > "$LB_CMDLINE"
+	run clock_url
+	assert_output ""
 	printf '[check "web"]\nhttp = http://not-a-store/\n[store "f"]\nurl = /x\n' > "$CONFIG"
 	run clock_url
 	assert_output ""
