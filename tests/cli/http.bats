@@ -45,23 +45,13 @@ conf() {
 # archive (the first with more than 1 MB), so that the cut tests arm exactly
 # the connections they mean to, however many small requests come first.
 archive_conn() {
-	local i n
 	cutproxy_start probe --target "127.0.0.1:$HTTP_PORT" --mode pass
 	"$LIFEBOAT" -q restore --store "http://127.0.0.1:$CUT_PORT/$1" \
 		--dest "$BATS_TEST_TMPDIR/probe" > /dev/null 2>&1 || {
 		echo "archive_conn: the probe restore through the proxy failed" >&2
 		return 1
 	}
-	for ((i = 0; i < 100; i++)); do
-		n=$(sed -n 's/.* #\([0-9]*\): closed after \([0-9]*\) bytes.*/\1 \2/p' \
-			"$BATS_TEST_TMPDIR/probe.log" | awk '$2 > 1000000 { print $1; exit }')
-		[ -n "$n" ] && break
-		sleep 0.02
-	done
-	cutproxy_stop probe
-	rm -rf "$BATS_TEST_TMPDIR/probe"
-	[ -n "$n" ] || { echo "archive_conn: no connection carried the archive" >&2; return 1; }
-	echo "$n"
+	probe_carrier
 }
 
 # log_count SINCE REGEX: how many lines of nginx's access log after line

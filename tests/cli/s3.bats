@@ -31,23 +31,13 @@ creds() {
 # that cuts nothing and print the number of the connection that carried the
 # archive (the first with more than 1 MB).
 archive_conn() {
-	local i n
 	cutproxy_start probe --target "127.0.0.1:$S3_PORT" --mode pass
 	AWS_ENDPOINT_URL=http://127.0.0.1:$CUT_PORT "$LIFEBOAT" -q restore --store "$1" \
 		--dest "$BATS_TEST_TMPDIR/probe" > /dev/null 2>&1 || {
 		echo "archive_conn: the probe restore through the proxy failed" >&2
 		return 1
 	}
-	for ((i = 0; i < 100; i++)); do
-		n=$(sed -n 's/.* #\([0-9]*\): closed after \([0-9]*\) bytes.*/\1 \2/p' \
-			"$BATS_TEST_TMPDIR/probe.log" | awk '$2 > 1000000 { print $1; exit }')
-		[ -n "$n" ] && break
-		sleep 0.02
-	done
-	cutproxy_stop probe
-	rm -rf "$BATS_TEST_TMPDIR/probe"
-	[ -n "$n" ] || { echo "archive_conn: no connection carried the archive" >&2; return 1; }
-	echo "$n"
+	probe_carrier
 }
 
 # skewproxy_start SECONDS: a second s3-sigv4-proxy in front of the same

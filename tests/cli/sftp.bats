@@ -75,7 +75,6 @@ big_store() {
 # sshd that cuts nothing and print the number of the connection that
 # carried the archive (the first with more than 1 MB to the client).
 archive_conn() {
-	local i n
 	cutproxy_start probe --target "127.0.0.1:$SSH_PORT" --mode pass
 	through "$CUT_PORT"
 	cat > "$BATS_TEST_TMPDIR/probe.conf" <<-EOF
@@ -89,16 +88,7 @@ archive_conn() {
 		echo "archive_conn: the probe restore through the proxy failed" >&2
 		return 1
 	}
-	for ((i = 0; i < 100; i++)); do
-		n=$(sed -n 's/.* #\([0-9]*\): closed after \([0-9]*\) bytes.*/\1 \2/p' \
-			"$BATS_TEST_TMPDIR/probe.log" | awk '$2 > 1000000 { print $1; exit }')
-		[ -n "$n" ] && break
-		sleep 0.02
-	done
-	cutproxy_stop probe
-	rm -rf "$BATS_TEST_TMPDIR/probe"
-	[ -n "$n" ] || { echo "archive_conn: no connection carried the archive" >&2; return 1; }
-	echo "$n"
+	probe_carrier
 }
 
 setup_file() {

@@ -48,6 +48,24 @@ cutproxy_start() {
 	CUT_PORT=$(cat "$BATS_TEST_TMPDIR/$name.port")
 }
 
+# probe_carrier: after a probe restore through the cutproxy "probe", print
+# the number of the connection that carried the archive (the first with
+# more than 1 MB), so that a cut test arms exactly that one; stops the
+# probe proxy.
+probe_carrier() {
+	local i n
+	for ((i = 0; i < 100; i++)); do
+		n=$(sed -n 's/.* #\([0-9]*\): closed after \([0-9]*\) bytes.*/\1 \2/p' \
+			"$BATS_TEST_TMPDIR/probe.log" | awk '$2 > 1000000 { print $1; exit }')
+		[ -n "$n" ] && break
+		sleep 0.02
+	done
+	cutproxy_stop probe
+	rm -rf "$BATS_TEST_TMPDIR/probe"
+	[ -n "$n" ] || { echo "archive_conn: no connection carried the archive" >&2; return 1; }
+	echo "$n"
+}
+
 cutproxy_stop() {
 	kill "$(cat "$BATS_TEST_TMPDIR/$1.cutpid")"
 	rm -f "$BATS_TEST_TMPDIR/$1.cutpid"

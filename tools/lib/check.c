@@ -100,14 +100,7 @@ check_http(const struct lb_check_conf *c, char *why, size_t len)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->timeout);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-	if (c->ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-	else if (access(LB_SYSTEM_CA, R_OK) == 0)
-		curl_easy_setopt(e, CURLOPT_CAINFO, LB_SYSTEM_CA);
-	if (c->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	lb_fetch_tls(e, c->ca_file, c->insecure);
 	cr = curl_easy_perform(e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	if (cr != CURLE_OK)

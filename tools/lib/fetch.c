@@ -168,6 +168,19 @@ header_cb(char *buf, size_t size, size_t n, void *arg)
 	return len;
 }
 
+void
+lb_fetch_tls(CURL *e, const char *ca_file, int insecure)
+{
+	if (ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+	else if (access(LB_SYSTEM_CA, R_OK) == 0)
+		curl_easy_setopt(e, CURLOPT_CAINFO, LB_SYSTEM_CA);
+	if (insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
 static int
 xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 {
@@ -197,14 +210,7 @@ xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	if (c->ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-	else if (access(LB_SYSTEM_CA, R_OK) == 0)
-		curl_easy_setopt(e, CURLOPT_CAINFO, LB_SYSTEM_CA);
-	if (c->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	lb_fetch_tls(e, c->ca_file, c->insecure);
 	if (c->netrc != NULL) {
 		curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 		curl_easy_setopt(e, CURLOPT_NETRC_FILE, c->netrc);

@@ -44,6 +44,10 @@ struct lb_response {
 	char *bucket_region;	/* x-amz-bucket-region, or NULL */
 };
 
+/* TLS for a handle: verified against ca_file or the system's bundle,
+ * unless insecure. Shared with the service checks. */
+void lb_fetch_tls(CURL *e, const char *ca_file, int insecure);
+
 /* Defaults for a store's conf (timeouts, retries); environment variables
  * LIFEBOAT_RETRY_MS and LIFEBOAT_RETRIES override the backoff (tests). */
 void lb_fetch_conf_init(struct lb_fetch_conf *c, const char *display);
