@@ -142,6 +142,9 @@ teardown() {
 }
 
 @test "HTML autoindex listing: the report gives the archive's size once it is downloaded" {
+	# a page of links tells no size: list says null, not a number
+	run -0 --separate-stderr "$LIFEBOAT" --json list --store "http://127.0.0.1:$HTTP_PORT/html/a/"
+	jq -e '.[0].size == null' <<< "$output"
 	run -0 --separate-stderr "$LIFEBOAT" --json restore --dry-run \
 		--store "http://127.0.0.1:$HTTP_PORT/html/a/" --dest "$DEST"
 	assert_equal "$(jq -r .archive.size <<< "$output")" "$(stat -c %s "$WWW/a/$OLD")"

@@ -55,7 +55,10 @@ print_json(const struct lb_catalog *cat)
 		lb_json_key(&j, "time_source");
 		lb_json_str(&j, b->time_from_name ? "name" : "mtime");
 		lb_json_key(&j, "size");
-		lb_json_int(&j, b->size);
+		if (b->size >= 0)
+			lb_json_int(&j, b->size);
+		else		/* an HTML listing tells no size */
+			lb_json_str(&j, NULL);
 		lb_json_key(&j, "status");
 		lb_json_str(&j, b->has_sum ? "ok" : "unverified");
 		lb_json_key(&j, "reason");
