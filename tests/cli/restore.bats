@@ -427,3 +427,18 @@ roundtrip() {
 	[[ "$stderr" == *"has nothing to roll back"* ]]
 	[ -n "$first" ]
 }
+
+@test "--root on a directory of a RAM filesystem that is no mount point: exit 6, nothing written; mounted, it is taken" {
+	local ram=$BATS_TEST_TMPDIR/ram
+	mkdir "$ram"
+	mount -t tmpfs -o size=64m tmpfs "$ram"
+	mkdir "$ram/target"
+	run -6 --separate-stderr "$LIFEBOAT" restore --store "$STORE0" --root "$ram/target"
+	umount_ram() { umount "$ram/target" 2>/dev/null; umount "$ram"; }
+	[[ "$stderr" == *"--root '$ram/target' is not a mounted filesystem but a directory in memory"* ]] || { umount_ram; false; }
+	[ -z "$(ls -A "$ram/target")" ] || { umount_ram; false; }
+	mount -t tmpfs -o size=32m tmpfs "$ram/target"
+	run -0 --separate-stderr "$LIFEBOAT" restore --store "$STORE0" --root "$ram/target"
+	"$TREECMP" diff "$SRC0" "$ram/target/var/lib/docker/volumes" --ignore '.lifeboat*' || { umount_ram; false; }
+	umount_ram
+}

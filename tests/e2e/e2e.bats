@@ -262,6 +262,54 @@ assert_restored() {
 	wait
 }
 
+@test "lifeboat handoff drives the image over its SSH: waits for it, restores into its target with the config on stdin, records the history there" {
+	local port key=$TOP/build/e2e/id_ecdsa t=$E2E/handoff
+	. "$E2E/ng/ports.env"
+	port=$("$TOP/tests/helpers/ports" free 1)
+	mkdir -p "$t"
+	target_disk "$E2E/handoff.img"
+	# the image boots to its menu (no lifeboat.auto), its target mounted;
+	# the control machine does the rest, over SSH through hostfwd
+	E2E_INITRD=$TOP/build/e2e/ssh.initramfs.img
+	E2E_INITRD=$E2E_INITRD qemu_run "$E2E/handoff.log" 300 -kernel "$KERNEL" -initrd "$E2E_INITRD" \
+		-append "console=ttyS0 quiet panic=-1" \
+		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22,guestfwd=tcp:10.0.2.100:80-cmd:socat STDIO TCP:127.0.0.1:$HTTP_PORT" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$E2E/handoff.img,format=raw,if=virtio" >/dev/null 2>&1 3>&- &
+	# the image makes new host keys at every boot: a known_hosts of our own
+	cat > "$t/lifeboat.conf" <<-EOF
+		[store "web"]
+		url = http://10.0.2.100/json/
+
+		[handoff]
+		ssh = ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$t/known_hosts
+		ssh_port = $port
+		identity_file = $key
+		ssh_wait = 4m
+		steps = wait-ssh restore
+		state_dir = $t/state
+	EOF
+	run -0 --separate-stderr env LIFEBOAT_HISTORY="$t/history.jsonl" \
+		"$LIFEBOAT" -c "$t/lifeboat.conf" handoff --host 127.0.0.1
+	local out=$output err=$stderr
+	ssh -i "$key" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o BatchMode=yes root@127.0.0.1 'umount /target; sync; poweroff -f' >/dev/null 2>&1 || true
+	wait
+	[[ "$err" == *"[wait-ssh] root@127.0.0.1 answers after"* ]] || { echo "$err"; cat "$E2E/handoff.log"; false; }
+	[[ "$err" == *"[restore] running lifeboat -c - --json restore --root /target on 127.0.0.1"* ]]
+	[[ "$err" == *"[restore] restored '$NAME' on 127.0.0.1"* ]]
+	[[ "$err" == *"[history] appended to 127.0.0.1:/target/var/lib/lifeboat/history.jsonl"* ]]
+	[[ "$out" == *"service back after"* ]]
+	jq -e '.result == "ok" and .archive.name == env.NAME' "$t/state/restore-report.json"
+	jq -e '.kind == "handoff" and .result == "ok" and (.phases | has("transfer"))' "$t/history.jsonl"
+	mkdir -p "$E2E/mnt"
+	mount -o loop,ro "$E2E/handoff.img" "$E2E/mnt"
+	run -0 "$TOP/tests/helpers/treecmp" diff "$E2E/src" "$E2E/mnt/var/lib/docker/volumes" --ignore '.lifeboat*'
+	# on the target: the restore's own line, then the hand-off's
+	assert_equal "$(jq -r .kind "$E2E/mnt/var/lib/lifeboat/history.jsonl" | tr '\n' ' ')" "restore handoff "
+	umount "$E2E/mnt"
+}
+
 # menu LOG: the guest reached the interactive menu
 reached_menu() {
 	local i

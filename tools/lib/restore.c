@@ -19,6 +19,8 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +90,39 @@ lb_dest_path(const struct lb_restore_opts *o, char *buf, size_t len,
 			    "path too long");
 		snprintf(buf, len, "%s", tmp);
 	}
+	return LB_OK;
+}
+
+/* --root names the target system: in a rescue system it must be a mounted
+ * filesystem, or the restore would only fill the rescue system's memory
+ * (booted without its target found, or asked over SSH before the target
+ * was mounted). A directory of a RAM filesystem that is no mount point of
+ * its own is refused; anything else (a disk mounted there, a directory of
+ * a disk) is the user's choice. */
+static int
+root_mounted(const char *root, struct lb_err *err)
+{
+	char parent[PATH_MAX];
+	struct stat st, pst;
+	struct statfs fs;
+
+	if (root == NULL)
+		return LB_OK;
+	if (snprintf(parent, sizeof(parent), "%s/..", root) >=
+	    (int)sizeof(parent))
+		return lb_err_set(err, LB_EUSAGE, 0, "'%s': path too long",
+		    root);
+	/* what is not there yet is made later, as the destination is */
+	if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    stat(parent, &pst) != 0 || statfs(root, &fs) != 0)
+		return LB_OK;
+	if (st.st_dev == pst.st_dev && st.st_ino != pst.st_ino &&
+	    ((unsigned long)fs.f_type == RAMFS_MAGIC ||
+	    (unsigned long)fs.f_type == TMPFS_MAGIC))
+		return lb_err_set(err, LB_EDEST, 0, "--root '%s' is not a "
+		    "mounted filesystem but a directory in memory: nothing "
+		    "was restored; mount the target system there first",
+		    root);
 	return LB_OK;
 }
 
@@ -430,7 +465,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	x.notice_arg = o->notice_arg;
 
 	if (restoring) {
-		if ((r = lb_dest_path(o, dest, sizeof(dest), &err)) != 0)
+		if ((r = lb_dest_path(o, dest, sizeof(dest), &err)) != 0 ||
+		    (r = root_mounted(o->root, &err)) != 0)
 			return fail(res, &err);
 		res->dest = strdup(dest);
 		if (x.layout == LB_LAYOUT_PLAIN && o->nvolumes != 1) {
