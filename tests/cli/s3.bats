@@ -325,6 +325,22 @@ signed_get() {
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 }
 
+@test "keys in ~/.aws/config alone, as the AWS tools take them; the credentials file's win" {
+	mkdir -m 700 "$HOME/.aws"
+	cat > "$HOME/.aws/config" <<-EOF
+		[profile cfgonly]
+		aws_access_key_id = $KEY
+		aws_secret_access_key = $KEY
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+	EOF
+	AWS_PROFILE=cfgonly run -0 --separate-stderr "$LIFEBOAT" --json list --store "s3://$BUCKET/night+ly/"
+	assert_equal "$(jq -r '.[] | .name + " " + .status' <<< "$output")" "$OLD ok"
+	printf '[cfgonly]\naws_access_key_id = NOBODY\naws_secret_access_key = nothing-Zq9x\n' > "$HOME/.aws/credentials"
+	AWS_PROFILE=cfgonly run -5 --separate-stderr "$LIFEBOAT" list --store "s3://$BUCKET/night+ly/"
+	[[ "$stderr" == *InvalidAccessKeyId* ]]
+}
+
 @test "AWS_PROFILE and AWS_SHARED_CREDENTIALS_FILE" {
 	printf '[lb]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$KEY" "$KEY" \
 		> "$BATS_TEST_TMPDIR/credentials"

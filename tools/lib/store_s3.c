@@ -51,6 +51,8 @@ struct awsfile {
 	const char *section;	/* "default", "NAME" or "profile NAME" */
 	struct s3store *s;
 	int is_config;
+	int had_keys;		/* the credentials were set before the config
+				   file was read */
 	char endpoint[512];
 };
 
@@ -65,11 +67,16 @@ aws_key(void *user, const char *section, const char *key, const char *value,
 	/* inih also calls with no key at each section's start */
 	if (key == NULL || value == NULL || strcmp(section, a->section) != 0)
 		return 1;
-	if (!a->is_config && strcmp(key, "aws_access_key_id") == 0)
+	/* keys in the config file too, as the AWS tools take them; those
+	 * of the credentials file (read first) win */
+	if (strcmp(key, "aws_access_key_id") == 0 && (!a->is_config ||
+	    !a->had_keys))
 		snprintf(s->key_id, sizeof(s->key_id), "%s", value);
-	else if (!a->is_config && strcmp(key, "aws_secret_access_key") == 0)
+	else if (strcmp(key, "aws_secret_access_key") == 0 &&
+	    (!a->is_config || !a->had_keys))
 		snprintf(s->secret, sizeof(s->secret), "%s", value);
-	else if (!a->is_config && strcmp(key, "aws_session_token") == 0)
+	else if (strcmp(key, "aws_session_token") == 0 && (!a->is_config ||
+	    !a->had_keys))
 		snprintf(s->token, sizeof(s->token), "%s", value);
 	else if (a->is_config && strcmp(key, "region") == 0 &&
 	    s->region[0] == '\0')
@@ -166,8 +173,9 @@ s3_open(struct lb_store *st, struct lb_err *err)
 			home_file(path, sizeof(path), ".aws/credentials");
 			credfile = path;
 		}
-		if (ini_parse(credfile, aws_key, &a) < 0 && (lb_store_opt(sc,
-		    "credentials_file") || profile))
+		/* a profile may live in the config file alone */
+		if (ini_parse(credfile, aws_key, &a) < 0 && lb_store_opt(sc,
+		    "credentials_file"))
 			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': cannot "
 			    "read credentials file '%s'", st->display,
 			    credfile);
@@ -175,6 +183,7 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	memset(&a, 0, sizeof(a));
 	a.s = s;
 	a.is_config = 1;
+	a.had_keys = s->key_id[0] != '\0' && s->secret[0] != '\0';
 	if (profile != NULL && strcmp(profile, "default") != 0) {
 		snprintf(sect, sizeof(sect), "profile %s", profile);
 		a.section = sect;
