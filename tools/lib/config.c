@@ -238,6 +238,21 @@ lb_config_handoff(const struct lb_config *cfg, const char *key)
 	return k >= 0 ? handoff_keys[k].dflt : NULL;
 }
 
+const char *
+lb_config_history(const struct lb_config *cfg)
+{
+	const char *e = getenv("LIFEBOAT_HISTORY");
+
+	return e != NULL ? e : cfg->history != NULL ? cfg->history :
+	    LB_DEFAULT_HISTORY;
+}
+
+long long
+lb_config_rpo(const struct lb_config *cfg)
+{
+	return cfg->rpo >= 0 ? cfg->rpo : cfg->max_age;
+}
+
 int
 lb_config_env_name(const char *name)
 {

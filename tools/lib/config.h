@@ -98,6 +98,13 @@ const char *lb_config_map(const struct lb_config *cfg, const char *dir);
 /* A [handoff] key's value, or its default (see the example config). */
 const char *lb_config_handoff(const struct lb_config *cfg, const char *key);
 
+/* The history log: LIFEBOAT_HISTORY, else [plan] history, else the
+ * default; "" means none. */
+const char *lb_config_history(const struct lb_config *cfg);
+
+/* The RPO: [plan] rpo, else [restore] max_age; -1 when neither is set. */
+long long lb_config_rpo(const struct lb_config *cfg);
+
 /* The names that [env] may set: the variables lifeboat itself reads. */
 int lb_config_env_name(const char *name);
 

@@ -161,6 +161,8 @@ lb_txn_abandon(struct lb_txn *t, const char *why)
 	lb_txn_close(t);
 }
 
+static int empty_dir(const char *path);
+
 /* Nothing a restore would lose by replacing it: an empty directory, or a
  * volume Docker made and nobody wrote to yet (only an empty _data). */
 int
@@ -183,15 +185,15 @@ lb_txn_vacant(const char *path)
 			struct stat st;
 
 			vacant = lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) &&
-			    lb_txn_vacant_dir(sub);
+			    empty_dir(sub);
 		}
 	}
 	closedir(d);
 	return vacant;
 }
 
-int
-lb_txn_vacant_dir(const char *path)
+static int
+empty_dir(const char *path)
 {
 	struct dirent *de;
 	DIR *d;

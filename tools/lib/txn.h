@@ -53,8 +53,6 @@ void lb_txn_close(struct lb_txn *t);
 /* path holds nothing a restore would lose by replacing it: it is an empty
  * directory, or a Docker volume with only an empty _data directory. */
 int lb_txn_vacant(const char *path);
-/* path is an empty directory. */
-int lb_txn_vacant_dir(const char *path);
 
 int lb_txn_recover(const char *dest, lb_txn_notice notice, void *arg,
     struct lb_err *err);

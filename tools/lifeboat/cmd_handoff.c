@@ -1096,15 +1096,6 @@ dry_run(struct ho *o, const int *run)
 	return o->rc;
 }
 
-static const char *
-history_path(const struct lb_config *cfg)
-{
-	const char *e = getenv("LIFEBOAT_HISTORY");
-
-	return e != NULL ? e : cfg->history ? cfg->history :
-	    LB_DEFAULT_HISTORY;
-}
-
 /* Where the target keeps its history: remote_history, or the target's
  * /var/lib/lifeboat as the host sees it at the end of the run (inside the
  * restore's --root while still in the rescue system). */
@@ -1187,8 +1178,8 @@ finish(struct ho *o, int ok, const char *failed_step)
 		lb_error(o->cli, "out of memory");
 		return;
 	}
-	if (*history_path(o->cfg) != '\0' &&
-	    lb_history_append(history_path(o->cfg), json, &err) != LB_OK)
+	if (*lb_config_history(o->cfg) != '\0' &&
+	    lb_history_append(lb_config_history(o->cfg), json, &err) != LB_OK)
 		lb_warn(o->cli, "%s", err.msg);
 	if (o->reached)
 		remote_history(o, json);
@@ -1281,7 +1272,7 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	o.h.rto = cfg.rto;
-	o.h.rpo = cfg.rpo >= 0 ? cfg.rpo : cfg.max_age;
+	o.h.rpo = lb_config_rpo(&cfg);
 	if (o.host == NULL && (o.host = opt(&o, "host")) == NULL) {
 		rc = lb_usage_error(cli, "handoff", "no host: give --host ADDR "
 		    "or [handoff] host");

@@ -51,7 +51,7 @@ record(struct lb_cli *cli, const struct lb_config *cfg,
 	struct lb_history h;
 	struct lb_err err;
 	char sum[512], target[4096], *json;
-	const char *local = getenv("LIFEBOAT_HISTORY");
+	const char *local = lb_config_history(cfg);
 
 	if (res->dry_run || (!res->ok && !res->have_archive &&
 	    res->t_transfer == 0))
@@ -69,11 +69,9 @@ record(struct lb_cli *cli, const struct lb_config *cfg,
 	lb_history_phase(&h, "transfer", res->t_transfer);
 	lb_history_phase(&h, "commit", res->t_commit);
 	h.rto = cfg->rto;
-	h.rpo = cfg->rpo >= 0 ? cfg->rpo : cfg->max_age;
+	h.rpo = lb_config_rpo(cfg);
 	if (lb_history_json(&h, &json) != 0)
 		return;
-	if (local == NULL)
-		local = cfg->history ? cfg->history : LB_DEFAULT_HISTORY;
 	if (*local != '\0' && lb_history_append(local, json, &err) != LB_OK)
 		lb_warn(cli, "%s", err.msg);
 	target[0] = '\0';
