@@ -210,10 +210,6 @@ xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	if (c->unix_socket != NULL)
-		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->unix_socket);
-	if (c->timeout > 0)
-		curl_easy_setopt(e, CURLOPT_TIMEOUT, c->timeout);
 	lb_fetch_tls(e, c->ca_file, c->insecure);
 	if (c->netrc != NULL) {
 		curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);

@@ -33,8 +33,6 @@ struct lb_fetch_conf {
 	long retry_ms;		/* first backoff; doubles each time */
 	long connect_timeout;	/* seconds */
 	long stall_timeout;	/* seconds below 1 KiB/s before giving up */
-	const char *unix_socket;/* HTTP over this unix socket (Docker) */
-	long timeout;		/* seconds for a whole request; 0: none */
 };
 
 /* A whole response. */
