@@ -364,6 +364,7 @@ struct dest {
 	struct lb_store *s;
 	void *h;		/* the archive's writer, while open */
 	int failed;
+	int published;		/* archive, manifest and sidecar are there */
 	char why[LB_ERR_MSG];
 };
 
@@ -1111,7 +1112,8 @@ publish(struct run *r, const char *manifest_name, const char *mtext,
 			/* never an archive without its sidecar left behind */
 			d->s->ops->remove(d->s, r->res->archive, &e);
 			d->s->ops->remove(d->s, manifest_name, &e);
-		}
+		} else
+			d->published = 1;
 	}
 }
 
@@ -1364,10 +1366,11 @@ out:
 		res->nstores = r.nd;
 		for (i = 0; i < r.nd; i++) {
 			res->stores[i].name = strdup(r.d[i].s->display);
-			res->stores[i].ok = !r.d[i].failed && rc == LB_OK;
+			res->stores[i].ok = r.d[i].published;
 			res->stores[i].error = r.d[i].failed ?
-			    strdup(r.d[i].why) : rc != LB_OK ?
-			    strdup("the backup did not finish") : NULL;
+			    strdup(r.d[i].why) : !r.d[i].published &&
+			    !o->dry_run ? strdup("the backup did not finish") :
+			    NULL;
 		}
 	}
 	close_stores(r.d, r.nd);
@@ -1512,6 +1515,14 @@ struct found {
 };
 
 static int
+cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+static int
 prune_store(const struct lb_config *cfg, struct lb_store *s, int dry_run,
     char ***pruned, size_t *npruned, struct lb_err *err)
 {
@@ -1545,6 +1556,8 @@ prune_store(const struct lb_config *cfg, struct lb_store *s, int dry_run,
 		    strstr(objs[i].name + strlen(base), ".minisig") == NULL)
 			f[k].complete = 1;
 	}
+	if (nf > 1)	/* oldest first, as said */
+		qsort(f, nf, sizeof(*f), cmp_found);
 	/* only complete backups count and go: a half-written one is left
 	 * for a person to look at */
 	if ((times = calloc(nf + 1, sizeof(*times))) == NULL ||
