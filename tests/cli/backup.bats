@@ -238,3 +238,20 @@ running() {
 	assert_equal "$(ls "$STORE" | sed -n 's/\.tar\.gz\.sha256$//p' | tr '\n' ' ')" \
 		"lifeboat-2026-12-03T03-00-00 lifeboat-2026-12-04T03-00-00 "
 }
+
+@test "configs/: the systemd service and timer pass systemd-analyze verify silently; the cron line runs the backup at 03:00" {
+	local d=$BATS_TEST_TMPDIR/units
+	mkdir "$d"
+	cp "$TOP/configs/lifeboat-backup.service" "$TOP/configs/lifeboat-backup.timer" "$d/"
+	# the binary where the unit expects it is this build
+	sed -i "s|/usr/local/bin/lifeboat|$LIFEBOAT|" "$d/lifeboat-backup.service"
+	run -0 systemd-analyze verify --man=no "$d/lifeboat-backup.service" "$d/lifeboat-backup.timer"
+	assert_output ""
+	grep -qx 'OnCalendar=\*-\*-\* 03:00:00' "$d/lifeboat-backup.timer"
+	grep -q '^ExecStart=.* backup$' "$d/lifeboat-backup.service"
+	# the check can fail: a misplaced key is reported
+	echo 'OnCalendar=daily' >> "$d/lifeboat-backup.timer"
+	run systemd-analyze verify --man=no "$d/lifeboat-backup.service" "$d/lifeboat-backup.timer"
+	[[ "$output" == *"Unknown key 'OnCalendar' in section [Install]"* ]]
+	grep -Eq '^0 3 \* \* \* root lifeboat -q backup' "$TOP/configs/lifeboat-backup.cron"
+}

@@ -10,6 +10,7 @@
  * store. A store that failed anywhere gets no sidecar, so restore never
  * calls what it holds valid.
  */
+#define _GNU_SOURCE	/* SEEK_DATA, SEEK_HOLE */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
