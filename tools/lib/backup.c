@@ -59,47 +59,6 @@ static const struct {
 	{ NULL, K_PATH },
 };
 
-int
-lb_parse_size(const char *s, long long *bytes)
-{
-	char *end;
-	long long v;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end == s || errno != 0 || v < 0)
-		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0') {
-		end++;
-		if (*end == 'i')
-			end++;
-		if (*end == 'B')
-			end++;
-		if (*end != '\0')
-			return -1;
-	}
-	if (v > (LLONG_MAX >> shift))
-		return -1;
-	*bytes = v << shift;
-	return 0;
-}
-
 /* Does pattern use only the conversions a name can be parsed back by? */
 static int
 pattern_ok(const char *p)
@@ -410,6 +369,12 @@ static void
 docker_notice(void *arg, const char *msg)
 {
 	say(arg, LB_BINFO, "%s", msg);
+}
+
+static void
+store_notice(void *arg, const char *msg)
+{
+	say(arg, LB_BWARN, "%s", msg);
 }
 
 static double
@@ -992,7 +957,8 @@ hook(const struct lb_backup_opts *o, const char *key, struct lb_err *err)
 /* The stores a backup goes to: [backup] stores, else all of them. */
 static int
 open_stores(const struct lb_config *cfg, char *const *names, size_t nnames,
-    struct dest **out, size_t *n, struct lb_err *err)
+    void (*notice)(void *, const char *), void *arg, struct dest **out,
+    size_t *n, struct lb_err *err)
 {
 	char **cw = NULL;
 	size_t ncw = 0, i, k;
@@ -1030,8 +996,11 @@ open_stores(const struct lb_config *cfg, char *const *names, size_t nnames,
 		    cfg->stores[k].name))
 			continue;
 		if ((rc = lb_store_new(&cfg->stores[k], &d[*n].s, err)) ==
-		    LB_OK && (rc = lb_store_writable(d[*n].s, err)) == LB_OK)
+		    LB_OK && (rc = lb_store_writable(d[*n].s, err)) == LB_OK) {
+			d[*n].s->notice = notice;
+			d[*n].s->notice_arg = arg;
 			(*n)++;
+		}
 		else if (d[*n].s != NULL) {
 			lb_store_free(d[*n].s);
 			d[*n].s = NULL;
@@ -1186,8 +1155,8 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 
 	/* Everything that can be checked is, before anything is stopped. */
 	if ((rc = list_volumes(o, src, res, &err)) != LB_OK ||
-	    (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, &r.d, &r.nd,
-	    &err)) != LB_OK || (rc = check_free(r.d, r.nd, base, &err)) !=
+	    (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, store_notice,
+	    (void *)o, &r.d, &r.nd, &err)) != LB_OK || (rc = check_free(r.d, r.nd, base, &err)) !=
 	    LB_OK)))
 		goto out;
 	if ((r.buf = malloc(COPYBUF)) == NULL) {
@@ -1620,7 +1589,8 @@ lb_backup_prune(const struct lb_config *cfg, char *const *stores,
 
 	*pruned = NULL;
 	*npruned = 0;
-	if ((rc = open_stores(cfg, stores, nstores, &d, &n, err)) != LB_OK)
+	if ((rc = open_stores(cfg, stores, nstores, NULL, NULL, &d, &n, err)) !=
+	    LB_OK)
 		return rc;
 	for (i = 0; i < n && rc == LB_OK; i++)
 		rc = prune_store(cfg, d[i].s, dry_run, pruned, npruned, err);

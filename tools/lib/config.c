@@ -167,7 +167,7 @@ store_key(const char *key)
 		"ca_file", "insecure",			/* https, s3 */
 		"netrc",				/* http, https */
 		"region", "endpoint", "path_style",	/* s3 */
-		"profile", "credentials_file",		/* s3 */
+		"profile", "credentials_file", "part_size", /* s3 */
 		"identity_file", "known_hosts",		/* sftp */
 		NULL,
 	};

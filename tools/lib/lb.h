@@ -53,6 +53,9 @@ extern volatile int lb_stop_requested;
 /* "24h", "7d", "90m", "30s", "2w" or plain seconds -> *secs. */
 int lb_parse_duration(const char *s, long long *secs);
 
+/* "256M", "1G", "16MiB", "4096" -> bytes. */
+int lb_parse_size(const char *s, long long *bytes);
+
 /* Format secs as "7 h 12 min" style into buf. */
 void lb_format_duration(long long secs, char *buf, size_t len);
 
