@@ -591,6 +591,35 @@ lb_age_keys_add_passphrase_file(struct lb_age_keys *k, const char *path,
 	return r;
 }
 
+int
+lb_age_keys_load(struct lb_age_keys **out, const struct lb_config *cfg,
+    char *const *files, size_t nfiles, struct lb_err *err)
+{
+	struct lb_age_keys *k;
+	const char *env = getenv("LIFEBOAT_AGE_IDENTITY_FILE");
+	size_t i;
+	int r = LB_OK;
+
+	*out = NULL;
+	if ((k = lb_age_keys_new()) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	for (i = 0; r == LB_OK && i < cfg->nage_identity_files; i++)
+		r = lb_age_keys_add_file(k, cfg->age_identity_files[i], err);
+	if (r == LB_OK && env != NULL && *env != '\0')
+		r = lb_age_keys_add_file(k, env, err);
+	for (i = 0; r == LB_OK && i < nfiles; i++)
+		r = lb_age_keys_add_file(k, files[i], err);
+	if (r == LB_OK && cfg->age_passphrase_file != NULL)
+		r = lb_age_keys_add_passphrase_file(k,
+		    cfg->age_passphrase_file, err);
+	if (r != LB_OK) {
+		lb_age_keys_free(k);
+		return r;
+	}
+	*out = k;
+	return LB_OK;
+}
+
 /* --- the header --- */
 
 static int

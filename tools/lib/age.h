@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "lb.h"
 
 /* The highest scrypt work factor (log2 N) accepted: 2^22 takes 4 GiB and
@@ -52,6 +53,14 @@ int lb_age_keys_add_passphrase_file(struct lb_age_keys *k, const char *path,
  * fn (once; the answer is kept for the next files). */
 void lb_age_keys_set_prompt(struct lb_age_keys *k, lb_age_prompt_fn fn,
     void *arg);
+
+/* The keys lifeboat decrypts with, in this order: [trust] identity_file,
+ * the file in LIFEBOAT_AGE_IDENTITY_FILE, files (--identity), and the
+ * passphrase of [trust] passphrase_file. *out may hold none (a prompt can
+ * still be set); a file that cannot be read is LB_EUSAGE, before any
+ * transfer. */
+int lb_age_keys_load(struct lb_age_keys **out, const struct lb_config *cfg,
+    char *const *files, size_t nfiles, struct lb_err *err);
 
 /* How many identities and passphrases k holds. */
 size_t lb_age_keys_count(const struct lb_age_keys *k);

@@ -2,7 +2,8 @@
  * catalog.c: turning store listings into backup candidates: which files are
  * archives, when each was made (from its name, else its mtime), and the
  * checksum that will prove it, from a NAME.sha256 sidecar or a SHA256SUMS
- * file beside it.
+ * file beside it. NAME.age archives are candidates too (age's AEAD proves
+ * them intact); OpenPGP ones (.gpg) are listed with why they are refused.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -20,18 +21,40 @@ static const char *const suffixes[] = {
 	NULL,
 };
 
-int
-lb_is_archive_name(const char *name)
+/* Does the first n bytes of name end in a tar suffix (with a stem)? */
+static int
+tar_suffix(const char *name, size_t n)
 {
-	size_t n = strlen(name), k;
+	size_t k;
 	int i;
 
 	for (i = 0; suffixes[i] != NULL; i++) {
 		k = strlen(suffixes[i]);
-		if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
+		if (n > k && strncmp(name + n - k, suffixes[i], k) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+enum lb_archive_kind
+lb_archive_kind(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 4 && strcmp(name + n - 4, ".age") == 0)
+		return tar_suffix(name, n - 4) ? LB_ARCHIVE_AGE :
+		    LB_ARCHIVE_NONE;
+	if (n > 4 && (strcmp(name + n - 4, ".gpg") == 0 ||
+	    strcmp(name + n - 4, ".pgp") == 0))
+		return tar_suffix(name, n - 4) ? LB_ARCHIVE_GPG :
+		    LB_ARCHIVE_NONE;
+	return tar_suffix(name, n) ? LB_ARCHIVE_PLAIN : LB_ARCHIVE_NONE;
+}
+
+int
+lb_is_archive_name(const char *name)
+{
+	return lb_archive_kind(name) != LB_ARCHIVE_NONE;
 }
 
 /* Read exactly n digits at s into *v. */
@@ -279,7 +302,9 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 	    &sums, &len, err) != LB_OK)
 		return err->code;
 	for (i = 0; i < nobj; i++) {
-		if (!lb_is_archive_name(objs[i].name))
+		enum lb_archive_kind kind = lb_archive_kind(objs[i].name);
+
+		if (kind == LB_ARCHIVE_NONE)
 			continue;
 		p = realloc(cat->backups, (cat->nbackups + 1) * sizeof(*p));
 		if (p == NULL)
@@ -318,6 +343,10 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 			    "no SHA256SUMS)", sname);
 		b->has_sum = r == 0;
 		if (!b->has_sum && (b->why_unverified = strdup(why)) == NULL)
+			goto nomem;
+		b->age = kind == LB_ARCHIVE_AGE;
+		if (kind == LB_ARCHIVE_GPG && (b->refused = strdup("OpenPGP: "
+		    "not supported; decrypt it with gpg first")) == NULL)
 			goto nomem;
 	}
 	free(sums);
@@ -422,6 +451,7 @@ lb_catalog_release(struct lb_catalog *cat)
 	for (i = 0; i < cat->nbackups; i++) {
 		free(cat->backups[i].name);
 		free(cat->backups[i].why_unverified);
+		free(cat->backups[i].refused);
 	}
 	free(cat->backups);
 	for (i = 0; i < cat->nfailures; i++) {
