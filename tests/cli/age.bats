@@ -105,6 +105,7 @@ restored_old() {
 	jq -e '.[0].status == "age" and .[0].integrity == "age" and .[0].encryption == "age"' <<< "$output"
 	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$DEST" --identity "$D/id.txt"
 	jq -e '.archive.name == "'"$NEW"'" and .archive.integrity == "age" and .archive.encryption == "age" and .archive.verified == false' <<< "$output"
+	tail -n 1 "$LIFEBOAT_HISTORY" | jq -e '.archive == "'"$NEW"'" and .integrity == "age"'
 	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
 	no_staging "$DEST"
 }
