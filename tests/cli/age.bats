@@ -182,9 +182,33 @@ restored_old() {
 
 @test "hostile: bytes after the final chunk" {
 	cp "$D/old.age" "$STORE/$OLD"
-	{ cat "$D/new.age"; printf 'extra'; } > "$STORE/$NEW"
+	# a .tar of whole 64 KiB records: its final chunk is a full one, which
+	# only the end of the file may follow
+	local plain=$BATS_TEST_TMPDIR/new.tar
+	tar --xattrs --xattrs-include='*' --acls --sparse --numeric-owner -b 128 \
+		-C "$SRC1" -cpf "$plain" .
+	(( $(stat -c %s "$plain") % 65536 == 0 ))
+	age -r "$(age-keygen -y "$D/id.txt")" -o "$BATS_TEST_TMPDIR/new.tar.age" "$plain"
+	NEW=backup-2026-11-21T03-00-00.tar.age
+	{ cat "$BATS_TEST_TMPDIR/new.tar.age"; printf 'extra'; } > "$STORE/$NEW"
 	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$DEST" --identity "$D/id.txt"
 	restored_old 'age payload: data after the final chunk'
+}
+
+@test "hostile: bytes appended to a short final chunk make it fail to authenticate" {
+	cp "$D/old.age" "$STORE/$OLD"
+	{ cat "$D/new.age"; printf 'extra'; } > "$STORE/$NEW"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$DEST" --identity "$D/id.txt"
+	restored_old 'age payload chunk * failed to authenticate: the file was altered or damaged'
+}
+
+@test "an uncompressed .tar.age restores bit-exact" {
+	local plain=$BATS_TEST_TMPDIR/new.tar
+	tar --xattrs --xattrs-include='*' --acls --sparse --numeric-owner -C "$SRC1" -cpf "$plain" .
+	age -r "$(age-keygen -y "$D/id.txt")" -o "$STORE/backup-2026-11-21T03-00-00.tar.age" "$plain"
+	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$DEST" --identity "$D/id.txt"
+	jq -e '.archive.name == "backup-2026-11-21T03-00-00.tar.age" and .archive.integrity == "age"' <<< "$output"
+	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
 }
 
 @test "hostile: the header MAC changed" {
@@ -249,7 +273,7 @@ d[i] = ord("A") if d[i] != ord("A") else ord("B"); open(p, "wb").write(d)' "$STO
 	jq -e '.archive.integrity == "age"' <<< "$output"
 	flip "$STORE/$NEW" $(( $(header_len "$STORE/$NEW") + 16 + 65552 * 2 + 7 ))
 	run -4 --separate-stderr "$LIFEBOAT" verify --store "$STORE" --identity "$D/id.txt" "$NEW"
-	assert_equal "$stderr" "lifeboat: '$NEW' failed verification: age payload chunk 3 failed to authenticate: the file was altered or damaged"
+	assert_equal "${stderr##*$'\n'}" "lifeboat: '$NEW' failed verification: age payload chunk 3 failed to authenticate: the file was altered or damaged"
 }
 
 # --- the network stores ------------------------------------------------------
