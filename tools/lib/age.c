@@ -1007,7 +1007,9 @@ unwrap(struct lb_age *a, struct lb_age_keys *k, struct stanza *st, size_t ns,
 	    "ssh-ed25519 keys");
 	plural(tried, sizeof(tried), k->npass, "passphrase", "passphrases");
 	return lb_err_set(err, LB_EVERIFY, 0, "no identity matches: the file "
-	    "is encrypted to %s; tried %s", a->types, tried);
+	    "is encrypted to %s; tried %s%s", a->types, tried,
+	    scrypt && k->npass == 0 ? " and no passphrase ([trust] "
+	    "passphrase_file, or the prompt on a terminal)" : "");
 }
 
 int
