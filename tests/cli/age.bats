@@ -253,6 +253,8 @@ d[i] = ord("A") if d[i] != ord("A") else ord("B"); open(p, "wb").write(d)' "$STO
 	cp "$D/new.age" "$STORE/backup-2026-11-22T03-00-00.tar.gz.gpg"
 	run -0 --separate-stderr "$LIFEBOAT" list --store "$STORE"
 	assert_line --index 1 --regexp '^backup-2026-11-22T03-00-00.tar.gz.gpg .* refused .*\(OpenPGP: not supported; decrypt it with gpg first\)$'
+	assert_line --index 2 --regexp "^$NEW .* refused .*\\(an ASCII-armored age file \\(age -a\\): not supported; remove the armor first .*\\)\$"
+	assert_line --index 3 --regexp "^$OLD .* age "
 	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$DEST" --identity "$D/id.txt"
 	jq -e '.rejected[0].name == "backup-2026-11-22T03-00-00.tar.gz.gpg" and .rejected[0].reason == "OpenPGP: not supported; decrypt it with gpg first"' <<< "$output"
 	jq -e '.rejected[1].name == "'"$NEW"'" and (.rejected[1].reason | test("ASCII-armored age file.*base64 -d"))' <<< "$output"

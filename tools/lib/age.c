@@ -38,6 +38,10 @@ static const char X25519_LABEL[] = "age-encryption.org/v1/X25519";
 static const char SSH_LABEL[] = "age-encryption.org/v1/ssh-ed25519";
 static const char SCRYPT_LABEL[] = "age-encryption.org/v1/scrypt";
 
+const char lb_age_armored_why[] = "an ASCII-armored age file (age -a): not "
+    "supported; remove the armor first (grep -v -- ----- FILE | base64 -d "
+    "> FILE.bin), or encrypt without -a";
+
 struct x25519_id {
 	unsigned char sk[32], pk[32];
 };
@@ -1056,10 +1060,7 @@ lb_age_open(struct lb_age **out, struct lb_age_keys *k, lb_age_src_fn src,
 		if (r == 0)
 			hdr[hlen - 1] = '\0';
 		if (lb_age_is_armored(a->in, a->ilen))
-			HDR_BAD("an ASCII-armored age file (age -a): not "
-			    "supported; remove the armor first (grep -v -- "
-			    "----- FILE | base64 -d > FILE.bin), or encrypt "
-			    "without -a");
+			HDR_BAD("%s", lb_age_armored_why);
 		if (r == 0 && strncmp(hdr, INTRO, sizeof(INTRO) - 3) == 0)
 			HDR_BAD("age format version '%.40s' is not "
 			    "supported (only v1)", hdr + sizeof(INTRO) - 3);

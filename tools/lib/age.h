@@ -104,4 +104,7 @@ void lb_age_free(struct lb_age *a);
 /* Does buf (the start of a file) look like ASCII-armored age? */
 int lb_age_is_armored(const void *buf, size_t len);
 
+/* Why an armored file is refused, and what to do about it. */
+extern const char lb_age_armored_why[];
+
 #endif

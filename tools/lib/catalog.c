@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "age.h"
 #include "catalog.h"
 
 #define MAX_SIDECAR (64 * 1024)
@@ -437,6 +438,32 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 		    cat->failures[0].error);
 	}
 	return LB_OK;
+}
+
+void
+lb_catalog_peek_age(struct lb_catalog *cat)
+{
+	unsigned char head[64];
+	struct lb_backup *b;
+	struct lb_store *s;
+	struct lb_err err;
+	size_t i, n, got;
+	void *h;
+
+	for (i = 0; i < cat->nbackups; i++) {
+		b = &cat->backups[i];
+		s = cat->stores[b->store];
+		if (!b->age || b->refused != NULL || s == NULL ||
+		    s->ops->open_read(s, b->name, 0, &h, &err) != LB_OK)
+			continue;
+		for (n = 0; n < sizeof(head); n += got)
+			if (s->ops->read(h, head + n, sizeof(head) - n, &got,
+			    &err) != LB_OK || got == 0)
+				break;
+		s->ops->close_read(h);
+		if (lb_age_is_armored(head, n))
+			b->refused = strdup(lb_age_armored_why);
+	}
 }
 
 void

@@ -48,6 +48,12 @@ int lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
     void (*notice)(void *, const char *), void *arg, struct lb_err *err);
 void lb_catalog_release(struct lb_catalog *cat);
 
+/* Read the first bytes of each .age archive: an ASCII-armored one, which
+ * only its content tells, is marked refused with what to do (for 'list';
+ * a restore finds out in its pass). A store that fails leaves it as it
+ * was. */
+void lb_catalog_peek_age(struct lb_catalog *cat);
+
 /* Archive name -> time, from the patterns of lifeboat(1). 0 if found. */
 int lb_name_time(const char *name, int local, long long *t);
 

@@ -18,9 +18,9 @@ static const char usage[] =
 "archive has a checksum to verify it against, 'age' when it is an .age\n"
 "archive without one (its chunks authenticate it as it decrypts),\n"
 "'unverified' (with the reason) when it has neither, and 'refused' (with\n"
-"the reason) for what lifeboat cannot read (OpenPGP). A store that cannot\n"
-"be read is shown with its error. Nothing is downloaded but the checksum\n"
-"files.\n"
+"the reason) for what lifeboat cannot read (OpenPGP, ASCII-armored age).\n"
+"A store that cannot be read is shown with its error. Nothing is\n"
+"downloaded but the checksum files and the first bytes of .age archives.\n"
 "\n"
 "  --store URL  a store (repeatable); replaces the config's\n"
 "  -h, --help   show this help and exit\n";
@@ -180,6 +180,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 		rc = lb_exit_for(r);
 		goto out;
 	}
+	lb_catalog_peek_age(&cat);
 	if (cli->json)
 		print_json(&cat);
 	else {
