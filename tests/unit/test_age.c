@@ -285,9 +285,9 @@ LB_TEST(age_c2sp_vectors)
 
 	CHECK(vectors_dir(dir, sizeof(dir)) == 0);
 	if ((d = opendir(dir)) == NULL) {
-		lbt_fail(__FILE__, __LINE__, "the age test vectors are missing: "
-		    "cannot open '%s' (%s); set LIFEBOAT_AGE_VECTORS to their "
-		    "directory", dir, strerror(errno));
+		lbt_fail(__FILE__, __LINE__, "the age test vectors are "
+		    "missing: cannot open '%s' (%s); set LIFEBOAT_AGE_VECTORS "
+		    "to their directory", dir, strerror(errno));
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -320,14 +320,16 @@ LB_TEST(age_c2sp_vectors)
 				bad = 1;
 			} else if (scope && v.payload[0] != '\0' &&
 			    strcmp(hex, v.payload) != 0) {
-				lbt_fail(__FILE__, __LINE__, "%s: the plaintext "
-				    "handed out hashes to %s, expected %s",
+				lbt_fail(__FILE__, __LINE__, "%s: the "
+				    "plaintext handed out hashes to %s, "
+				    "expected %s",
 				    de->d_name, hex, v.payload);
 				bad = 1;
 			} else if (!scope && (f == LB_AGE_OK ||
 			    err.msg[0] == '\0')) {
-				lbt_fail(__FILE__, __LINE__, "%s (out of scope): "
-				    "not refused with a reason", de->d_name);
+				lbt_fail(__FILE__, __LINE__, "%s (out of "
+				    "scope): not refused with a reason",
+				    de->d_name);
 				bad = 1;
 			} else if (!scope && v.armored &&
 			    strcmp(v.expect, "success") == 0 &&
@@ -374,17 +376,22 @@ LB_TEST(age_identity_files)
 	CHECK(write_file("ids",
 	    "# created: 2026-01-01T00:00:00Z\n"
 	    "# public key: age1...\n"
-	    "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0\n"
+	    "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKL"
+	    "MGR48UAWX40Q2P2LM0\n"
 	    "\n"
-	    "  AGE-SECRET-KEY-143WN7DCXU4G8R5AXQSSYD9AEPYDNT3HXSLWSPK36CDU6E8M59SSSAGZ3KG  \r\n") == 0);
+	    "  AGE-SECRET-KEY-143WN7DCXU4G8R5AXQSSYD9AEPYDNT3HXSLWSPK36CD"
+	    "U6E8M59SSSAGZ3KG  \r\n") == 0);
 	CHECK_INT(lb_age_keys_add_file(k, "ids", &err), LB_OK);
 	CHECK_INT(lb_age_keys_count(k), 2);
 	/* a damaged key names its line, and never shows the key */
-	CHECK(write_file("bad", "# x\nAGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM1\n") == 0);
+	/* the last character changed: the checksum fails */
+	CHECK(write_file("bad", "# x\nAGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYV"
+	    "K2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM1\n") == 0);
 	CHECK_INT(lb_age_keys_add_file(k, "bad", &err), LB_EUSAGE);
 	CHECK(strstr(err.msg, "bad:2:") != NULL);
 	CHECK(strstr(err.msg, "EGTZVFF") == NULL);
-	CHECK(write_file("pq", "AGE-SECRET-KEY-PQ-1HZLGZUPT4ETPKDEV8HSGFDCYZ4E522W0A7PU2LHT8EH9W6YLNC3SW78XKG\n") == 0);
+	CHECK(write_file("pq", "AGE-SECRET-KEY-PQ-1HZLGZUPT4ETPKDEV8HSGFDCYZ4E5"
+	    "22W0A7PU2LHT8EH9W6YLNC3SW78XKG\n") == 0);
 	CHECK_INT(lb_age_keys_add_file(k, "pq", &err), LB_EUSAGE);
 	CHECK(strstr(err.msg, "post-quantum") != NULL);
 	CHECK(write_file("empty", "# nothing\n") == 0);

@@ -48,7 +48,7 @@ struct x25519_id {
 
 struct ssh_id {
 	unsigned char sk[32], pk[32];	/* the X25519 form of the key */
-	unsigned char blob[51];		/* the public key, SSH wire format */
+	unsigned char blob[51];		/* the public key, SSH format */
 	char tag[9];			/* base64(SHA-256(blob)[:4]) */
 };
 
@@ -84,7 +84,7 @@ struct lb_age {
 	size_t opos, olen;
 	int last;		/* the final chunk authenticated */
 	int done;		/* ... and the source ended after it */
-	struct lb_err pending;	/* an error to report once out is drained */
+	struct lb_err pending;	/* to report once out is drained */
 	unsigned long long chunks;
 	char types[256];
 };

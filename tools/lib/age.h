@@ -73,11 +73,11 @@ typedef int (*lb_age_src_fn)(void *arg, void *buf, size_t len, size_t *got,
 /* What went wrong, in the classes of the C2SP test vectors. */
 enum lb_age_fail {
 	LB_AGE_OK,
-	LB_AGE_SOURCE,		/* reading failed: err has the source's code */
-	LB_AGE_HEADER,		/* not a valid (or supported) age header */
+	LB_AGE_SOURCE,		/* reading failed (the source's code) */
+	LB_AGE_HEADER,		/* not a valid (or supported) header */
 	LB_AGE_NO_MATCH,	/* no identity unwraps a stanza */
 	LB_AGE_HMAC,		/* a file key, but the header MAC differs */
-	LB_AGE_PAYLOAD,		/* a chunk failed, or the stream is cut */
+	LB_AGE_PAYLOAD,		/* a chunk failed, or the file is cut */
 };
 
 struct lb_age;

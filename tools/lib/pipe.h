@@ -1,9 +1,10 @@
 /*
  * pipe.h: the streaming pass's first half. A reader thread pulls the
  * archive from its store, feeds SHA-256, decrypts it when it is an age
- * file and (with decode set) decompresses it through libarchive, while the caller's thread parses the tar stream
- * and writes the files: on 2 cores, verification and decompression cost
- * almost nothing beyond the writing. The bounded ring between the two keeps
+ * file and (with decode set) decompresses it through libarchive, while
+ * the caller's thread parses the tar stream and writes the files: on 2
+ * cores, verification, decryption and decompression cost almost nothing
+ * beyond the writing. The bounded ring between the two keeps
  * memory flat for any archive size.
  */
 #ifndef LB_PIPE_H

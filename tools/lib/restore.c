@@ -573,7 +573,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 				say(o, LB_WARN, "%s: restarting '%s' from its "
 				    "first byte", e.msg, b->name);
 				lb_err_clear(&e);
-				r = try_one(o, &cat, b, keys, tp, &x, hex, &nbytes, &e);
+				r = try_one(o, &cat, b, keys, tp, &x, hex,
+				    &nbytes, &e);
 			}
 			ttr += now_s() - tc;
 			if (r == LB_OK) {
