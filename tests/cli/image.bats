@@ -32,6 +32,18 @@ setup() {
 	[[ "$stderr" == *"WARNING: baking credentials"* ]]
 }
 
+@test "LIFEBOAT_CONFIG: an age identity is refused, one on the LIFEBOAT filesystem passes" {
+	printf '[trust]\nidentity_file = /lifeboat/age.txt\npassphrase_file = /lifeboat/pass\n[store "s"]\nurl = /x\nidentity_file = /etc/lifeboat/id_ecdsa\n' > "$T/ok.conf"
+	run -0 "$TOP/scripts/check-config" "$T/ok.conf"
+	printf '[trust]\nidentity_file = /etc/lifeboat/age.txt\n' > "$T/in-image.conf"
+	run -1 "$TOP/scripts/check-config" "$T/in-image.conf"
+	assert_output --partial "must name files under /lifeboat/"
+	printf '[trust]\npassphrase_file = pass\n' > "$T/relative.conf"
+	run -1 "$TOP/scripts/check-config" "$T/relative.conf"
+	printf '# AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n[store "s"]\nurl = /x\n' > "$T/pasted.conf"
+	run -1 "$TOP/scripts/check-config" "$T/pasted.conf"
+}
+
 @test "the image's outputs exist, within their size budgets, with checksums" {
 	cd "$TOP/images"
 	run -0 sha256sum -c SHA256SUMS

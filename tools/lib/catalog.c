@@ -2,7 +2,8 @@
  * catalog.c: turning store listings into backup candidates: which files are
  * archives, when each was made (from its name, else its mtime), and the
  * checksum that will prove it, from a NAME.sha256 sidecar or a SHA256SUMS
- * file beside it.
+ * file beside it. NAME.age archives are candidates too (age's AEAD proves
+ * them intact); OpenPGP ones (.gpg) are listed with why they are refused.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "age.h"
 #include "catalog.h"
 
 #define MAX_SIDECAR (64 * 1024)
@@ -20,18 +22,40 @@ static const char *const suffixes[] = {
 	NULL,
 };
 
-int
-lb_is_archive_name(const char *name)
+/* Does the first n bytes of name end in a tar suffix (with a stem)? */
+static int
+tar_suffix(const char *name, size_t n)
 {
-	size_t n = strlen(name), k;
+	size_t k;
 	int i;
 
 	for (i = 0; suffixes[i] != NULL; i++) {
 		k = strlen(suffixes[i]);
-		if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
+		if (n > k && strncmp(name + n - k, suffixes[i], k) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+enum lb_archive_kind
+lb_archive_kind(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 4 && strcmp(name + n - 4, ".age") == 0)
+		return tar_suffix(name, n - 4) ? LB_ARCHIVE_AGE :
+		    LB_ARCHIVE_NONE;
+	if (n > 4 && (strcmp(name + n - 4, ".gpg") == 0 ||
+	    strcmp(name + n - 4, ".pgp") == 0))
+		return tar_suffix(name, n - 4) ? LB_ARCHIVE_GPG :
+		    LB_ARCHIVE_NONE;
+	return tar_suffix(name, n) ? LB_ARCHIVE_PLAIN : LB_ARCHIVE_NONE;
+}
+
+int
+lb_is_archive_name(const char *name)
+{
+	return lb_archive_kind(name) != LB_ARCHIVE_NONE;
 }
 
 /* Read exactly n digits at s into *v. */
@@ -279,7 +303,9 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 	    &sums, &len, err) != LB_OK)
 		return err->code;
 	for (i = 0; i < nobj; i++) {
-		if (!lb_is_archive_name(objs[i].name))
+		enum lb_archive_kind kind = lb_archive_kind(objs[i].name);
+
+		if (kind == LB_ARCHIVE_NONE)
 			continue;
 		p = realloc(cat->backups, (cat->nbackups + 1) * sizeof(*p));
 		if (p == NULL)
@@ -318,6 +344,10 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 			    "SHA256SUMS is in the store", sname);
 		b->has_sum = r == 0;
 		if (!b->has_sum && (b->why_unverified = strdup(why)) == NULL)
+			goto nomem;
+		b->age = kind == LB_ARCHIVE_AGE;
+		if (kind == LB_ARCHIVE_GPG && (b->refused = strdup("OpenPGP: "
+		    "not supported; decrypt it with gpg first")) == NULL)
 			goto nomem;
 	}
 	free(sums);
@@ -411,6 +441,32 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 }
 
 void
+lb_catalog_peek_age(struct lb_catalog *cat)
+{
+	unsigned char head[64];
+	struct lb_backup *b;
+	struct lb_store *s;
+	struct lb_err err;
+	size_t i, n, got;
+	void *h;
+
+	for (i = 0; i < cat->nbackups; i++) {
+		b = &cat->backups[i];
+		s = cat->stores[b->store];
+		if (!b->age || b->refused != NULL || s == NULL ||
+		    s->ops->open_read(s, b->name, 0, &h, &err) != LB_OK)
+			continue;
+		for (n = 0; n < sizeof(head); n += got)
+			if (s->ops->read(h, head + n, sizeof(head) - n, &got,
+			    &err) != LB_OK || got == 0)
+				break;
+		s->ops->close_read(h);
+		if (lb_age_is_armored(head, n))
+			b->refused = strdup(lb_age_armored_why);
+	}
+}
+
+void
 lb_catalog_release(struct lb_catalog *cat)
 {
 	size_t i;
@@ -422,6 +478,7 @@ lb_catalog_release(struct lb_catalog *cat)
 	for (i = 0; i < cat->nbackups; i++) {
 		free(cat->backups[i].name);
 		free(cat->backups[i].why_unverified);
+		free(cat->backups[i].refused);
 	}
 	free(cat->backups);
 	for (i = 0; i < cat->nfailures; i++) {

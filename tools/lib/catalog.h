@@ -19,6 +19,9 @@ struct lb_backup {
 	int has_sum;		/* sha256 below is the expected digest */
 	char sha256[65];
 	char *why_unverified;	/* when !has_sum: the reason */
+	int age;		/* age-encrypted (NAME.age): intact when every
+				   chunk authenticates, sidecar or not */
+	char *refused;		/* never a candidate, and why (OpenPGP) */
 };
 
 /* A store that could not be listed. */
@@ -45,11 +48,27 @@ int lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
     void (*notice)(void *, const char *), void *arg, struct lb_err *err);
 void lb_catalog_release(struct lb_catalog *cat);
 
+/* Read the first bytes of each .age archive: an ASCII-armored one, which
+ * only its content tells, is marked refused with what to do (for 'list';
+ * a restore finds out in its pass). A store that fails leaves it as it
+ * was. */
+void lb_catalog_peek_age(struct lb_catalog *cat);
+
 /* Archive name -> time, from the patterns of lifeboat(1). 0 if found. */
 int lb_name_time(const char *name, int local, long long *t);
 
-/* Is name an archive (.tar, .tar.gz, .tgz, .tar.zst, .tzst, .tar.xz,
- * .txz)? */
+enum lb_archive_kind {
+	LB_ARCHIVE_NONE,
+	LB_ARCHIVE_PLAIN,	/* .tar, .tar.gz, .tgz, .tar.zst, .tzst,
+				   .tar.xz, .txz */
+	LB_ARCHIVE_AGE,		/* one of those with .age after it */
+	LB_ARCHIVE_GPG,		/* ... or .gpg, .pgp: listed, refused */
+};
+
+/* What kind of archive a file name says it is. */
+enum lb_archive_kind lb_archive_kind(const char *name);
+
+/* Is name an archive of any kind? */
 int lb_is_archive_name(const char *name);
 
 /* Find the digest for 'name' in the text of a checksum file (GNU

@@ -282,6 +282,38 @@ lb_config_env_name(const char *name)
 	return 0;
 }
 
+/* One key of [trust]: the identities that decrypt .age archives. */
+static int
+trust_key(struct lb_config *cfg, const char *key, const char *value,
+    char *why, size_t len)
+{
+	char **p, *v;
+
+	if (strcmp(key, "identity_file") == 0) {
+		p = realloc(cfg->age_identity_files,
+		    (cfg->nage_identity_files + 1) * sizeof(*p));
+		if (p == NULL || (v = strdup(value)) == NULL) {
+			if (p != NULL)
+				cfg->age_identity_files = p;
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		cfg->age_identity_files = p;
+		p[cfg->nage_identity_files++] = v;
+		return 0;
+	}
+	if (strcmp(key, "passphrase_file") == 0) {
+		free(cfg->age_passphrase_file);
+		if ((cfg->age_passphrase_file = strdup(value)) == NULL) {
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(why, len, "unknown key '%s' in [trust]", key);
+	return -1;
+}
+
 /* One key of a [check "NAME"] section. */
 static int
 check_key(struct lb_check_conf *ck, const char *key, const char *value,
@@ -392,7 +424,8 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		    strcmp(section, "plan") == 0 ||
 		    strcmp(section, "handoff") == 0 ||
 		    strcmp(section, "backup") == 0 ||
-		    strcmp(section, "env") == 0)
+		    strcmp(section, "env") == 0 ||
+		    strcmp(section, "trust") == 0)
 			return 1;
 		if (sub_section(section, "store", name, sizeof(name)) == 0) {
 			if (store_get(cfg, name) == NULL)
@@ -509,6 +542,13 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			BAD("%s:%d: [backup] %s", cfg->path, lineno, why);
 		if (kv_add(&cfg->backup, &cfg->nbackup, key, value) != 0)
 			BAD("out of memory");
+		return 1;
+	}
+	if (strcmp(section, "trust") == 0) {
+		char why[256];
+
+		if (trust_key(cfg, key, value, why, sizeof(why)) != 0)
+			BAD("%s:%d: %s", cfg->path, lineno, why);
 		return 1;
 	}
 	if (strcmp(section, "env") == 0) {
@@ -772,6 +812,10 @@ lb_config_release(struct lb_config *cfg)
 		explicit_bzero(cfg->env[i].value, strlen(cfg->env[i].value));
 	kv_free(cfg->env, cfg->nenv);
 	free(cfg->history);
+	for (i = 0; i < cfg->nage_identity_files; i++)
+		free(cfg->age_identity_files[i]);
+	free(cfg->age_identity_files);
+	free(cfg->age_passphrase_file);
 	if (cfg->text != NULL)
 		explicit_bzero(cfg->text, strlen(cfg->text));
 	free(cfg->text);

@@ -11,6 +11,8 @@
  *   [handoff]          the steps of lifeboat handoff
  *   [env]              variables set for this run (credentials pushed over
  *                      SSH by a hand-off arrive this way)
+ *   [trust]            identity_file (repeatable), passphrase_file: what
+ *                      decrypts .age archives
  */
 #ifndef LB_CONFIG_H
 #define LB_CONFIG_H
@@ -76,6 +78,9 @@ struct lb_config {
 	struct lb_kv *backup;	/* [backup], checked at parse time */
 	size_t nbackup;
 	char *text;		/* the config's text, for a hand-off to push */
+	char **age_identity_files;	/* [trust] identity_file */
+	size_t nage_identity_files;
+	char *age_passphrase_file;	/* [trust] passphrase_file */
 };
 
 /* Read path into cfg (zeroed first). If path is NULL the default file is

@@ -24,6 +24,8 @@ struct lb_history {
 	long long ended;	/* when the service was back (or it failed) */
 	const char *archive;	/* the backup restored, or NULL */
 	long long archive_time;	/* its time, -1 if unknown */
+	const char *integrity;	/* restore: what proved it intact
+				   ("sha256", "age", "none"), or NULL */
 	struct {
 		const char *name;
 		double seconds;

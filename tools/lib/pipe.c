@@ -1,5 +1,6 @@
 /*
- * pipe.c: reader thread -> SHA-256 -> bounded ring -> consumer. See pipe.h.
+ * pipe.c: reader thread -> SHA-256 -> (age) -> (decompression) -> bounded
+ * ring -> consumer. See pipe.h.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <archive_entry.h>
 #include <mbedtls/sha256.h>
 
+#include "age.h"
 #include "pipe.h"
 
 #define NCHUNK 8
@@ -41,6 +43,7 @@ struct lb_pipe {
 	struct lb_store *store;
 	void *h;
 	int decode;
+	struct lb_age *age;	/* an age file: its decryption */
 	struct archive *raw;	/* decode: the decompressor */
 	unsigned char *rawbuf;
 	lb_progress_fn progress;
@@ -68,13 +71,34 @@ store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
 	return LB_OK;
 }
 
+/* age's source: the stored bytes. Its errors are the store's. */
+static int
+age_src(void *arg, void *buf, size_t len, size_t *got, struct lb_err *err)
+{
+	struct lb_pipe *p = arg;
+	int r;
+
+	if ((r = store_read(p, buf, len, got)) != LB_OK && err != &p->err)
+		*err = p->err;
+	return r;
+}
+
+/* The bytes the archive format sees: decrypted when it is an age file. */
+static int
+data_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
+{
+	if (p->age != NULL)
+		return lb_age_read(p->age, buf, len, got, &p->err);
+	return store_read(p, buf, len, got);
+}
+
 static la_ssize_t
 raw_read(struct archive *a, void *arg, const void **buf)
 {
 	struct lb_pipe *p = arg;
 	size_t got;
 
-	if (store_read(p, p->rawbuf, RAWBUF, &got) != LB_OK) {
+	if (data_read(p, p->rawbuf, RAWBUF, &got) != LB_OK) {
 		archive_set_error(a, EIO, "%s", p->err.msg);
 		return -1;
 	}
@@ -93,7 +117,7 @@ fill(struct lb_pipe *p, struct chunk *c, int *end)
 	*end = 0;
 	while (n < CHUNK) {
 		if (!p->decode) {
-			if ((r = store_read(p, c->data + n, CHUNK - n, &got)))
+			if ((r = data_read(p, c->data + n, CHUNK - n, &got)))
 				break;
 			if (got == 0) {
 				*end = 1;
@@ -114,9 +138,10 @@ fill(struct lb_pipe *p, struct chunk *c, int *end)
 		if (k == 0) {
 			/* Decoded to its end: whatever follows (a trailer
 			 * libarchive did not need) is still part of the
-			 * file and of its digest. */
+			 * file and of its digest, and an age file ends
+			 * only with its authenticated final chunk. */
 			do
-				r = store_read(p, p->rawbuf, RAWBUF, &got);
+				r = data_read(p, p->rawbuf, RAWBUF, &got);
 			while (r == LB_OK && got > 0);
 			*end = 1;
 			break;
@@ -189,8 +214,8 @@ raw_open(struct lb_pipe *p, struct lb_err *err)
 
 int
 lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long size, int decode, lb_progress_fn progress, void *arg,
-    struct lb_err *err)
+    long long size, int decode, struct lb_age_keys *age,
+    lb_progress_fn progress, void *arg, struct lb_err *err)
 {
 	struct lb_pipe *p;
 	int i, r;
@@ -213,6 +238,8 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 	p->arg = arg;
 	p->decode = decode;
 	if ((r = s->ops->open_read(s, name, 0, &p->h, err)) != LB_OK ||
+	    (age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
+	    err)) != LB_OK) ||
 	    (decode && (r = raw_open(p, err)) != LB_OK)) {
 		lb_pipe_free(p);
 		return r;
@@ -321,6 +348,7 @@ lb_pipe_free(struct lb_pipe *p)
 	}
 	if (p->raw != NULL)
 		archive_read_free(p->raw);
+	lb_age_free(p->age);
 	free(p->rawbuf);
 	if (p->h != NULL)
 		p->store->ops->close_read(p->h);

@@ -280,8 +280,8 @@ layout_name(enum lb_layout l)
 /* One candidate, one pass. 0: it is the winner (x filled); else err. */
 static int
 try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
-    const struct lb_backup *b, struct lb_txn *txn, struct lb_extract *x,
-    char hex[65], long long *bytesp, struct lb_err *err)
+    const struct lb_backup *b, struct lb_age_keys *keys, struct lb_txn *txn,
+    struct lb_extract *x, char hex[65], long long *bytesp, struct lb_err *err)
 {
 	struct lb_store *s = cat->stores[b->store];
 	struct lb_pipe *p = NULL;
@@ -297,7 +297,7 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 		x->staging = staging;
 	}
 	r = lb_pipe_start(&p, s, b->name, b->size, o->mode != LB_MODE_VERIFY,
-	    o->progress, o->progress_arg, err);
+	    b->age ? keys : NULL, o->progress, o->progress_arg, err);
 	if (r == LB_OK && o->mode != LB_MODE_VERIFY)
 		r = lb_extract_run(x, p, err);
 	if (r == LB_OK)
@@ -389,6 +389,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	long long nbytes = -1;
 	char *tried = NULL;
 	long long nowt = (long long)time(NULL);
+	struct lb_age_keys *keys = o->age_keys, *nokeys = NULL;
 
 	memset(res, 0, sizeof(*res));
 	memset(&cat, 0, sizeof(cat));
@@ -457,7 +458,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 		say(o, LB_WARN, "store '%s' skipped: %s", cat.failures[i].store,
 		    cat.failures[i].error);
 
-	if ((tried = calloc(cat.nbackups + 1, 1)) == NULL) {
+	if ((tried = calloc(cat.nbackups + 1, 1)) == NULL ||
+	    (keys == NULL && (keys = nokeys = lb_age_keys_new()) == NULL)) {
 		lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
 		goto done;
 	}
@@ -472,7 +474,9 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 				continue;
 			if (pass == 0)
 				ncand++;
-			if (b->has_sum != (pass == 0))
+			/* an age file proves itself intact as it decrypts */
+			if (b->refused != NULL ||
+			    (b->has_sum || b->age) != (pass == 0))
 				continue;
 			if (o->max_age >= 0 && nowt - b->time > o->max_age) {
 				lb_format_duration(nowt - b->time, age,
@@ -503,14 +507,16 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			tc = now_s();
 			tried[i] = 1;
 			tried_any = 1;
-			r = try_one(o, &cat, b, tp, &x, hex, &nbytes, &e);
+			r = try_one(o, &cat, b, keys, tp, &x, hex, &nbytes,
+			    &e);
 			if (r == LB_ERESTART && !lb_stop_requested) {
 				/* the server cannot resume: once more, from
 				 * the first byte, into a new staging */
 				say(o, LB_WARN, "%s: restarting '%s' from its "
 				    "first byte", e.msg, b->name);
 				lb_err_clear(&e);
-				r = try_one(o, &cat, b, tp, &x, hex, &nbytes, &e);
+				r = try_one(o, &cat, b, keys, tp, &x, hex,
+				    &nbytes, &e);
 			}
 			ttr += now_s() - tc;
 			if (r == LB_OK) {
@@ -533,14 +539,20 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			}
 		}
 	}
-	/* Unverified candidates passed over (newer than the winner, or all
-	 * when none won) are rejections too, each with its reason. */
+	/* Unverified and refused candidates passed over (newer than the
+	 * winner, or all when none won) are rejections too, each with its
+	 * reason. */
 	for (i = 0; i < (win != NULL ? wi : cat.nbackups); i++) {
 		b = &cat.backups[i];
-		if (b->has_sum || tried[i] || (o->name && strcmp(b->name,
-		    o->name)))
+		if (tried[i] || (o->name && strcmp(b->name, o->name)))
 			continue;
-		snprintf(why, sizeof(why), "unverified: %s", b->why_unverified);
+		if (b->refused != NULL)
+			snprintf(why, sizeof(why), "%s", b->refused);
+		else if (!b->has_sum && !b->age)
+			snprintf(why, sizeof(why), "unverified: %s",
+			    b->why_unverified);
+		else
+			continue;
 		if (add_rejection(res, i, b->name, cat.confs[b->store]->name,
 		    why) != 0) {
 			lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
@@ -581,6 +593,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	res->archive_size = win->size >= 0 ? win->size : nbytes;
 	res->archive_time = win->time;
 	res->archive_verified = win->has_sum;
+	res->archive_age = win->age;
+	res->integrity = win->has_sum ? "sha256" : win->age ? "age" : "none";
 	memcpy(res->archive_sha256, hex, sizeof(hex));
 	res->layout = strdup(layout_name(x.used));
 	if (o->max_age < 0 && nowt - win->time > WARN_AGE) {
@@ -632,6 +646,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 done:
 	free(items);
 	free(tried);
+	lb_age_keys_free(nokeys);
 	res->t_select = tsel >= 0 ? tsel : now_s() - t0;
 	res->t_transfer = ttr;
 	res->t_total = now_s() - t0;
@@ -715,6 +730,10 @@ lb_restore_report_json(const struct lb_restore_result *res, char **out)
 		lb_json_str(&j, res->archive_sha256);
 		lb_json_key(&j, "verified");
 		lb_json_bool(&j, res->archive_verified);
+		lb_json_key(&j, "integrity");
+		lb_json_str(&j, res->integrity);
+		lb_json_key(&j, "encryption");
+		lb_json_str(&j, res->archive_age ? "age" : NULL);
 		iso_time(res->archive_time, t, sizeof(t));
 		lb_json_key(&j, "time");
 		lb_json_str(&j, t);

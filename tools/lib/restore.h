@@ -37,6 +37,8 @@ struct lb_restore_opts {
 	int ignore_docker;	/* restore even though dockerd runs */
 	long long max_age;	/* seconds, -1: none */
 	const char *layout;	/* NULL or "auto", "docker", "offen", "plain" */
+	struct lb_age_keys *age_keys;	/* identities for .age archives
+					   (the caller's), NULL: none */
 	lb_progress_fn progress;
 	void *progress_arg;
 	/* Messages for a person: the CLI decides where they go. */
@@ -73,6 +75,10 @@ struct lb_restore_result {
 	long long archive_time;
 	char archive_sha256[65];
 	int archive_verified;	/* its digest matched a checksum */
+	const char *integrity;	/* what proved it intact: "sha256" (its
+				   checksum), "age" (every chunk of an age
+				   file authenticated), "none" */
+	int archive_age;	/* it was age-encrypted (and decrypted) */
 	struct lb_rejection *rejected;
 	size_t nrejected;
 	struct lb_volume_result *volumes;

@@ -15,9 +15,12 @@ static const char usage[] =
 "usage: lifeboat list [--store URL]...\n"
 "\n"
 "List the backups of every store, newest first. STATUS is 'ok' when the\n"
-"archive has a checksum to verify it against, 'unverified' (with the\n"
-"reason) when it has none; a store that cannot be read is shown with its\n"
-"error. Nothing is downloaded but the checksum files.\n"
+"archive has a checksum to verify it against, 'age' when it is an .age\n"
+"archive without one (its chunks authenticate it as it decrypts),\n"
+"'unverified' (with the reason) when it has neither, and 'refused' (with\n"
+"the reason) for what lifeboat cannot read (OpenPGP, ASCII-armored age).\n"
+"A store that cannot be read is shown with its error. Nothing is\n"
+"downloaded but the checksum files and the first bytes of .age archives.\n"
 "\n"
 "  --store URL  a store (repeatable); replaces the config's\n"
 "  -h, --help   show this help and exit\n";
@@ -30,6 +33,28 @@ iso(long long t, char *buf, size_t len)
 
 	gmtime_r(&tt, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *
+status_of(const struct lb_backup *b)
+{
+	return b->refused != NULL ? "refused" : b->has_sum ? "ok" :
+	    b->age ? "age" : "unverified";
+}
+
+/* What would prove it intact: its checksum, age's AEAD, or nothing. */
+static const char *
+integrity_of(const struct lb_backup *b)
+{
+	return b->refused != NULL ? "none" : b->has_sum ? "sha256" :
+	    b->age ? "age" : "none";
+}
+
+static const char *
+reason_of(const struct lb_backup *b)
+{
+	return b->refused != NULL ? b->refused : b->has_sum ? NULL :
+	    b->why_unverified;
 }
 
 static void
@@ -60,9 +85,14 @@ print_json(const struct lb_catalog *cat)
 		else		/* an HTML listing tells no size */
 			lb_json_str(&j, NULL);
 		lb_json_key(&j, "status");
-		lb_json_str(&j, b->has_sum ? "ok" : "unverified");
+		lb_json_str(&j, status_of(b));
+		lb_json_key(&j, "integrity");
+		lb_json_str(&j, integrity_of(b));
+		lb_json_key(&j, "encryption");
+		lb_json_str(&j, b->age ? "age" : b->refused ? "openpgp" :
+		    NULL);
 		lb_json_key(&j, "reason");
-		lb_json_str(&j, b->has_sum ? NULL : b->why_unverified);
+		lb_json_str(&j, reason_of(b));
 		lb_json_obj_end(&j);
 	}
 	for (i = 0; i < cat->nfailures; i++) {
@@ -150,6 +180,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 		rc = lb_exit_for(r);
 		goto out;
 	}
+	lb_catalog_peek_age(&cat);
 	if (cli->json)
 		print_json(&cat);
 	else {
@@ -162,10 +193,9 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 			iso(b->time, t, sizeof(t));
 			lb_human_bytes(b->size, size, sizeof(size));
 			printf("%-48s %-20s %10s  %-10s %s%s%s%s\n", b->name, t,
-			    size, b->has_sum ? "ok" : "unverified",
-			    cat.confs[b->store]->name,
-			    b->has_sum ? "" : " (", b->has_sum ? "" :
-			    b->why_unverified, b->has_sum ? "" : ")");
+			    size, status_of(b), cat.confs[b->store]->name,
+			    reason_of(b) ? " (" : "", reason_of(b) ?
+			    reason_of(b) : "", reason_of(b) ? ")" : "");
 		}
 		if (cat.nbackups == 0 && r == LB_OK && cli->verbosity >= 0)
 			fprintf(stderr, "%s: no backup archive in the store%s\n",

@@ -16,12 +16,15 @@ static const char usage[] =
 "                        [--root DIR] [--volume NAME]... [--replace]\n"
 "                        [--dry-run] [--max-age DURATION]\n"
 "                        [--allow-unverified] [--layout auto|docker|offen|plain]\n"
+"                        [--identity FILE]...\n"
 "\n"
 "Restore the latest valid backup (or the archive NAME) into DEST, by\n"
 "default /var/lib/docker/volumes. The archive is verified while it streams\n"
 "into DEST.lifeboat/staging-ID, beside DEST; volumes go live only when its\n"
 "SHA-256 matched and every entry was restored, and what they replace is\n"
-"set aside in DEST.lifeboat/previous-ID, never deleted.\n"
+"set aside in DEST.lifeboat/previous-ID, never deleted. An .age archive is\n"
+"decrypted in the same pass and counts only once its last chunk\n"
+"authenticated.\n"
 "\n"
 "  --store URL             a store (repeatable); replaces the config's.\n"
 "                          A plain path means file://PATH\n"
@@ -37,6 +40,9 @@ static const char usage[] =
 "  --allow-unverified      use a backup without checksum if no verified\n"
 "                          one is valid\n"
 "  --layout L              auto (default), docker, offen or plain\n"
+"  --identity FILE         an age identity file or OpenSSH ed25519 key\n"
+"                          for .age archives (repeatable); adds to\n"
+"                          [trust] identity_file\n"
 "  --ignore-running-docker restore even though Docker runs on the target\n"
 "  -h, --help              show this help and exit\n";
 
@@ -65,6 +71,7 @@ record(struct lb_cli *cli, const struct lb_config *cfg,
 	h.started = h.ended - (long long)(res->t_total + 0.5);
 	h.archive = res->have_archive ? res->archive_name : NULL;
 	h.archive_time = res->have_archive ? res->archive_time : -1;
+	h.integrity = res->have_archive ? res->integrity : NULL;
 	lb_history_phase(&h, "select", res->t_select);
 	lb_history_phase(&h, "transfer", res->t_transfer);
 	lb_history_phase(&h, "commit", res->t_commit);
@@ -95,7 +102,8 @@ int
 cmd_restore(struct lb_cli *cli, int argc, char **argv)
 {
 	enum { O_STORE = 256, O_LATEST, O_DEST, O_ROOT, O_VOLUME, O_REPLACE,
-		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER, O_JSON };
+		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER, O_JSON,
+		O_IDENTITY };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "latest", no_argument, NULL, O_LATEST },
@@ -109,6 +117,7 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 		{ "layout", required_argument, NULL, O_LAYOUT },
 		{ "ignore-running-docker", no_argument, NULL, O_DOCKER },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "identity", required_argument, NULL, O_IDENTITY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -116,8 +125,9 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	struct lb_restore_result res;
 	struct lb_progress prog;
 	struct lb_config cfg;
-	char **stores = NULL;
-	size_t nstores = 0, i;
+	char **stores = NULL, **ids = NULL;
+	struct lb_age_keys *keys = NULL;
+	size_t nids = 0, nstores = 0, i;
 	int ch, latest = 0, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -182,6 +192,10 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 		case O_JSON:
 			cli->json = 1;
 			break;
+		case O_IDENTITY:
+			if (lb_cli_push(&ids, &nids, optarg) != 0)
+				return LB_EXIT_FAIL;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			rc = lb_finish(cli, LB_EXIT_OK);
@@ -210,9 +224,11 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 		    "exactly one --volume NAME");
 		goto out;
 	}
-	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
+	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK ||
+	    (rc = lb_cli_age_keys(cli, &cfg, ids, nids, &keys)) != LB_EXIT_OK)
 		goto out;
 	o.cfg = &cfg;
+	o.age_keys = keys;
 	if (o.max_age < 0)
 		o.max_age = cfg.max_age;
 	if (o.layout == NULL)
@@ -239,8 +255,10 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	lb_restore_result_release(&res);
 	rc = lb_finish(cli, rc);
 out:
+	lb_age_keys_free(keys);
 	lb_config_release(&cfg);
 	free(stores);
+	free(ids);
 	free(o.volumes);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef LB_COMMON_H
 #define LB_COMMON_H
 
+#include "age.h"
 #include "cli.h"
 #include "config.h"
 #include "restore.h"
@@ -16,6 +17,12 @@ int lb_cli_load(struct lb_cli *cli, struct lb_config *cfg);
 /* lb_cli_load, then apply --store overrides; no store is an error. */
 int lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
     size_t nstores);
+
+/* The age identities of restore and verify: the config's, the
+ * environment's and files (--identity); a passphrase is asked for on the
+ * terminal when an archive needs one and stdin is a terminal. */
+int lb_cli_age_keys(struct lb_cli *cli, const struct lb_config *cfg,
+    char **files, size_t nfiles, struct lb_age_keys **out);
 
 /* Append a string to a growing array (for repeatable options). */
 int lb_cli_push(char ***v, size_t *n, char *s);
