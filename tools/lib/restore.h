@@ -2,10 +2,10 @@
  * restore.h: selecting, verifying and restoring a backup, and undoing one.
  *
  * One streaming pass per candidate: store -> SHA-256 -> libarchive ->
- * staging directory DEST/.lifeboat/staging-ID on the target filesystem.
+ * staging directory DEST.lifeboat/staging-ID on the target filesystem.
  * Only when the digest matched and no entry failed are the staged volumes
  * renamed into DEST, journaled step by step; what they replace is set
- * aside in DEST/.lifeboat/previous-ID, never deleted.
+ * aside in DEST.lifeboat/previous-ID, never deleted.
  */
 #ifndef LB_RESTORE_H
 #define LB_RESTORE_H
@@ -93,7 +93,7 @@ struct lb_restore_result {
 int lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res);
 
 /* Undo a restore: put back what it set aside and move what it restored to
- * DEST/.lifeboat/rolledback-ID. id NULL: the latest restore. */
+ * DEST.lifeboat/rolledback-ID. id NULL: the latest restore. */
 int lb_rollback(const struct lb_restore_opts *o, const char *id,
     char *done_id, size_t idlen, struct lb_err *err);
 
