@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "minisign.h"
 
 struct ctx {
 	struct lb_config *cfg;
@@ -355,6 +356,61 @@ check_key(struct lb_check_conf *ck, const char *key, const char *value,
 	return 0;
 }
 
+/* One key of [trust], minisign's part: a key given inline is decoded now,
+ * so that a typo is found when the config is read; key files are read by
+ * the catalog, where a missing one is reported like a store's error. */
+static int
+trust_minisign_key(struct lb_config *cfg, const char *key, const char *value,
+    char *why, size_t len)
+{
+	struct lb_ms_key k;
+	struct lb_err e;
+	char ***list;
+	size_t *n;
+	char **p;
+
+	if (strcmp(key, "require_signature") == 0) {
+		if (bool_value(value, &cfg->require_signature) != 0) {
+			snprintf(why, len, "require_signature must be yes or "
+			    "no, not '%s'", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "public_key") == 0) {
+		if (lb_ms_key_parse(value, &k, &e) != LB_OK) {
+			snprintf(why, len, "public_key: %s", e.msg);
+			return -1;
+		}
+		list = &cfg->trust_keys;
+		n = &cfg->ntrust_keys;
+	} else if (strcmp(key, "public_key_file") == 0) {
+		list = &cfg->trust_key_files;
+		n = &cfg->ntrust_key_files;
+	} else {
+		snprintf(why, len, "unknown key '%s' in [trust]", key);
+		return 1;
+	}
+	if ((p = realloc(*list, (*n + 1) * sizeof(*p))) == NULL ||
+	    (p[*n] = strdup(value)) == NULL) {
+		if (p != NULL)
+			*list = p;
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	*list = p;
+	(*n)++;
+	return 0;
+}
+
+int
+lb_config_require_signature(const struct lb_config *cfg)
+{
+	if (cfg->require_signature >= 0)
+		return cfg->require_signature;
+	return cfg->ntrust_keys + cfg->ntrust_key_files > 0;
+}
+
 static int
 on_key(void *user, const char *section, const char *key, const char *value,
     int lineno)
@@ -379,7 +435,8 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		    strcmp(section, "volumes") == 0 ||
 		    strcmp(section, "plan") == 0 ||
 		    strcmp(section, "handoff") == 0 ||
-		    strcmp(section, "env") == 0)
+		    strcmp(section, "env") == 0 ||
+		    strcmp(section, "trust") == 0)
 			return 1;
 		if (sub_section(section, "store", name, sizeof(name)) == 0) {
 			if (store_get(cfg, name) == NULL)
@@ -498,6 +555,14 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			BAD("out of memory");
 		return 1;
 	}
+	if (strcmp(section, "trust") == 0) {
+		char why[256];
+
+		/* minisign keys; an unknown key is an error */
+		if (trust_minisign_key(cfg, key, value, why, sizeof(why)) != 0)
+			BAD("%s:%d: %s", cfg->path, lineno, why);
+		return 1;
+	}
 	if (strcmp(section, "volumes") == 0) {
 		if (key[0] == 'p' && key[1] >= '1' && key[1] <= '9' &&
 		    key[2] == '\0') {
@@ -588,6 +653,7 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_age = -1;
 	cfg->rto = cfg->rpo = -1;
+	cfg->require_signature = -1;
 	if (path == NULL) {
 		if (access(LB_DEFAULT_CONFIG, F_OK) != 0)
 			return LB_OK;
@@ -614,6 +680,11 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 			return lb_err_set(err, LB_EUSAGE, 0,
 			    "%s: [check \"%s\"] needs http, tcp or command",
 			    cfg->path, cfg->checks[i].name);
+	if (cfg->require_signature == 1 &&
+	    cfg->ntrust_keys + cfg->ntrust_key_files == 0)
+		return lb_err_set(err, LB_EUSAGE, 0, "%s: [trust] "
+		    "require_signature = yes needs a public_key or a "
+		    "public_key_file", cfg->path);
 	return LB_OK;
 }
 
@@ -749,6 +820,12 @@ lb_config_release(struct lb_config *cfg)
 		explicit_bzero(cfg->env[i].value, strlen(cfg->env[i].value));
 	kv_free(cfg->env, cfg->nenv);
 	free(cfg->history);
+	for (i = 0; i < cfg->ntrust_keys; i++)
+		free(cfg->trust_keys[i]);
+	free(cfg->trust_keys);
+	for (i = 0; i < cfg->ntrust_key_files; i++)
+		free(cfg->trust_key_files[i]);
+	free(cfg->trust_key_files);
 	if (cfg->text != NULL)
 		explicit_bzero(cfg->text, strlen(cfg->text));
 	free(cfg->text);

@@ -11,6 +11,8 @@
  *   [handoff]          the steps of lifeboat handoff
  *   [env]              variables set for this run (credentials pushed over
  *                      SSH by a hand-off arrive this way)
+ *   [trust]            public_key, public_key_file, require_signature:
+ *                      the minisign keys a backup must be signed with
  */
 #ifndef LB_CONFIG_H
 #define LB_CONFIG_H
@@ -74,6 +76,14 @@ struct lb_config {
 	struct lb_kv *env;	/* [env] */
 	size_t nenv;
 	char *text;		/* the config's text, for a hand-off to push */
+	/* [trust], minisign: keys as given (RW... strings, checked when
+	 * read; .pub files, read by the catalog), and whether a backup
+	 * must be signed: -1 unset, which means yes once a key is set */
+	char **trust_keys;
+	size_t ntrust_keys;
+	char **trust_key_files;
+	size_t ntrust_key_files;
+	int require_signature;
 };
 
 /* Read path into cfg (zeroed first). If path is NULL the default file is
@@ -107,6 +117,10 @@ long long lb_config_rpo(const struct lb_config *cfg);
 
 /* The names that [env] may set: the variables lifeboat itself reads. */
 int lb_config_env_name(const char *name);
+
+/* Must a backup be signed? [trust] require_signature, else whether any
+ * public key is configured. */
+int lb_config_require_signature(const struct lb_config *cfg);
 
 /* Value of KEY in a store's section, or NULL. */
 const char *lb_store_opt(const struct lb_store_conf *sc, const char *key);

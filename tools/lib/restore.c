@@ -345,6 +345,8 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 	struct lb_store *s = cat->stores[b->store];
 	struct lb_pipe *p = NULL;
 	char staging[PATH_MAX];
+	unsigned char b2[LB_MS_HASHLEN];
+	struct lb_err se;
 	long long bytes = -1;
 	int r;
 
@@ -355,12 +357,23 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 			return r;
 		x->staging = staging;
 	}
-	r = lb_pipe_start(&p, s, b->name, b->size, o->mode != LB_MODE_VERIFY,
-	    o->progress, o->progress_arg, err);
+	r = lb_pipe_start(&p, s, b->name, b->size, (o->mode != LB_MODE_VERIFY ?
+	    LB_PIPE_DECODE : 0) | (b->sig == LB_SIG_STREAM ? LB_PIPE_BLAKE2B :
+	    0), o->progress, o->progress_arg, err);
 	if (r == LB_OK && o->mode != LB_MODE_VERIFY)
 		r = lb_extract_run(x, p, err);
 	if (r == LB_OK)
 		r = lb_pipe_finish(p, hex, &bytes, err);
+	if (r == LB_OK && b->sig == LB_SIG_STREAM) {
+		/* NAME.minisig signs the bytes as stored, hashed in the
+		 * same pass: nothing commits unless they are the signed
+		 * ones */
+		lb_pipe_blake2b(p, b2);
+		if (lb_ms_verify_hash(b->stream_sig,
+		    &cat->keys[b->stream_key], b2, &se) != LB_OK)
+			r = lb_err_set(err, LB_EVERIFY, 0, "%s: %s",
+			    b->sig_file, se.msg);
+	}
 	lb_pipe_free(p);
 	if (r == LB_OK && b->size >= 0 && bytes != b->size)
 		r = lb_err_set(err, LB_EVERIFY, 0, "read %lld bytes, the store "
@@ -374,6 +387,29 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 		lb_txn_unstage(txn);
 	*bytesp = bytes;
 	return r;
+}
+
+/* What the winner's pass proved, for the report: integrity (its bytes are
+ * the ones written) and authenticity (written by a trusted key). */
+static int
+proven(struct lb_restore_result *res, const struct lb_backup *b)
+{
+	char a[64];
+
+	if (b->sig == LB_SIG_OK || b->sig == LB_SIG_STREAM)
+		snprintf(a, sizeof(a), "minisign:%s", b->key_id);
+	else
+		snprintf(a, sizeof(a), "none");
+	res->integrity = strdup(b->has_sum ? "sha256" : b->sig ==
+	    LB_SIG_STREAM ? "minisign" : "none");
+	res->authenticity = strdup(a);
+	if (res->integrity == NULL || res->authenticity == NULL)
+		return -1;
+	if (b->sig_file != NULL && ((res->signature = strdup(b->sig_file)) ==
+	    NULL || (res->trusted_comment = strdup(b->trusted_comment)) ==
+	    NULL))
+		return -1;
+	return 0;
 }
 
 static int
@@ -440,7 +476,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	struct lb_txn_item *items = NULL;
 	struct lb_err err, e;
 	const struct lb_backup *b, *win = NULL;
-	char dest[PATH_MAX], why[512], hex[65], age[64];
+	char dest[PATH_MAX], why[1024], hex[65], age[64];
 	double t0 = now_s(), tsel = -1, ttr = 0, tc;
 	size_t i, ncand = 0, wi = 0;
 	int pass, r, restoring = o->mode == LB_MODE_RESTORE, committing = 0;
@@ -530,8 +566,24 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 				continue;
 			if (pass == 0)
 				ncand++;
-			if (b->has_sum != (pass == 0))
+			if (lb_backup_verifiable(b) != (pass == 0))
 				continue;
+			if (lb_backup_sig_refused(&cat, b, why,
+			    sizeof(why)) != 0) {
+				/* refused unread, as a bad checksum would
+				 * be once read: the next one is tried */
+				tried[i] = 1;
+				only_store_errors = 0;
+				say(o, LB_WARN, "rejected '%s': %s", b->name,
+				    why);
+				if (add_rejection(res, i, b->name,
+				    cat.confs[b->store]->name, why) != 0) {
+					lb_err_set(&err, LB_ENOMEM, 0,
+					    "out of memory");
+					goto done;
+				}
+				continue;
+			}
 			if (o->max_age >= 0 && nowt - b->time > o->max_age) {
 				lb_format_duration(nowt - b->time, age,
 				    sizeof(age));
@@ -595,8 +647,8 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	 * when none won) are rejections too, each with its reason. */
 	for (i = 0; i < (win != NULL ? wi : cat.nbackups); i++) {
 		b = &cat.backups[i];
-		if (b->has_sum || tried[i] || (o->name && strcmp(b->name,
-		    o->name)))
+		if (lb_backup_verifiable(b) || tried[i] || (o->name &&
+		    strcmp(b->name, o->name)))
 			continue;
 		snprintf(why, sizeof(why), "unverified: %s", b->why_unverified);
 		if (add_rejection(res, i, b->name, cat.confs[b->store]->name,
@@ -638,8 +690,12 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	/* an HTML listing tells no size: the transfer did */
 	res->archive_size = win->size >= 0 ? win->size : nbytes;
 	res->archive_time = win->time;
-	res->archive_verified = win->has_sum;
+	res->archive_verified = lb_backup_verifiable(win);
 	memcpy(res->archive_sha256, hex, sizeof(hex));
+	if (proven(res, win) != 0) {
+		lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
+		goto done;
+	}
 	res->layout = strdup(layout_name(x.used));
 	if (o->max_age < 0 && nowt - win->time > WARN_AGE) {
 		lb_format_duration(nowt - win->time, age, sizeof(age));
@@ -773,6 +829,15 @@ lb_restore_report_json(const struct lb_restore_result *res, char **out)
 		lb_json_str(&j, res->archive_sha256);
 		lb_json_key(&j, "verified");
 		lb_json_bool(&j, res->archive_verified);
+		/* what was proven */
+		lb_json_key(&j, "integrity");
+		lb_json_str(&j, res->integrity);
+		lb_json_key(&j, "authenticity");
+		lb_json_str(&j, res->authenticity);
+		lb_json_key(&j, "signature");
+		lb_json_str(&j, res->signature);
+		lb_json_key(&j, "trusted_comment");
+		lb_json_str(&j, res->trusted_comment);
 		iso_time(res->archive_time, t, sizeof(t));
 		lb_json_key(&j, "time");
 		lb_json_str(&j, t);
@@ -865,5 +930,9 @@ lb_restore_result_release(struct lb_restore_result *res)
 	free(res->archive_name);
 	free(res->archive_store);
 	free(res->layout);
+	free(res->integrity);
+	free(res->authenticity);
+	free(res->signature);
+	free(res->trusted_comment);
 	memset(res, 0, sizeof(*res));
 }
