@@ -17,7 +17,10 @@ static const char usage[] =
 "List the backups of every store, newest first. STATUS is 'ok' when the\n"
 "archive has a checksum to verify it against, 'unverified' (with the\n"
 "reason) when it has none; a store that cannot be read is shown with its\n"
-"error. Nothing is downloaded but the checksum files.\n"
+"error. With [trust] minisign keys, a signed backup shows its signer's key\n"
+"id and trusted comment, and one that may not be restored is 'unsigned'\n"
+"or 'bad-signature', with the reason. Nothing is downloaded but the\n"
+"checksum and signature files.\n"
 "\n"
 "  --store URL  a store (repeatable); replaces the config's\n"
 "  -h, --help   show this help and exit\n";
@@ -32,11 +35,43 @@ iso(long long t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* STATUS: whether a restore would take b, as far as the listing can
+ * tell; why: the reason when not (NULL otherwise). */
+static const char *
+status_of(const struct lb_catalog *cat, const struct lb_backup *b,
+    const char **why)
+{
+	*why = NULL;
+	if (b->sig == LB_SIG_BAD) {
+		*why = b->why_unsigned;
+		return "bad-signature";
+	}
+	if (b->sig == LB_SIG_NONE && cat->require_sig) {
+		*why = b->why_unsigned;
+		return "unsigned";
+	}
+	if (!lb_backup_verifiable(b)) {
+		*why = b->why_unverified;
+		return "unverified";
+	}
+	return "ok";
+}
+
+/* A trusted comment on one line of a terminal: control characters (the
+ * TABs minisign puts between its fields) shown as spaces. */
+static void
+put_comment(const char *s)
+{
+	for (; *s != '\0'; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
 static void
 print_json(const struct lb_catalog *cat)
 {
 	struct lb_json j;
-	char t[32];
+	const char *why;
+	char t[32], auth[32];
 	size_t i;
 
 	lb_json_init(&j);
@@ -60,9 +95,23 @@ print_json(const struct lb_catalog *cat)
 		else		/* an HTML listing tells no size */
 			lb_json_str(&j, NULL);
 		lb_json_key(&j, "status");
-		lb_json_str(&j, b->has_sum ? "ok" : "unverified");
+		lb_json_str(&j, status_of(cat, b, &why));
 		lb_json_key(&j, "reason");
-		lb_json_str(&j, b->has_sum ? NULL : b->why_unverified);
+		lb_json_str(&j, why);
+		/* what can be proven */
+		lb_json_key(&j, "integrity");
+		lb_json_str(&j, b->has_sum ? "sha256" : b->sig ==
+		    LB_SIG_STREAM ? "minisign" : "none");
+		lb_json_key(&j, "authenticity");
+		if (b->sig == LB_SIG_OK || b->sig == LB_SIG_STREAM) {
+			snprintf(auth, sizeof(auth), "minisign:%s", b->key_id);
+			lb_json_str(&j, auth);
+		} else
+			lb_json_str(&j, "none");
+		lb_json_key(&j, "signature");
+		lb_json_str(&j, b->sig_file);
+		lb_json_key(&j, "trusted_comment");
+		lb_json_str(&j, b->trusted_comment);
 		lb_json_obj_end(&j);
 	}
 	for (i = 0; i < cat->nfailures; i++) {
@@ -103,6 +152,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 	struct lb_config cfg;
 	struct lb_err err;
 	char **stores = NULL, t[32], size[32];
+	const char *st, *why;
 	size_t nstores = 0, i;
 	int ch, rc, r;
 
@@ -161,11 +211,16 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 
 			iso(b->time, t, sizeof(t));
 			lb_human_bytes(b->size, size, sizeof(size));
-			printf("%-48s %-20s %10s  %-10s %s%s%s%s\n", b->name, t,
-			    size, b->has_sum ? "ok" : "unverified",
-			    cat.confs[b->store]->name,
-			    b->has_sum ? "" : " (", b->has_sum ? "" :
-			    b->why_unverified, b->has_sum ? "" : ")");
+			st = status_of(&cat, b, &why);
+			printf("%-48s %-20s %10s  %-10s %s%s%s%s", b->name, t,
+			    size, st, cat.confs[b->store]->name,
+			    why ? " (" : "", why ? why : "", why ? ")" : "");
+			if (b->sig == LB_SIG_OK || b->sig == LB_SIG_STREAM) {
+				printf(" [signed by %s: ", b->key_id);
+				put_comment(b->trusted_comment);
+				putchar(']');
+			}
+			putchar('\n');
 		}
 		if (cat.nbackups == 0 && r == LB_OK && cli->verbosity >= 0)
 			fprintf(stderr, "%s: no backup archive in the store%s\n",

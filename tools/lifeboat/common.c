@@ -188,6 +188,7 @@ lb_cli_print_result(const struct lb_cli *cli,
     const struct lb_restore_result *res)
 {
 	char *json, size[32], b[32], age[64];
+	const char *c;
 	size_t i;
 
 	if (cli->json) {
@@ -208,8 +209,21 @@ lb_cli_print_result(const struct lb_cli *cli,
 	    "verified" : res->dry_run ? "would restore" : "restored",
 	    res->archive_name, res->archive_store);
 	printf("  archive: %s, made %s ago, sha256 %s (%s)\n", size, age,
-	    res->archive_sha256, res->archive_verified ? "matches its checksum"
-	    : "UNVERIFIED: no checksum");
+	    res->archive_sha256, res->integrity != NULL &&
+	    strcmp(res->integrity, "sha256") == 0 ? "matches its checksum" :
+	    res->archive_verified ? "no checksum: its signature proves it" :
+	    "UNVERIFIED: no checksum");
+	/* what was proven */
+	printf("  integrity: %s, authenticity: %s\n", res->integrity ?
+	    res->integrity : "none", res->authenticity ? res->authenticity :
+	    "none");
+	if (res->trusted_comment != NULL) {
+		printf("  signed (%s), trusted comment: ", res->signature);
+		for (c = res->trusted_comment; *c != '\0'; c++)
+			putchar((unsigned char)*c < 0x20 || *c == 0x7f ? ' ' :
+			    *c);
+		putchar('\n');
+	}
 	for (i = 0; i < res->nrejected; i++)
 		printf("  rejected: '%s' from '%s': %s\n", res->rejected[i].name,
 		    res->rejected[i].store, res->rejected[i].reason);
