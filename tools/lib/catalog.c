@@ -654,7 +654,7 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 	struct lb_object *objs;
 	struct lb_err e, usage;
 	size_t i, nobj, ok = 0;
-	int r;
+	int r, keys_loaded = 0;
 
 	memset(cat, 0, sizeof(*cat));
 	lb_err_clear(&usage);
@@ -666,8 +666,6 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 	if (cat->stores == NULL || cat->confs == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	cat->nstores = cfg->nstores;
-	if ((r = load_keys(cat, cfg, err)) != LB_OK)
-		return r;
 	for (i = 0; i < cfg->nstores; i++) {
 		cat->confs[i] = &cfg->stores[i];
 		lb_err_clear(&e);
@@ -685,6 +683,15 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 			}
 			r = cat->stores[i]->ops->list(cat->stores[i], &objs,
 			    &nobj, &e);
+			/* the keys once there is something to check: a
+			 * bad key file is a configuration error */
+			if (r == LB_OK && !keys_loaded) {
+				keys_loaded = 1;
+				if ((r = load_keys(cat, cfg, err)) != LB_OK) {
+					lb_objects_free(objs, nobj);
+					return r;
+				}
+			}
 			if (r == LB_OK) {
 				r = catalog_store(cat, i, cfg, objs, nobj, &e);
 				lb_objects_free(objs, nobj);
