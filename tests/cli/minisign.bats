@@ -277,7 +277,7 @@ restore_old() {
 	cp "$BLOB1" "$www/s/$NEW"
 	sign a "$www/s/$NEW" -H
 	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore \
-		--store "http://127.0.0.1:$HTTP_PORT/s/" --dest "$DEST"
+		--store "http://127.0.0.1:$HTTP_PORT/json/s/" --dest "$DEST"
 	assert_equal "$(jq -r .archive.name <<< "$output")" "$NEW"
 	assert_equal "$(jq -r .archive.integrity <<< "$output")" "minisign"
 	assert_equal "$(jq -r .archive.authenticity <<< "$output")" "minisign:$A_ID"
@@ -285,7 +285,7 @@ restore_old() {
 
 	cp "$BLOB0" "$www/s/$NEW"
 	rm -rf "$DEST"
-	restore_old "*$NEW.minisig: bad signature*" "http://127.0.0.1:$HTTP_PORT/s/"
+	restore_old "*$NEW.minisig: bad signature*" "http://127.0.0.1:$HTTP_PORT/html/s/"
 }
 
 @test "[trust] errors: a missing key file, a malformed key, require_signature without a key" {

@@ -650,7 +650,13 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 		if (lb_backup_verifiable(b) || tried[i] || (o->name &&
 		    strcmp(b->name, o->name)))
 			continue;
-		snprintf(why, sizeof(why), "unverified: %s", b->why_unverified);
+		/* a bad signature says more than a missing checksum */
+		if (b->sig == LB_SIG_BAD && lb_backup_sig_refused(&cat, b, why,
+		    sizeof(why)) != 0)
+			say(o, LB_WARN, "rejected '%s': %s", b->name, why);
+		else
+			snprintf(why, sizeof(why), "unverified: %s",
+			    b->why_unverified);
 		if (add_rejection(res, i, b->name, cat.confs[b->store]->name,
 		    why) != 0) {
 			lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
