@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "handoff.h"
+#include "jread.h"
 #include "lbtest.h"
 #include "minisign.h"
 #include "minisign_fixtures.h"
@@ -280,4 +282,27 @@ LB_TEST(config_trust_section)
 	CHECK_INT(lb_config_load(&cfg, "g.conf", &e), LB_EUSAGE);
 	CHECK(strstr(e.msg, "unknown key 'public_keys'") != NULL);
 	lb_config_release(&cfg);
+}
+
+LB_TEST(history_json_says_what_was_proven)
+{
+	struct lb_history h;
+	struct lb_jval *v;
+	char *json, why[128];
+
+	memset(&h, 0, sizeof(h));
+	h.kind = "restore";
+	h.id = "x";
+	h.ok = 1;
+	h.archive = "a.tar.gz";
+	h.archive_time = -1;
+	h.rto = h.rpo = -1;
+	h.integrity = "sha256";
+	h.authenticity = "minisign:" FX_A_ID;
+	CHECK(lb_history_json(&h, &json) == 0);
+	CHECK(lb_jread_parse(json, strlen(json), &v, why, sizeof(why)) == 0);
+	CHECK_STR(lb_jread_str(v, "integrity"), "sha256");
+	CHECK_STR(lb_jread_str(v, "authenticity"), "minisign:" FX_A_ID);
+	lb_jread_free(v);
+	free(json);
 }
