@@ -292,11 +292,38 @@ restore_old() {
 	two
 	printf '[trust]\npublic_key_file = %s\n' "$BATS_TEST_TMPDIR/none.pub" > "$CONF"
 	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" list --store "$STORE"
-	[[ "$stderr" == *"cannot read public_key_file '$BATS_TEST_TMPDIR/none.pub'"* ]]
+	[[ "$stderr" == *"cannot read the key file '$BATS_TEST_TMPDIR/none.pub'"* ]]
 	printf '[trust]\npublic_key = RWQnotakey\n' > "$CONF"
 	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" list --store "$STORE"
 	[[ "$stderr" == *"not a minisign public key"* ]]
 	printf '[trust]\nrequire_signature = yes\n' > "$CONF"
 	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" list --store "$STORE"
-	[[ "$stderr" == *"needs a public_key"* ]]
+	[[ "$stderr" == *"require_signature = yes, but no public key is configured"* ]]
+	# a malformed key file
+	printf 'RWQ\n' > "$BATS_TEST_TMPDIR/bad.pub"
+	printf '[trust]\npublic_key_file = %s\n' "$BATS_TEST_TMPDIR/bad.pub" > "$CONF"
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" list --store "$STORE"
+	[[ "$stderr" == *"public_key_file '$BATS_TEST_TMPDIR/bad.pub': line 1 is not a minisign public key"* ]]
+}
+
+@test "the trusted keys file (the image's TRUST_KEYS): its keys count, an empty one means none" {
+	two
+	sign b "$STORE/$NEW.sha256"
+	: > "$CONF"
+	# a file named but missing: an error
+	LIFEBOAT_TRUST_KEYS=$BATS_TEST_TMPDIR/none.pub run -2 --separate-stderr \
+		"$LIFEBOAT" -c "$CONF" --json verify --store "$STORE"
+	[[ "$stderr" == *"cannot read the key file"* ]]
+	: > "$BATS_TEST_TMPDIR/empty.pub"
+	LIFEBOAT_TRUST_KEYS=$BATS_TEST_TMPDIR/empty.pub run -0 --separate-stderr \
+		"$LIFEBOAT" -c "$CONF" --json verify --store "$STORE"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$NEW"
+	assert_equal "$(jq -r .archive.authenticity <<< "$output")" "none"
+	# the image's file, as scripts/check-trust-keys writes it
+	"$TOP/scripts/check-trust-keys" "$BATS_FILE_TMPDIR/a.pub" > "$BATS_TEST_TMPDIR/trusted-keys.pub"
+	LIFEBOAT_TRUST_KEYS=$BATS_TEST_TMPDIR/trusted-keys.pub run -0 --separate-stderr \
+		"$LIFEBOAT" -c "$CONF" --json verify --store "$STORE"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	assert_equal "$(jq -r .archive.authenticity <<< "$output")" "minisign:$A_ID"
+	[[ "$(rejection "$output" "$NEW")" == *"not a trusted key"* ]]
 }

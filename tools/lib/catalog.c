@@ -491,7 +491,7 @@ read_conf_file(const char *path, struct lb_err *err)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		lb_err_set(err, LB_EUSAGE, errno, "cannot read public_key_file "
+		lb_err_set(err, LB_EUSAGE, errno, "cannot read the key file "
 		    "'%s'", path);
 		return NULL;
 	}
@@ -505,8 +505,8 @@ read_conf_file(const char *path, struct lb_err *err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			lb_err_set(err, LB_EUSAGE, errno, "cannot read "
-			    "public_key_file '%s'", path);
+			lb_err_set(err, LB_EUSAGE, errno, "cannot read the "
+			    "key file '%s'", path);
 			close(fd);
 			free(buf);
 			return NULL;
@@ -516,15 +516,57 @@ read_conf_file(const char *path, struct lb_err *err)
 	close(fd);
 	buf[len] = '\0';
 	if (len == MAX_KEYFILE || memchr(buf, '\0', len) != NULL) {
-		lb_err_set(err, LB_EUSAGE, 0, "public_key_file '%s': not a "
-		    "minisign public key file", path);
+		lb_err_set(err, LB_EUSAGE, 0, "'%s': not a minisign public "
+		    "key file", path);
 		free(buf);
 		return NULL;
 	}
 	return buf;
 }
 
-/* The trusted keys of cfg's [trust] into cat. */
+/* Does text hold anything but comments and blank lines? */
+static int
+has_key_line(const char *text)
+{
+	const char *l;
+
+	for (l = text; *l != '\0'; l = strchr(l, '\n') ? strchr(l, '\n') + 1 :
+	    l + strlen(l)) {
+		while (*l == ' ' || *l == '\t' || *l == '\r')
+			l++;
+		if (*l != '\n' && *l != '\0' && *l != '#' &&
+		    strncmp(l, "untrusted comment:", 18) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The keys of the default file (the rescue image bakes TRUST_KEYS there):
+ * skipped when it is missing or empty, unless LIFEBOAT_TRUST_KEYS named
+ * it. */
+static int
+load_default_keys(struct lb_catalog *cat, struct lb_err *err)
+{
+	const char *env = getenv("LIFEBOAT_TRUST_KEYS");
+	const char *path = env != NULL ? env : LB_DEFAULT_TRUST_KEYS;
+	struct lb_err e;
+	char *text;
+	int r;
+
+	if (env == NULL && access(path, F_OK) != 0)
+		return LB_OK;
+	if ((text = read_conf_file(path, err)) == NULL)
+		return err->code;
+	r = has_key_line(text) ? lb_ms_keys_parse(text, &cat->keys,
+	    &cat->nkeys, &e) : LB_OK;
+	free(text);
+	if (r != LB_OK)
+		return lb_err_set(err, r, 0, "trusted keys '%s': %s", path,
+		    e.msg);
+	return LB_OK;
+}
+
+/* The trusted keys of cfg's [trust] and of the default file into cat. */
 static int
 load_keys(struct lb_catalog *cat, const struct lb_config *cfg,
     struct lb_err *err)
@@ -535,7 +577,6 @@ load_keys(struct lb_catalog *cat, const struct lb_config *cfg,
 	size_t i;
 	int r;
 
-	cat->require_sig = lb_config_require_signature(cfg);
 	for (i = 0; i < cfg->ntrust_keys; i++) {
 		p = realloc(cat->keys, (cat->nkeys + 1) * sizeof(*p));
 		if (p == NULL)
@@ -556,6 +597,14 @@ load_keys(struct lb_catalog *cat, const struct lb_config *cfg,
 			return lb_err_set(err, r, 0, "public_key_file '%s': %s",
 			    cfg->trust_key_files[i], e.msg);
 	}
+	if ((r = load_default_keys(cat, err)) != LB_OK)
+		return r;
+	cat->require_sig = cfg->require_signature >= 0 ?
+	    cfg->require_signature : cat->nkeys > 0;
+	if (cat->require_sig && cat->nkeys == 0)
+		return lb_err_set(err, LB_EUSAGE, 0, "[trust] "
+		    "require_signature = yes, but no public key is configured "
+		    "(public_key, public_key_file or %s)", LB_DEFAULT_TRUST_KEYS);
 	return LB_OK;
 }
 

@@ -680,11 +680,6 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 			return lb_err_set(err, LB_EUSAGE, 0,
 			    "%s: [check \"%s\"] needs http, tcp or command",
 			    cfg->path, cfg->checks[i].name);
-	if (cfg->require_signature == 1 &&
-	    cfg->ntrust_keys + cfg->ntrust_key_files == 0)
-		return lb_err_set(err, LB_EUSAGE, 0, "%s: [trust] "
-		    "require_signature = yes needs a public_key or a "
-		    "public_key_file", cfg->path);
 	return LB_OK;
 }
 

@@ -119,7 +119,8 @@ long long lb_config_rpo(const struct lb_config *cfg);
 int lb_config_env_name(const char *name);
 
 /* Must a backup be signed? [trust] require_signature, else whether any
- * public key is configured. */
+ * public key is configured in [trust] (the catalog also counts the keys of
+ * LB_DEFAULT_TRUST_KEYS). */
 int lb_config_require_signature(const struct lb_config *cfg);
 
 /* Value of KEY in a store's section, or NULL. */
@@ -130,6 +131,9 @@ void lb_config_release(struct lb_config *cfg);
 #define LB_DEFAULT_CONFIG "/etc/lifeboat/lifeboat.conf"
 #define LB_DEFAULT_DEST "/var/lib/docker/volumes"
 #define LB_DEFAULT_HISTORY "/var/log/lifeboat/history.jsonl"
+/* minisign public keys trusted besides [trust]'s (the rescue image's
+ * TRUST_KEYS); LIFEBOAT_TRUST_KEYS names another file */
+#define LB_DEFAULT_TRUST_KEYS "/etc/lifeboat/trusted-keys.pub"
 #define LB_CONFIG_MAX (1 << 20)	/* a config longer than this is refused */
 
 #endif
