@@ -448,9 +448,10 @@ authenticate(struct lb_catalog *cat, struct lb_store *s, struct lb_backup *b,
 	}
 	b->sig = seen ? LB_SIG_BAD : LB_SIG_NONE;
 	if (!seen)
-		snprintf(f, sizeof(f), "not signed (no %s.minisig, %s)",
-		    b->name, side != NULL ? "no .sha256.minisig" : sums !=
-		    NULL ? "no SHA256SUMS.minisig" : "no signed checksum");
+		snprintf(f, sizeof(f), "not signed (no %s%s, no %s.minisig)",
+		    side != NULL ? b->name : "", side != NULL ?
+		    ".sha256.minisig" : sums != NULL ? "SHA256SUMS.minisig" :
+		    "signed checksum", b->name);
 	else
 		snprintf(f, sizeof(f), "%s%s%s", cs, *cs && *ar ? "; " : "",
 		    ar);
