@@ -180,6 +180,15 @@ restore_old() {
 	assert_equal "$(jq -r .archive.signature <<< "$output")" "SHA256SUMS.minisig"
 	assert_equal "$(jq -r .archive.authenticity <<< "$output")" "minisign:$A_ID"
 	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+
+	# an unsigned sidecar beside a signed SHA256SUMS: the signed digest
+	# is the one checked, so a forger's archive and sidecar fail
+	cp "$BLOB0" "$STORE/$NEW"
+	sidecar "$STORE/$NEW"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json verify --store "$STORE"
+	assert_equal "$(jq -r .archive.name <<< "$output")" "$OLD"
+	assert_equal "$(jq -r .archive.signature <<< "$output")" "SHA256SUMS.minisig"
+	[[ "$(rejection "$output" "$NEW")" == *"SHA-256 mismatch"* ]]
 }
 
 @test "a signature by an unknown key: rejected, the older one restored" {

@@ -343,8 +343,8 @@ set_signed(struct lb_backup *b, enum lb_sig_state st, const char *sig_file,
 }
 
 /* Decide b's signature state (see above). side: the sidecar's text when
- * the digest came from it; sums: the SHA256SUMS text when it came from
- * there. */
+ * the digest came from it; sums: the SHA256SUMS text when b has a digest
+ * (from there, or from the sidecar). */
 static int
 authenticate(struct lb_catalog *cat, struct lb_store *s, struct lb_backup *b,
     const struct lb_object *objs, size_t nobj, const char *side,
@@ -387,8 +387,12 @@ authenticate(struct lb_catalog *cat, struct lb_store *s, struct lb_backup *b,
 				    "names no file", b->name);
 			}
 		}
-	} else if (sums != NULL && has_object(objs, nobj,
-	    "SHA256SUMS.minisig")) {
+	}
+	/* SHA256SUMS: where the digest came from, or a signed second
+	 * opinion on an unsigned sidecar (the signed digest then counts) */
+	if (sums != NULL && has_object(objs, nobj, "SHA256SUMS.minisig") &&
+	    (side == NULL || lb_sum_lookup(sums, b->name, 0, hex, w,
+	    sizeof(w)) == 0)) {
 		seen = 1;
 		if (ss->state == 0) {
 			r = sig_over(cat, s, "SHA256SUMS.minisig", sums,
@@ -399,14 +403,17 @@ authenticate(struct lb_catalog *cat, struct lb_store *s, struct lb_backup *b,
 			ss->state = r == 0 ? 1 : -1;
 		}
 		if (ss->state == 1) {
-			/* the digest came from a line naming b: signed */
+			/* the digest is from a signed line naming b */
+			if (side != NULL)
+				memcpy(b->sha256, hex, sizeof(b->sha256));
 			if (set_signed(b, LB_SIG_OK, "SHA256SUMS.minisig",
 			    &ss->sig) != LB_OK)
 				return lb_err_set(err, LB_ENOMEM, 0,
 				    "out of memory");
 			return LB_OK;
 		}
-		snprintf(cs, sizeof(cs), "%s", ss->why);
+		snprintf(f, sizeof(f), "%s%s%s", cs, *cs ? "; " : "", ss->why);
+		snprintf(cs, sizeof(cs), "%s", f);
 	}
 	snprintf(sname, sizeof(sname), "%s.minisig", b->name);
 	if (has_object(objs, nobj, sname)) {
@@ -670,7 +677,7 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 			goto nomem;
 		if (cat->nkeys > 0 && authenticate(cat, s, b, objs, nobj,
 		    b->has_sum && from_side ? side : NULL, sidelen,
-		    b->has_sum && !from_side ? sums : NULL, sumslen, &ss,
+		    b->has_sum ? sums : NULL, sumslen, &ss,
 		    err) != LB_OK)
 			goto fail;
 		free(side);
