@@ -394,17 +394,13 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 static int
 proven(struct lb_restore_result *res, const struct lb_backup *b)
 {
-	char a[64];
-
+	res->integrity = b->has_sum ? "sha256" : b->sig == LB_SIG_STREAM ?
+	    "minisign" : "none";
 	if (b->sig == LB_SIG_OK || b->sig == LB_SIG_STREAM)
-		snprintf(a, sizeof(a), "minisign:%s", b->key_id);
+		snprintf(res->authenticity, sizeof(res->authenticity),
+		    "minisign:%s", b->key_id);
 	else
-		snprintf(a, sizeof(a), "none");
-	res->integrity = strdup(b->has_sum ? "sha256" : b->sig ==
-	    LB_SIG_STREAM ? "minisign" : "none");
-	res->authenticity = strdup(a);
-	if (res->integrity == NULL || res->authenticity == NULL)
-		return -1;
+		snprintf(res->authenticity, sizeof(res->authenticity), "none");
 	if (b->sig_file != NULL && ((res->signature = strdup(b->sig_file)) ==
 	    NULL || (res->trusted_comment = strdup(b->trusted_comment)) ==
 	    NULL))
@@ -696,7 +692,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	/* an HTML listing tells no size: the transfer did */
 	res->archive_size = win->size >= 0 ? win->size : nbytes;
 	res->archive_time = win->time;
-	res->archive_verified = lb_backup_verifiable(win);
+	res->archive_verified = win->has_sum;
 	memcpy(res->archive_sha256, hex, sizeof(hex));
 	if (proven(res, win) != 0) {
 		lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
@@ -936,8 +932,6 @@ lb_restore_result_release(struct lb_restore_result *res)
 	free(res->archive_name);
 	free(res->archive_store);
 	free(res->layout);
-	free(res->integrity);
-	free(res->authenticity);
 	free(res->signature);
 	free(res->trusted_comment);
 	memset(res, 0, sizeof(*res));

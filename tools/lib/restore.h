@@ -72,11 +72,12 @@ struct lb_restore_result {
 	long long archive_size;
 	long long archive_time;
 	char archive_sha256[65];
-	int archive_verified;	/* its digest matched a checksum, or its
-				   signature over the archive held */
-	/* What was proven, as plain strings for the reports: */
-	char *integrity;	/* "sha256", "minisign" or "none" */
-	char *authenticity;	/* "minisign:KEYID" or "none" */
+	int archive_verified;	/* its digest matched a checksum */
+	const char *integrity;	/* what proved it intact: "sha256" (its
+				   checksum), "minisign" (its signature over
+				   the archive itself), "none" */
+	/* who made it (minisign): */
+	char authenticity[32];	/* "minisign:KEYID" or "none" */
 	char *signature;	/* the .minisig that proved it, or NULL */
 	char *trusted_comment;	/* its trusted comment, or NULL */
 	struct lb_rejection *rejected;

@@ -68,7 +68,7 @@ record(struct lb_cli *cli, const struct lb_config *cfg,
 	h.archive = res->have_archive ? res->archive_name : NULL;
 	h.archive_time = res->have_archive ? res->archive_time : -1;
 	h.integrity = res->integrity;
-	h.authenticity = res->authenticity;
+	h.authenticity = res->authenticity[0] ? res->authenticity : NULL;
 	lb_history_phase(&h, "select", res->t_select);
 	lb_history_phase(&h, "transfer", res->t_transfer);
 	lb_history_phase(&h, "commit", res->t_commit);

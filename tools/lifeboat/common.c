@@ -209,14 +209,13 @@ lb_cli_print_result(const struct lb_cli *cli,
 	    "verified" : res->dry_run ? "would restore" : "restored",
 	    res->archive_name, res->archive_store);
 	printf("  archive: %s, made %s ago, sha256 %s (%s)\n", size, age,
-	    res->archive_sha256, res->integrity != NULL &&
-	    strcmp(res->integrity, "sha256") == 0 ? "matches its checksum" :
-	    res->archive_verified ? "no checksum: its signature proves it" :
-	    "UNVERIFIED: no checksum");
+	    res->archive_sha256, res->archive_verified ? "matches its checksum"
+	    : res->integrity != NULL && strcmp(res->integrity, "none") != 0 ?
+	    "no checksum: its signature proves it" : "UNVERIFIED: no checksum");
 	/* what was proven */
 	printf("  integrity: %s, authenticity: %s\n", res->integrity ?
-	    res->integrity : "none", res->authenticity ? res->authenticity :
-	    "none");
+	    res->integrity : "none", res->authenticity[0] ?
+	    res->authenticity : "none");
 	if (res->trusted_comment != NULL) {
 		printf("  signed (%s), trusted comment: ", res->signature);
 		for (c = res->trusted_comment; *c != '\0'; c++)
