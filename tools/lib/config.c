@@ -15,6 +15,7 @@
 
 #include "backup.h"
 #include "config.h"
+#include "minisign.h"
 
 struct ctx {
 	struct lb_config *cfg;
@@ -282,6 +283,9 @@ lb_config_env_name(const char *name)
 	return 0;
 }
 
+static int trust_minisign_key(struct lb_config *cfg, const char *key,
+    const char *value, char *why, size_t len);
+
 /* One key of [trust]: the identities that decrypt .age archives. */
 static int
 trust_key(struct lb_config *cfg, const char *key, const char *value,
@@ -310,8 +314,8 @@ trust_key(struct lb_config *cfg, const char *key, const char *value,
 		}
 		return 0;
 	}
-	snprintf(why, len, "unknown key '%s' in [trust]", key);
-	return -1;
+	/* the rest of [trust] is minisign's */
+	return trust_minisign_key(cfg, key, value, why, len);
 }
 
 /* One key of a [check "NAME"] section. */
@@ -397,6 +401,61 @@ check_key(struct lb_check_conf *ck, const char *key, const char *value,
 		return -1;
 	}
 	return 0;
+}
+
+/* One key of [trust], minisign's part: a key given inline is decoded now,
+ * so that a typo is found when the config is read; key files are read by
+ * the catalog, where a missing one is reported like a store's error. */
+static int
+trust_minisign_key(struct lb_config *cfg, const char *key, const char *value,
+    char *why, size_t len)
+{
+	struct lb_ms_key k;
+	struct lb_err e;
+	char ***list;
+	size_t *n;
+	char **p;
+
+	if (strcmp(key, "require_signature") == 0) {
+		if (bool_value(value, &cfg->require_signature) != 0) {
+			snprintf(why, len, "require_signature must be yes or "
+			    "no, not '%s'", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "public_key") == 0) {
+		if (lb_ms_key_parse(value, &k, &e) != LB_OK) {
+			snprintf(why, len, "public_key: %s", e.msg);
+			return -1;
+		}
+		list = &cfg->trust_keys;
+		n = &cfg->ntrust_keys;
+	} else if (strcmp(key, "public_key_file") == 0) {
+		list = &cfg->trust_key_files;
+		n = &cfg->ntrust_key_files;
+	} else {
+		snprintf(why, len, "unknown key '%s' in [trust]", key);
+		return 1;
+	}
+	if ((p = realloc(*list, (*n + 1) * sizeof(*p))) == NULL ||
+	    (p[*n] = strdup(value)) == NULL) {
+		if (p != NULL)
+			*list = p;
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	*list = p;
+	(*n)++;
+	return 0;
+}
+
+int
+lb_config_require_signature(const struct lb_config *cfg)
+{
+	if (cfg->require_signature >= 0)
+		return cfg->require_signature;
+	return cfg->ntrust_keys + cfg->ntrust_key_files > 0;
 }
 
 static int
@@ -650,6 +709,7 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_age = -1;
 	cfg->rto = cfg->rpo = -1;
+	cfg->require_signature = -1;
 	if (path == NULL) {
 		if (access(LB_DEFAULT_CONFIG, F_OK) != 0)
 			return LB_OK;
@@ -816,6 +876,12 @@ lb_config_release(struct lb_config *cfg)
 		free(cfg->age_identity_files[i]);
 	free(cfg->age_identity_files);
 	free(cfg->age_passphrase_file);
+	for (i = 0; i < cfg->ntrust_keys; i++)
+		free(cfg->trust_keys[i]);
+	free(cfg->trust_keys);
+	for (i = 0; i < cfg->ntrust_key_files; i++)
+		free(cfg->trust_key_files[i]);
+	free(cfg->trust_key_files);
 	if (cfg->text != NULL)
 		explicit_bzero(cfg->text, strlen(cfg->text));
 	free(cfg->text);

@@ -94,9 +94,14 @@ lb_history_json(const struct lb_history *h, char **out)
 	lb_json_key(&j, "archive");
 	lb_json_str(&j, h->archive);
 	iso(&j, "archive_time", h->archive_time);
+	/* what was proven */
 	if (h->integrity != NULL) {
 		lb_json_key(&j, "integrity");
 		lb_json_str(&j, h->integrity);
+	}
+	if (h->authenticity != NULL) {
+		lb_json_key(&j, "authenticity");
+		lb_json_str(&j, h->authenticity);
 	}
 	lb_json_key(&j, "backup_age_seconds");
 	if (age >= 0)

@@ -24,8 +24,9 @@ struct lb_history {
 	long long ended;	/* when the service was back (or it failed) */
 	const char *archive;	/* the backup restored, or NULL */
 	long long archive_time;	/* its time, -1 if unknown */
-	const char *integrity;	/* restore: what proved it intact
-				   ("sha256", "age", "none"), or NULL */
+	/* what was proven of it (see lb_restore_result); NULL: unknown */
+	const char *integrity;	/* "sha256", "age", "minisign", "none" */
+	const char *authenticity;
 	struct {
 		const char *name;
 		double seconds;

@@ -13,6 +13,7 @@
 #include <mbedtls/sha256.h>
 
 #include "age.h"
+#include "minisign.h"
 #include "pipe.h"
 
 #define NCHUNK 8
@@ -38,6 +39,8 @@ struct lb_pipe {
 	int cancel;		/* consumer wants the reader gone */
 	struct lb_err err;
 	mbedtls_sha256_context sha;
+	struct lb_ms_hash *b2;	/* LB_PIPE_BLAKE2B, else NULL */
+	unsigned char b2out[64];
 	long long bytes;	/* read so far (reader) */
 	long long size;
 	struct lb_store *store;
@@ -64,6 +67,8 @@ store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
 		return r;
 	if (*got > 0) {
 		mbedtls_sha256_update(&p->sha, buf, *got);
+		if (p->b2 != NULL)
+			lb_ms_hash_update(p->b2, buf, *got);
 		pthread_mutex_lock(&p->mu);
 		p->bytes += (long long)*got;
 		pthread_mutex_unlock(&p->mu);
@@ -214,7 +219,7 @@ raw_open(struct lb_pipe *p, struct lb_err *err)
 
 int
 lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long size, int decode, struct lb_age_keys *age,
+    long long size, int flags, struct lb_age_keys *age,
     lb_progress_fn progress, void *arg, struct lb_err *err)
 {
 	struct lb_pipe *p;
@@ -236,11 +241,15 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 	p->size = size;
 	p->progress = progress;
 	p->arg = arg;
-	p->decode = decode;
+	p->decode = (flags & LB_PIPE_DECODE) != 0;
+	if ((flags & LB_PIPE_BLAKE2B) && (p->b2 = lb_ms_hash_new()) == NULL) {
+		lb_pipe_free(p);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
 	if ((r = s->ops->open_read(s, name, 0, &p->h, err)) != LB_OK ||
 	    (age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
 	    err)) != LB_OK) ||
-	    (decode && (r = raw_open(p, err)) != LB_OK)) {
+	    (p->decode && (r = raw_open(p, err)) != LB_OK)) {
 		lb_pipe_free(p);
 		return r;
 	}
@@ -299,6 +308,12 @@ lb_pipe_next(struct lb_pipe *p, const void **buf)
 	return (long)c->len;
 }
 
+void
+lb_pipe_blake2b(struct lb_pipe *p, unsigned char out[64])
+{
+	memcpy(out, p->b2out, sizeof(p->b2out));
+}
+
 const struct lb_err *
 lb_pipe_error(struct lb_pipe *p)
 {
@@ -323,6 +338,8 @@ lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
 	pthread_join(p->thread, NULL);
 	p->started = 0;
 	mbedtls_sha256_finish(&p->sha, d);
+	if (p->b2 != NULL)
+		lb_ms_hash_final(p->b2, p->b2out);
 	for (i = 0; i < 32; i++) {
 		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
 		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
@@ -353,6 +370,7 @@ lb_pipe_free(struct lb_pipe *p)
 	if (p->h != NULL)
 		p->store->ops->close_read(p->h);
 	mbedtls_sha256_free(&p->sha);
+	lb_ms_hash_free(p->b2);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	for (i = 0; i < NCHUNK; i++)

@@ -286,6 +286,8 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 	struct lb_store *s = cat->stores[b->store];
 	struct lb_pipe *p = NULL;
 	char staging[PATH_MAX];
+	unsigned char b2[LB_MS_HASHLEN];
+	struct lb_err se;
 	long long bytes = -1;
 	int r;
 
@@ -296,12 +298,23 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 			return r;
 		x->staging = staging;
 	}
-	r = lb_pipe_start(&p, s, b->name, b->size, o->mode != LB_MODE_VERIFY,
-	    b->age ? keys : NULL, o->progress, o->progress_arg, err);
+	r = lb_pipe_start(&p, s, b->name, b->size, (o->mode != LB_MODE_VERIFY ?
+	    LB_PIPE_DECODE : 0) | (b->sig == LB_SIG_STREAM ? LB_PIPE_BLAKE2B :
+	    0), b->age ? keys : NULL, o->progress, o->progress_arg, err);
 	if (r == LB_OK && o->mode != LB_MODE_VERIFY)
 		r = lb_extract_run(x, p, err);
 	if (r == LB_OK)
 		r = lb_pipe_finish(p, hex, &bytes, err);
+	if (r == LB_OK && b->sig == LB_SIG_STREAM) {
+		/* NAME.minisig signs the bytes as stored, hashed in the
+		 * same pass: nothing commits unless they are the signed
+		 * ones */
+		lb_pipe_blake2b(p, b2);
+		if (lb_ms_verify_hash(b->stream_sig,
+		    &cat->keys[b->stream_key], b2, &se) != LB_OK)
+			r = lb_err_set(err, LB_EVERIFY, 0, "%s: %s",
+			    b->sig_file, se.msg);
+	}
 	lb_pipe_free(p);
 	if (r == LB_OK && b->size >= 0 && bytes != b->size)
 		r = lb_err_set(err, LB_EVERIFY, 0, "read %lld bytes, the store "
@@ -315,6 +328,25 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 		lb_txn_unstage(txn);
 	*bytesp = bytes;
 	return r;
+}
+
+/* What the winner's pass proved, for the report: integrity (its bytes are
+ * the ones written) and authenticity (written by a trusted key). */
+static int
+proven(struct lb_restore_result *res, const struct lb_backup *b)
+{
+	res->integrity = b->has_sum ? "sha256" : b->age ? "age" :
+	    b->sig == LB_SIG_STREAM ? "minisign" : "none";
+	if (b->sig == LB_SIG_OK || b->sig == LB_SIG_STREAM)
+		snprintf(res->authenticity, sizeof(res->authenticity),
+		    "minisign:%s", b->key_id);
+	else
+		snprintf(res->authenticity, sizeof(res->authenticity), "none");
+	if (b->sig_file != NULL && ((res->signature = strdup(b->sig_file)) ==
+	    NULL || (res->trusted_comment = strdup(b->trusted_comment)) ==
+	    NULL))
+		return -1;
+	return 0;
 }
 
 static int
@@ -381,7 +413,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	struct lb_txn_item *items = NULL;
 	struct lb_err err, e;
 	const struct lb_backup *b, *win = NULL;
-	char dest[PATH_MAX], why[512], hex[65], age[64];
+	char dest[PATH_MAX], why[1024], hex[65], age[64];
 	double t0 = now_s(), tsel = -1, ttr = 0, tc;
 	size_t i, ncand = 0, wi = 0;
 	int pass, r, restoring = o->mode == LB_MODE_RESTORE, committing = 0;
@@ -474,10 +506,26 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 				continue;
 			if (pass == 0)
 				ncand++;
-			/* an age file proves itself intact as it decrypts */
+			/* an OpenPGP file is never a candidate */
 			if (b->refused != NULL ||
-			    (b->has_sum || b->age) != (pass == 0))
+			    lb_backup_verifiable(b) != (pass == 0))
 				continue;
+			if (lb_backup_sig_refused(&cat, b, why,
+			    sizeof(why)) != 0) {
+				/* refused unread, as a bad checksum would
+				 * be once read: the next one is tried */
+				tried[i] = 1;
+				only_store_errors = 0;
+				say(o, LB_WARN, "rejected '%s': %s", b->name,
+				    why);
+				if (add_rejection(res, i, b->name,
+				    cat.confs[b->store]->name, why) != 0) {
+					lb_err_set(&err, LB_ENOMEM, 0,
+					    "out of memory");
+					goto done;
+				}
+				continue;
+			}
 			if (o->max_age >= 0 && nowt - b->time > o->max_age) {
 				lb_format_duration(nowt - b->time, age,
 				    sizeof(age));
@@ -544,15 +592,18 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	 * reason. */
 	for (i = 0; i < (win != NULL ? wi : cat.nbackups); i++) {
 		b = &cat.backups[i];
-		if (tried[i] || (o->name && strcmp(b->name, o->name)))
+		if ((lb_backup_verifiable(b) && b->refused == NULL) ||
+		    tried[i] || (o->name && strcmp(b->name, o->name)))
 			continue;
+		/* a bad signature says more than a missing checksum */
 		if (b->refused != NULL)
 			snprintf(why, sizeof(why), "%s", b->refused);
-		else if (!b->has_sum && !b->age)
+		else if (b->sig == LB_SIG_BAD && lb_backup_sig_refused(&cat, b,
+		    why, sizeof(why)) != 0)
+			say(o, LB_WARN, "rejected '%s': %s", b->name, why);
+		else
 			snprintf(why, sizeof(why), "unverified: %s",
 			    b->why_unverified);
-		else
-			continue;
 		if (add_rejection(res, i, b->name, cat.confs[b->store]->name,
 		    why) != 0) {
 			lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
@@ -594,8 +645,11 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	res->archive_time = win->time;
 	res->archive_verified = win->has_sum;
 	res->archive_age = win->age;
-	res->integrity = win->has_sum ? "sha256" : win->age ? "age" : "none";
 	memcpy(res->archive_sha256, hex, sizeof(hex));
+	if (proven(res, win) != 0) {
+		lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
+		goto done;
+	}
 	res->layout = strdup(layout_name(x.used));
 	if (o->max_age < 0 && nowt - win->time > WARN_AGE) {
 		lb_format_duration(nowt - win->time, age, sizeof(age));
@@ -730,10 +784,17 @@ lb_restore_report_json(const struct lb_restore_result *res, char **out)
 		lb_json_str(&j, res->archive_sha256);
 		lb_json_key(&j, "verified");
 		lb_json_bool(&j, res->archive_verified);
+		/* what was proven */
 		lb_json_key(&j, "integrity");
 		lb_json_str(&j, res->integrity);
 		lb_json_key(&j, "encryption");
 		lb_json_str(&j, res->archive_age ? "age" : NULL);
+		lb_json_key(&j, "authenticity");
+		lb_json_str(&j, res->authenticity);
+		lb_json_key(&j, "signature");
+		lb_json_str(&j, res->signature);
+		lb_json_key(&j, "trusted_comment");
+		lb_json_str(&j, res->trusted_comment);
 		iso_time(res->archive_time, t, sizeof(t));
 		lb_json_key(&j, "time");
 		lb_json_str(&j, t);
@@ -826,5 +887,7 @@ lb_restore_result_release(struct lb_restore_result *res)
 	free(res->archive_name);
 	free(res->archive_store);
 	free(res->layout);
+	free(res->signature);
+	free(res->trusted_comment);
 	memset(res, 0, sizeof(*res));
 }

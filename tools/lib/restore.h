@@ -77,8 +77,13 @@ struct lb_restore_result {
 	int archive_verified;	/* its digest matched a checksum */
 	const char *integrity;	/* what proved it intact: "sha256" (its
 				   checksum), "age" (every chunk of an age
-				   file authenticated), "none" */
+				   file authenticated), "minisign" (its
+				   signature over the archive itself), "none" */
 	int archive_age;	/* it was age-encrypted (and decrypted) */
+	/* who made it (minisign): */
+	char authenticity[32];	/* "minisign:KEYID" or "none" */
+	char *signature;	/* the .minisig that proved it, or NULL */
+	char *trusted_comment;	/* its trusted comment, or NULL */
 	struct lb_rejection *rejected;
 	size_t nrejected;
 	struct lb_volume_result *volumes;

@@ -68,6 +68,7 @@ struct ho {
 	struct lb_history h;
 	char id[32];
 	char archive[256];
+	char integrity[32], authenticity[48];	/* what its restore proved */
 	char error[512];
 	char **ssh;		/* the ssh argv up to the host */
 	size_t nssh;
@@ -563,6 +564,15 @@ step_restore(struct ho *o)
 	o->h.archive = o->archive;
 	o->h.archive_time = lb_parse_iso_time(lb_jread_str(rep,
 	    "archive.time"));
+	/* what the target's restore proved */
+	snprintf(o->integrity, sizeof(o->integrity), "%s",
+	    lb_jread_str(rep, "archive.integrity") ? lb_jread_str(rep,
+	    "archive.integrity") : "none");
+	snprintf(o->authenticity, sizeof(o->authenticity), "%s",
+	    lb_jread_str(rep, "archive.authenticity") ? lb_jread_str(rep,
+	    "archive.authenticity") : "none");
+	o->h.integrity = o->integrity;
+	o->h.authenticity = o->authenticity;
 	if ((t = lb_jread_get(rep, "timings")) != NULL) {
 		lb_history_phase(&o->h, "select", lb_jread_num(t, "select", 0));
 		lb_history_phase(&o->h, "transfer", lb_jread_num(t,

@@ -24,7 +24,9 @@ static const char usage[] =
 "SHA-256 matched and every entry was restored, and what they replace is\n"
 "set aside in DEST.lifeboat/previous-ID, never deleted. An .age archive is\n"
 "decrypted in the same pass and counts only once its last chunk\n"
-"authenticated.\n"
+"authenticated. With [trust] minisign keys in the config, a backup must\n"
+"also be signed by one of them (unsigned or badly signed ones are rejected\n"
+"and the next is tried).\n"
 "\n"
 "  --store URL             a store (repeatable); replaces the config's.\n"
 "                          A plain path means file://PATH\n"
@@ -72,6 +74,8 @@ record(struct lb_cli *cli, const struct lb_config *cfg,
 	h.archive = res->have_archive ? res->archive_name : NULL;
 	h.archive_time = res->have_archive ? res->archive_time : -1;
 	h.integrity = res->have_archive ? res->integrity : NULL;
+	h.authenticity = res->have_archive && res->authenticity[0] ?
+	    res->authenticity : NULL;
 	lb_history_phase(&h, "select", res->t_select);
 	lb_history_phase(&h, "transfer", res->t_transfer);
 	lb_history_phase(&h, "commit", res->t_commit);

@@ -242,6 +242,7 @@ lb_cli_print_result(const struct lb_cli *cli,
     const struct lb_restore_result *res)
 {
 	char *json, size[32], b[32], age[64];
+	const char *c;
 	size_t i;
 
 	if (cli->json) {
@@ -263,15 +264,28 @@ lb_cli_print_result(const struct lb_cli *cli,
 	    res->archive_name, res->archive_store);
 	printf("  archive: %s, made %s ago, sha256 %s (%s)\n", size, age,
 	    res->archive_sha256, res->archive_verified ? "matches its checksum"
-	    : res->archive_age ? "no checksum" : "UNVERIFIED: no checksum");
+	    : res->archive_age ? "no checksum" : res->integrity != NULL &&
+	    strcmp(res->integrity, "none") != 0 ? "no checksum: its "
+	    "signature proves it" : "UNVERIFIED: no checksum");
+	/* what was proven */
 	if (res->archive_age)
-		printf("  integrity: %s\n", res->archive_verified ? "sha256 "
-		    "(its checksum matched), and age: every chunk "
-		    "authenticated" : "age: every chunk authenticated (intact; "
-		    "not proof of who made it: anyone with the public "
-		    "recipient can)");
+		printf("  integrity: %s\n  authenticity: %s\n",
+		    res->archive_verified ? "sha256 (its checksum matched), and "
+		    "age: every chunk authenticated" : "age: every chunk "
+		    "authenticated (intact; not proof of who made it: anyone "
+		    "with the public recipient can)", res->authenticity[0] ?
+		    res->authenticity : "none");
 	else
-		printf("  integrity: %s\n", res->integrity);
+		printf("  integrity: %s, authenticity: %s\n", res->integrity ?
+		    res->integrity : "none", res->authenticity[0] ?
+		    res->authenticity : "none");
+	if (res->trusted_comment != NULL) {
+		printf("  signed (%s), trusted comment: ", res->signature);
+		for (c = res->trusted_comment; *c != '\0'; c++)
+			putchar((unsigned char)*c < 0x20 || *c == 0x7f ? ' ' :
+			    *c);
+		putchar('\n');
+	}
 	for (i = 0; i < res->nrejected; i++)
 		printf("  rejected: '%s' from '%s': %s\n", res->rejected[i].name,
 		    res->rejected[i].store, res->rejected[i].reason);
