@@ -58,8 +58,10 @@ status_of(const struct lb_catalog *cat, const struct lb_backup *b,
 		return "unsigned";
 	}
 	/* age's AEAD proves it intact as it decrypts */
-	if (!b->has_sum && b->age && b->sig != LB_SIG_STREAM)
+	if (!b->has_sum && b->age && b->sig != LB_SIG_STREAM) {
+		*why = b->why_unverified;
 		return "age";
+	}
 	if (!lb_backup_verifiable(b)) {
 		*why = b->why_unverified;
 		return "unverified";
