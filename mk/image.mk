@@ -3,12 +3,14 @@
 # static tools alone. Reproducible: SOURCE_DATE_EPOCH, sorted archives,
 # fixed owners.
 #
-#   make image [AUTHORIZED_KEYS=FILE] [LIFEBOAT_CONFIG=FILE]
+#   make image [AUTHORIZED_KEYS=FILE] [LIFEBOAT_CONFIG=FILE] [FIRMWARE=no]
 #
 # AUTHORIZED_KEYS: public keys for SSH into the image (none: SSH stays off).
 # LIFEBOAT_CONFIG: a lifeboat.conf to bake in; one with credentials is
 # refused unless LIFEBOAT_ALLOW_SECRETS=yes-i-know (better: put it on the
 # LIFEBOAT filesystem, or push it over SSH).
+# FIRMWARE=no: without the network cards' firmware (Debian's
+# non-free-firmware; yes by default).
 
 IMG := build/image
 ARCH := x86_64
@@ -29,6 +31,35 @@ $(IMG)/ca-certificates.crt: deps/ca-certificates/ca-certificates.hash scripts/fe
 	LC_ALL=C cat $$(ls $(IMG)/ca/usr/share/ca-certificates/mozilla/*.crt | LC_ALL=C sort) > $@.tmp
 	mv $@.tmp $@
 
+# Secure Boot: Debian's signed shim, MOK manager and CD GRUB, for the ISO's
+# EFI system partition (see scripts/mkiso).
+EFI_PKGS := shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed
+$(IMG)/efi/.done: $(foreach p,$(EFI_PKGS),deps/$(p)/$(p).hash) scripts/fetch-deb
+	@echo "  DEB     $(EFI_PKGS)"
+	for p in $(EFI_PKGS); do scripts/fetch-deb deps/$$p/$$p.hash $(IMG)/efi/$$p || exit 1; done
+	touch $@
+mkiso_env = SHIM=$(CURDIR)/$(IMG)/efi/shim-signed/usr/lib/shim/shimx64.efi.signed \
+	MOKMANAGER=$(CURDIR)/$(IMG)/efi/shim-helpers-amd64-signed/usr/lib/shim/mmx64.efi.signed \
+	GRUB_EFI=$(CURDIR)/$(IMG)/efi/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed
+
+# The network cards' firmware: the packages are unpacked whole; mkinitramfs
+# takes only the files the image's drivers name.
+FIRMWARE ?= yes
+ifeq ($(filter yes no,$(FIRMWARE)),)
+$(error FIRMWARE=$(FIRMWARE): yes or no)
+endif
+FIRMWARE_PKGS := firmware-bnx2 firmware-bnx2x firmware-realtek firmware-misc-nonfree
+$(IMG)/firmware/.done: $(foreach p,$(FIRMWARE_PKGS),deps/$(p)/$(p).hash) scripts/fetch-deb
+	@echo "  DEB     $(FIRMWARE_PKGS)"
+	for p in $(FIRMWARE_PKGS); do scripts/fetch-deb deps/$$p/$$p.hash $(IMG)/firmware/$$p || exit 1; done
+	touch $@
+# the choice, as a file that changes with it (the initramfs follows)
+$(IMG)/firmware.choice: FORCE
+	@mkdir -p $(@D)
+	echo "$(FIRMWARE)" > $@.tmp
+	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FIRMWARE_DIRS := $(if $(filter yes,$(FIRMWARE)),$(foreach p,$(FIRMWARE_PKGS),$(CURDIR)/$(IMG)/firmware/$(p)))
+
 # Public keys only, checked; an empty file when none are given.
 $(IMG)/authorized_keys: scripts/check-keys FORCE
 	@mkdir -p $(@D)
@@ -43,13 +74,15 @@ $(IMG)/lifeboat.conf: scripts/check-config FORCE
 IMAGE_INPUTS := build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done \
 	$(IMG)/kernel/.done $(IMG)/ca-certificates.crt $(IMG)/authorized_keys \
 	$(IMG)/lifeboat.conf initramfs/files.list initramfs/init configs/modules.list \
+	$(IMG)/firmware.choice $(if $(filter yes,$(FIRMWARE)),$(IMG)/firmware/.done) \
 	scripts/mkinitramfs $(shell find overlay -type f 2>/dev/null)
 
 # mkinitramfs(KEYS): the environment of scripts/mkinitramfs
 mkinitramfs_env = BUSYBOX=$(PREFIX_busybox_musl)/bin/busybox LIFEBOAT=$(CURDIR)/build/lifeboat \
 	DROPBEAR=$(PREFIX_dropbear_musl)/bin/dropbearmulti \
 	CABUNDLE=$(CURDIR)/$(IMG)/ca-certificates.crt AUTHORIZED_KEYS=$(1) \
-	CONFIG=$(CURDIR)/$(IMG)/lifeboat.conf KROOT=$(CURDIR)/$(IMG)/kernel
+	CONFIG=$(CURDIR)/$(IMG)/lifeboat.conf KROOT=$(CURDIR)/$(IMG)/kernel \
+	FIRMWARE=$(FIRMWARE) FIRMWARE_DIRS="$(FIRMWARE_DIRS)"
 
 $(IMAGE_INITRD): $(IMAGE_INPUTS)
 	@mkdir -p $(@D)
@@ -62,7 +95,7 @@ repro-check: $(IMAGE_INITRD) $(IMAGE_ISO)
 	@rm -rf build/repro && mkdir -p build/repro
 	$(call mkinitramfs_env,$(CURDIR)/$(IMG)/authorized_keys) scripts/mkinitramfs \
 		build/repro/initramfs.img build/repro/root
-	scripts/mkiso build/repro/lifeboat.iso $(IMAGE_KERNEL) build/repro/initramfs.img build/repro/iso
+	$(mkiso_env) scripts/mkiso build/repro/lifeboat.iso $(IMAGE_KERNEL) build/repro/initramfs.img build/repro/iso
 	cmp build/repro/initramfs.img $(IMAGE_INITRD)
 	cmp build/repro/lifeboat.iso $(IMAGE_ISO)
 	@echo "  REPRO   initramfs and ISO are byte-identical"
@@ -72,9 +105,9 @@ $(IMAGE_KERNEL): $(IMG)/kernel/.done
 	@mkdir -p $(@D)
 	cp $(IMG)/kernel/boot/vmlinuz-* $@
 
-$(IMAGE_ISO): $(IMAGE_KERNEL) $(IMAGE_INITRD) scripts/mkiso configs/grub.cfg
+$(IMAGE_ISO): $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/efi/.done scripts/mkiso configs/grub.cfg VERSION
 	@echo "  ISO     $@"
-	scripts/mkiso $@ $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/iso
+	$(mkiso_env) scripts/mkiso $@ $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/iso
 
 $(IMAGE_TOOLS): build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done
 	@mkdir -p $(@D) $(IMG)/tools/lifeboat-tools-$(VERSION)
