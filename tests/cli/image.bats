@@ -113,11 +113,11 @@ mkfw() {
 	FIRMWARE_DIRS=$T/fw run -1 "$T/top/scripts/mkinitramfs" "$T/bad.img" "$T/bad"
 	assert_output --partial "firmware: no package in FIRMWARE_DIRS holds: r8169.ko.xz:rtl_nic/rtl8168h-2.fw"
 	[ ! -e "$T/bad.img" ]
-	FIRMWARE=no FIRMWARE_DIRS= run -0 "$T/top/scripts/mkinitramfs" "$T/no.img" "$T/no"
+	FIRMWARE=no FIRMWARE_DIRS='' run -0 "$T/top/scripts/mkinitramfs" "$T/no.img" "$T/no"
 	assert_output --partial "no firmware (FIRMWARE=no)"
 	[ ! -e "$T/no/usr/lib/firmware" ]
 	# neither firmware nor FIRMWARE=no: refused
-	FIRMWARE_DIRS= run -1 "$T/top/scripts/mkinitramfs" "$T/none.img" "$T/none"
+	FIRMWARE_DIRS='' run -1 "$T/top/scripts/mkinitramfs" "$T/none.img" "$T/none"
 	assert_output --partial "FIRMWARE_DIRS is empty"
 }
 
