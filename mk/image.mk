@@ -60,6 +60,14 @@ $(IMG)/firmware.choice: FORCE
 	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FIRMWARE_DIRS := $(if $(filter yes,$(FIRMWARE)),$(foreach p,$(FIRMWARE_PKGS),$(CURDIR)/$(IMG)/firmware/$(p)))
 
+# SOURCE_DATE_EPOCH (the last commit's time) as a file that changes with
+# it: after a commit the initramfs and the ISO are made again with the new
+# date, as repro-check makes them (else it compares against stale dates).
+$(IMG)/source-date-epoch: FORCE
+	@mkdir -p $(@D)
+	@echo "$(SOURCE_DATE_EPOCH)" > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
 # Public keys only, checked; an empty file when none are given.
 $(IMG)/authorized_keys: scripts/check-keys FORCE
 	@mkdir -p $(@D)
@@ -74,7 +82,7 @@ $(IMG)/lifeboat.conf: scripts/check-config FORCE
 IMAGE_INPUTS := build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done \
 	$(IMG)/kernel/.done $(IMG)/ca-certificates.crt $(IMG)/authorized_keys \
 	$(IMG)/lifeboat.conf initramfs/files.list initramfs/init configs/modules.list \
-	$(IMG)/firmware.choice $(if $(filter yes,$(FIRMWARE)),$(IMG)/firmware/.done) \
+	$(IMG)/firmware.choice $(IMG)/source-date-epoch $(if $(filter yes,$(FIRMWARE)),$(IMG)/firmware/.done) \
 	scripts/mkinitramfs $(shell find overlay -type f 2>/dev/null)
 
 # mkinitramfs(KEYS): the environment of scripts/mkinitramfs
@@ -105,7 +113,8 @@ $(IMAGE_KERNEL): $(IMG)/kernel/.done
 	@mkdir -p $(@D)
 	cp $(IMG)/kernel/boot/vmlinuz-* $@
 
-$(IMAGE_ISO): $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/efi/.done scripts/mkiso configs/grub.cfg VERSION
+$(IMAGE_ISO): $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/efi/.done $(IMG)/source-date-epoch \
+		scripts/mkiso configs/grub.cfg VERSION
 	@echo "  ISO     $@"
 	$(mkiso_env) scripts/mkiso $@ $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/iso
 
