@@ -118,7 +118,7 @@ $(IMAGE_ISO): $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/efi/.done $(IMG)/source-dat
 	@echo "  ISO     $@"
 	$(mkiso_env) scripts/mkiso $@ $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/iso
 
-$(IMAGE_TOOLS): build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done
+$(IMAGE_TOOLS): build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done $(IMG)/source-date-epoch
 	@mkdir -p $(@D) $(IMG)/tools/lifeboat-tools-$(VERSION)
 	cp build/lifeboat $(PREFIX_busybox_musl)/bin/busybox \
 		$(PREFIX_dropbear_musl)/bin/dropbearmulti $(IMG)/tools/lifeboat-tools-$(VERSION)/
