@@ -4,6 +4,7 @@
 # fixed owners.
 #
 #   make image [AUTHORIZED_KEYS=FILE] [LIFEBOAT_CONFIG=FILE] [TRUST_KEYS=FILE]
+#              [FIRMWARE=no]
 #
 # AUTHORIZED_KEYS: public keys for SSH into the image (none: SSH stays off).
 # TRUST_KEYS: minisign public keys the image's lifeboat trusts (baked in as
@@ -11,6 +12,8 @@
 # LIFEBOAT_CONFIG: a lifeboat.conf to bake in; one with credentials is
 # refused unless LIFEBOAT_ALLOW_SECRETS=yes-i-know (better: put it on the
 # LIFEBOAT filesystem, or push it over SSH).
+# FIRMWARE=no: without the network cards' firmware (Debian's
+# non-free-firmware; yes by default).
 
 IMG := build/image
 ARCH := x86_64
@@ -30,6 +33,43 @@ $(IMG)/ca-certificates.crt: deps/ca-certificates/ca-certificates.hash scripts/fe
 	scripts/fetch-deb $< $(IMG)/ca
 	LC_ALL=C cat $$(ls $(IMG)/ca/usr/share/ca-certificates/mozilla/*.crt | LC_ALL=C sort) > $@.tmp
 	mv $@.tmp $@
+
+# Secure Boot: Debian's signed shim, MOK manager and CD GRUB, for the ISO's
+# EFI system partition (see scripts/mkiso).
+EFI_PKGS := shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed
+$(IMG)/efi/.done: $(foreach p,$(EFI_PKGS),deps/$(p)/$(p).hash) scripts/fetch-deb
+	@echo "  DEB     $(EFI_PKGS)"
+	for p in $(EFI_PKGS); do scripts/fetch-deb deps/$$p/$$p.hash $(IMG)/efi/$$p || exit 1; done
+	touch $@
+mkiso_env = SHIM=$(CURDIR)/$(IMG)/efi/shim-signed/usr/lib/shim/shimx64.efi.signed \
+	MOKMANAGER=$(CURDIR)/$(IMG)/efi/shim-helpers-amd64-signed/usr/lib/shim/mmx64.efi.signed \
+	GRUB_EFI=$(CURDIR)/$(IMG)/efi/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed
+
+# The network cards' firmware: the packages are unpacked whole; mkinitramfs
+# takes only the files the image's drivers name.
+FIRMWARE ?= yes
+ifeq ($(filter yes no,$(FIRMWARE)),)
+$(error FIRMWARE=$(FIRMWARE): yes or no)
+endif
+FIRMWARE_PKGS := firmware-bnx2 firmware-bnx2x firmware-realtek firmware-misc-nonfree
+$(IMG)/firmware/.done: $(foreach p,$(FIRMWARE_PKGS),deps/$(p)/$(p).hash) scripts/fetch-deb
+	@echo "  DEB     $(FIRMWARE_PKGS)"
+	for p in $(FIRMWARE_PKGS); do scripts/fetch-deb deps/$$p/$$p.hash $(IMG)/firmware/$$p || exit 1; done
+	touch $@
+# the choice, as a file that changes with it (the initramfs follows)
+$(IMG)/firmware.choice: FORCE
+	@mkdir -p $(@D)
+	echo "$(FIRMWARE)" > $@.tmp
+	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FIRMWARE_DIRS := $(if $(filter yes,$(FIRMWARE)),$(foreach p,$(FIRMWARE_PKGS),$(CURDIR)/$(IMG)/firmware/$(p)))
+
+# SOURCE_DATE_EPOCH (the last commit's time) as a file that changes with
+# it: after a commit the initramfs and the ISO are made again with the new
+# date, as repro-check makes them (else it compares against stale dates).
+$(IMG)/source-date-epoch: FORCE
+	@mkdir -p $(@D)
+	@echo "$(SOURCE_DATE_EPOCH)" > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 # Public keys only, checked; an empty file when none are given.
 $(IMG)/authorized_keys: scripts/check-keys FORCE
@@ -51,6 +91,7 @@ $(IMG)/lifeboat.conf: scripts/check-config FORCE
 IMAGE_INPUTS := build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done \
 	$(IMG)/kernel/.done $(IMG)/ca-certificates.crt $(IMG)/authorized_keys \
 	$(IMG)/trusted-keys.pub $(IMG)/lifeboat.conf initramfs/files.list initramfs/init configs/modules.list \
+	$(IMG)/firmware.choice $(IMG)/source-date-epoch $(if $(filter yes,$(FIRMWARE)),$(IMG)/firmware/.done) \
 	scripts/mkinitramfs $(shell find overlay -type f 2>/dev/null)
 
 # mkinitramfs(KEYS[,TRUST]): the environment of scripts/mkinitramfs; TRUST
@@ -59,7 +100,8 @@ mkinitramfs_env = BUSYBOX=$(PREFIX_busybox_musl)/bin/busybox LIFEBOAT=$(CURDIR)/
 	DROPBEAR=$(PREFIX_dropbear_musl)/bin/dropbearmulti \
 	CABUNDLE=$(CURDIR)/$(IMG)/ca-certificates.crt AUTHORIZED_KEYS=$(1) \
 	CONFIG=$(CURDIR)/$(IMG)/lifeboat.conf KROOT=$(CURDIR)/$(IMG)/kernel \
-	TRUST_KEYS=$(or $(2),$(CURDIR)/$(IMG)/trusted-keys.pub)
+	TRUST_KEYS=$(or $(2),$(CURDIR)/$(IMG)/trusted-keys.pub) \
+	FIRMWARE=$(FIRMWARE) FIRMWARE_DIRS="$(FIRMWARE_DIRS)"
 
 $(IMAGE_INITRD): $(IMAGE_INPUTS)
 	@mkdir -p $(@D)
@@ -72,7 +114,7 @@ repro-check: $(IMAGE_INITRD) $(IMAGE_ISO)
 	@rm -rf build/repro && mkdir -p build/repro
 	$(call mkinitramfs_env,$(CURDIR)/$(IMG)/authorized_keys) scripts/mkinitramfs \
 		build/repro/initramfs.img build/repro/root
-	scripts/mkiso build/repro/lifeboat.iso $(IMAGE_KERNEL) build/repro/initramfs.img build/repro/iso
+	$(mkiso_env) scripts/mkiso build/repro/lifeboat.iso $(IMAGE_KERNEL) build/repro/initramfs.img build/repro/iso
 	cmp build/repro/initramfs.img $(IMAGE_INITRD)
 	cmp build/repro/lifeboat.iso $(IMAGE_ISO)
 	@echo "  REPRO   initramfs and ISO are byte-identical"
@@ -82,11 +124,12 @@ $(IMAGE_KERNEL): $(IMG)/kernel/.done
 	@mkdir -p $(@D)
 	cp $(IMG)/kernel/boot/vmlinuz-* $@
 
-$(IMAGE_ISO): $(IMAGE_KERNEL) $(IMAGE_INITRD) scripts/mkiso configs/grub.cfg
+$(IMAGE_ISO): $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/efi/.done $(IMG)/source-date-epoch \
+		scripts/mkiso configs/grub.cfg VERSION
 	@echo "  ISO     $@"
-	scripts/mkiso $@ $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/iso
+	$(mkiso_env) scripts/mkiso $@ $(IMAGE_KERNEL) $(IMAGE_INITRD) $(IMG)/iso
 
-$(IMAGE_TOOLS): build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done
+$(IMAGE_TOOLS): build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done $(IMG)/source-date-epoch
 	@mkdir -p $(@D) $(IMG)/tools/lifeboat-tools-$(VERSION)
 	cp build/lifeboat $(PREFIX_busybox_musl)/bin/busybox \
 		$(PREFIX_dropbear_musl)/bin/dropbearmulti $(IMG)/tools/lifeboat-tools-$(VERSION)/

@@ -67,8 +67,9 @@ setup() {
 	local iso initrd
 	iso=$(ls lifeboat-*-x86_64.iso)
 	initrd=$(ls lifeboat-*-x86_64.initramfs.img)
-	[ "$(stat -c %s "$iso")" -le $((24 << 20)) ]
-	[ "$(stat -c %s "$initrd")" -le $((10 << 20)) ]
+	# with the network cards' firmware (README: the figures with and without)
+	[ "$(stat -c %s "$iso")" -le $((32 << 20)) ] || fail "ISO: $(stat -c %s "$iso") bytes"
+	[ "$(stat -c %s "$initrd")" -le $((16 << 20)) ] || fail "initramfs: $(stat -c %s "$initrd") bytes"
 	# the tools tarball holds the static binaries only
 	run -0 tar tzf lifeboat-tools-*-x86_64.tar.gz
 	assert_line --regexp '/lifeboat$'
@@ -91,4 +92,82 @@ setup() {
 	[ ! -s "$root/etc/lifeboat/trusted-keys.pub" ]
 	# every module is kept compressed, as Debian signs it
 	[ -z "$(find "$root/usr/lib/modules" -name '*.ko')" ]
+}
+
+@test "the initramfs: a firmware file, xz with CRC32 as the kernel loads it, for every name a network module gives; the licences" {
+	local root=$TOP/build/image/root kver ko fw n=0
+	kver=$(ls "$root/usr/lib/modules")
+	# the drivers of the spare Dell's cards are there
+	for ko in tg3 r8169 bnx2 bnx2x; do
+		find "$root/usr/lib/modules/$kver/kernel/drivers/net" -name "$ko.ko.xz" | grep -q . || fail "no $ko"
+	done
+	while read -r ko; do
+		for fw in $(modinfo -F firmware "$ko"); do
+			[ -s "$root/usr/lib/firmware/$fw.xz" ] || fail "$ko names $fw: not in the image"
+			xz -lvv "$root/usr/lib/firmware/$fw.xz" | grep -q "Check: *CRC32" || fail "$fw.xz: not CRC32"
+			n=$((n + 1))
+		done
+	done < <(find "$root/usr/lib/modules/$kver/kernel/drivers/net" -name '*.ko.xz')
+	[ "$n" -ge 30 ] || fail "only $n firmware names"
+	# bnx2's (a PowerEdge R610/R710), decompressed, is Debian's file
+	cmp <(xz -dc "$root/usr/lib/firmware/bnx2/bnx2-mips-09-6.2.1b.fw.xz") \
+		"$TOP/build/image/firmware/firmware-bnx2/usr/lib/firmware/bnx2/bnx2-mips-09-6.2.1b.fw"
+	# only what the drivers name: nothing else of firmware-misc-nonfree
+	[ "$(find "$root/usr/lib/firmware" -type f | wc -l)" -eq "$(find "$root/usr/lib/firmware" -name '*.xz' | wc -l)" ]
+	[ -z "$(find "$root/usr/lib/firmware" -path '*i915*' -o -path '*amdgpu*' | head -n1)" ]
+	for p in firmware-bnx2 firmware-bnx2x firmware-realtek firmware-misc-nonfree; do
+		grep -q "Copyright\|License" "$root/usr/share/doc/$p/copyright" || fail "no licence of $p"
+	done
+}
+
+# mkfw TOP: a tree with scripts/mkinitramfs and a files.list of the modules
+# tg3 and r8169 and their firmware; the firmware "package" $T/fw holds
+# links to Debian's files and a licence
+mkfw() {
+	local fw=$TOP/build/image/firmware
+	mkdir -p "$1/scripts" "$1/initramfs" "$1/configs" "$T/fw/usr/lib/firmware" "$T/fw/usr/share/doc/firmware-test"
+	cp "$TOP/scripts/mkinitramfs" "$1/scripts/"
+	printf 'slink /lib usr/lib\nmodules configs/modules.list\nfirmware /usr/lib/firmware\n' > "$1/initramfs/files.list"
+	printf 'tg3\nr8169\n' > "$1/configs/modules.list"
+	cp -rs "$fw/firmware-realtek/usr/lib/firmware/rtl_nic" "$fw/firmware-misc-nonfree/usr/lib/firmware/tigon" \
+		"$T/fw/usr/lib/firmware/"
+	echo "License: test" > "$T/fw/usr/share/doc/firmware-test/copyright"
+}
+
+@test "mkinitramfs: a firmware file that no package holds stops the build, named; FIRMWARE=no builds without" {
+	mkfw "$T/top"
+	export SOURCE_DATE_EPOCH=1700000000 KROOT=$TOP/build/image/kernel BUSYBOX=/bin/true
+	FIRMWARE_DIRS=$T/fw run -0 "$T/top/scripts/mkinitramfs" "$T/ok.img" "$T/ok"
+	assert_output --partial "mkinitramfs: 27 firmware files for 4 network modules"
+	[ -s "$T/ok/usr/lib/firmware/rtl_nic/rtl8168h-2.fw.xz" ]
+	[ -s "$T/ok/usr/lib/firmware/tigon/tg3.bin.xz" ]
+	rm "$T/fw/usr/lib/firmware/rtl_nic/rtl8168h-2.fw"
+	FIRMWARE_DIRS=$T/fw run -1 "$T/top/scripts/mkinitramfs" "$T/bad.img" "$T/bad"
+	assert_output --partial "firmware: no package in FIRMWARE_DIRS holds: r8169.ko.xz:rtl_nic/rtl8168h-2.fw"
+	[ ! -e "$T/bad.img" ]
+	FIRMWARE=no FIRMWARE_DIRS='' run -0 "$T/top/scripts/mkinitramfs" "$T/no.img" "$T/no"
+	assert_output --partial "no firmware (FIRMWARE=no)"
+	[ ! -e "$T/no/usr/lib/firmware" ]
+	# neither firmware nor FIRMWARE=no: refused
+	FIRMWARE_DIRS='' run -1 "$T/top/scripts/mkinitramfs" "$T/none.img" "$T/none"
+	assert_output --partial "FIRMWARE_DIRS is empty"
+}
+
+@test "the ISO: Debian's signed shim, MOK manager and CD GRUB in its EFI system partition; /.disk/info for GRUB's search" {
+	local iso efi=$TOP/build/image/efi
+	iso=$(ls "$TOP"/images/lifeboat-*-x86_64.iso)
+	xorriso -osirrox on -indev "$iso" -extract /boot/grub/efi.img "$T/efi.img" -extract /.disk/info "$T/info" >/dev/null 2>&1
+	grep -q "^lifeboat " "$T/info"
+	mcopy -n -i "$T/efi.img" ::/EFI/boot/bootx64.efi ::/EFI/boot/grubx64.efi ::/EFI/boot/mmx64.efi "$T/"
+	cmp "$T/bootx64.efi" "$efi/shim-signed/usr/lib/shim/shimx64.efi.signed"
+	cmp "$T/grubx64.efi" "$efi/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed"
+	cmp "$T/mmx64.efi" "$efi/shim-helpers-amd64-signed/usr/lib/shim/mmx64.efi.signed"
+	# signed: shim by Microsoft, GRUB by Debian
+	run -0 sbverify --list "$T/bootx64.efi"
+	assert_output --partial "Microsoft Corporation UEFI CA 2011"
+	run -0 sbverify --list "$T/grubx64.efi"
+	assert_output --partial "Debian Secure Boot Signer"
+	# a GPT partition for the USB stick: the EFI system partition's type
+	xorriso -indev "$iso" -report_system_area plain 2>/dev/null |
+		grep -q "GPT partition path : *2 */boot/grub/efi.img"
 }

@@ -371,3 +371,62 @@ mock_disks() {
 	run trust_keys
 	assert_output "lifeboat: trust: 1 minisign public key(s) built in: only backups signed by one are restored"
 }
+
+# --- Secure Boot and firmware ----------------------------------------------------
+
+# efi_secureboot VALUE: the firmware's SecureBoot variable as efivarfs shows
+# it (4 bytes of attributes, then the value)
+efi_secureboot() {
+	mkdir -p "$T/sys/firmware/efi/efivars"
+	printf '\006\000\000\000\'"$(printf '%03o' "$1")" \
+		> "$T/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+}
+
+@test "secure boot: on, from the EFI variable and the kernel's message" {
+	efi_secureboot 1
+	export LB_DMESG=$T/dmesg
+	printf '[    0.000000] Kernel is locked down from EFI Secure Boot; see man kernel_lockdown.7\n[    0.000000] secureboot: Secure boot enabled\n' > "$LB_DMESG"
+	run -0 secure_boot
+	assert_output "lifeboat: secure boot: on (EFI variable SecureBoot=1; kernel: Secure boot enabled)"
+	grep -qx "lifeboat: secure boot: on (EFI variable SecureBoot=1; kernel: Secure boot enabled)" "$T/run/console.log"
+	# efivarfs was already there: nothing mounted
+	run cat "$T/calls"
+	refute_output --partial efivarfs
+}
+
+@test "secure boot: off under UEFI; efivarfs mounted when it is not yet; off under BIOS" {
+	mkdir -p "$T/sys/firmware/efi/efivars"
+	export LB_DMESG=$T/dmesg
+	echo "[    0.000000] secureboot: Secure boot disabled" > "$LB_DMESG"
+	# nothing in efivars yet: init loads and mounts efivarfs (mocked here)
+	run -0 secure_boot
+	assert_output "lifeboat: secure boot: unknown (EFI variable SecureBoot=none; kernel: Secure boot disabled)"
+	run cat "$T/calls"
+	assert_line "modprobe -q efivarfs"
+	assert_line "mount -t efivarfs efivarfs $T/sys/firmware/efi/efivars"
+	efi_secureboot 0
+	run -0 secure_boot
+	assert_output "lifeboat: secure boot: off (EFI variable SecureBoot=0; kernel: Secure boot disabled)"
+	rm -rf "$T/sys/firmware"
+	run -0 secure_boot
+	assert_output "lifeboat: secure boot: off (started by BIOS, not UEFI)"
+}
+
+@test "firmware: a driver's request for a file the image lacks is said on the consoles, once per file" {
+	export LB_DMESG=$T/dmesg
+	cat > "$LB_DMESG" <<-'EOF'
+	[    2.345678] r8169 0000:02:00.0: Direct firmware load for rtl_nic/rtl8168h-2.fw failed with error -2
+	[    2.345690] r8169 0000:02:00.0: Unable to load firmware rtl_nic/rtl8168h-2.fw (-2)
+	[    3.100000] r8169 0000:02:00.0: Direct firmware load for rtl_nic/rtl8168h-2.fw failed with error -2
+	[    4.000000] bnx2 0000:01:00.0: Direct firmware load for bnx2/bnx2-mips-09-6.2.1b.fw failed with error -2
+	[    4.500000] tg3 0000:03:00.0 eth2: Link is up at 1000 Mbps, full duplex
+	EOF
+	run -0 firmware_report
+	assert_line "lifeboat: firmware: r8169 0000:02:00.0 asked for rtl_nic/rtl8168h-2.fw, which this image lacks (error -2): that device may not work"
+	assert_line "lifeboat: firmware: bnx2 0000:01:00.0 asked for bnx2/bnx2-mips-09-6.2.1b.fw, which this image lacks (error -2): that device may not work"
+	assert_equal "${#lines[@]}" 2
+	# the log of a boot where every file was there: nothing said
+	echo "[    2.3] r8169 0000:02:00.0 eth0: RTL8168h/8111h, 52:54:00:12:34:56, XID 541, IRQ 40" > "$LB_DMESG"
+	run -0 firmware_report
+	assert_output ""
+}

@@ -515,6 +515,130 @@ seen() {
 	grep -q "reboot: Power down" "$log"
 }
 
+# --- Secure Boot ----------------------------------------------------------------
+
+# sb_ovmf NAME: OVMF (Debian's ovmf) enforcing Secure Boot with Microsoft's
+# keys enrolled: the secboot build, the "ms" varstore (a copy per boot),
+# SMM on and the flash secure, so that the guest cannot rewrite the keys
+sb_ovmf() {
+	local code=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd vars=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+	[ -r "$code" ] && [ -r "$vars" ] || { echo "sb_ovmf: no $code or $vars (Debian's ovmf)" >&2; return 1; }
+	cp "$vars" "$E2E/sbvars-$1.fd"
+	echo "-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on" \
+		"-drive if=pflash,format=raw,unit=0,readonly=on,file=$code" \
+		"-drive if=pflash,format=raw,unit=1,file=$E2E/sbvars-$1.fd"
+}
+
+# sb_iso OUT CMDLINE [KERNEL [GRUB_EFI]]: the image's ISO, made by
+# scripts/mkiso from the same signed shim and GRUB, its GRUB booting
+# CMDLINE at once (the release ISO shows a menu for a person)
+sb_iso() {
+	local out=$1 efi=$TOP/build/image/efi
+	mkdir -p "$E2E/sbcfg"
+	cat > "$E2E/sbcfg/grub.cfg" <<-EOF
+	serial --unit=0 --speed=115200
+	terminal_input console serial
+	terminal_output console serial
+	set timeout=0
+	menuentry "lifeboat e2e" {
+		linux /boot/vmlinuz console=ttyS0,115200 quiet panic=-1 lifeboat.after=poweroff $2
+		initrd /boot/initramfs.img
+	}
+	EOF
+	SOURCE_DATE_EPOCH=1700000000 GRUB_CFG=$E2E/sbcfg/grub.cfg \
+		SHIM=$efi/shim-signed/usr/lib/shim/shimx64.efi.signed \
+		MOKMANAGER=$efi/shim-helpers-amd64-signed/usr/lib/shim/mmx64.efi.signed \
+		GRUB_EFI=${4:-$efi/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed} \
+		"$TOP/scripts/mkiso" "$out" "${3:-$KERNEL}" "$INITRD" "$E2E/sbiso.work" 2>/dev/null
+}
+
+# the line init prints under Secure Boot, both sides agreeing
+SB_ON="secure boot: on (EFI variable SecureBoot=1; kernel: Secure boot enabled)"
+
+@test "Secure Boot (OVMF enforcing, Microsoft's keys): the ISO boots as a CD through shim and Debian's GRUB; the guest says Secure Boot is on" {
+	# shellcheck disable=SC2046
+	iso_boot "$E2E/sb-cd.log" $(sb_ovmf cd) -cdrom "$ISO" || { cat "$E2E/sb-cd.log"; false; }
+	grep -qF "$SB_ON" "$E2E/sb-cd.log" || { cat "$E2E/sb-cd.log"; false; }
+}
+
+@test "Secure Boot: the ISO written raw to a USB stick boots the same way" {
+	cp "$ISO" "$E2E/sb-stick.img"
+	# shellcheck disable=SC2046
+	iso_boot "$E2E/sb-usb.log" $(sb_ovmf usb) -device qemu-xhci \
+		-drive "if=none,id=stick,format=raw,file=$E2E/sb-stick.img" -device usb-storage,drive=stick \
+		|| { cat "$E2E/sb-usb.log"; false; }
+	grep -qF "$SB_ON" "$E2E/sb-usb.log" || { cat "$E2E/sb-usb.log"; false; }
+	# it came from the stick: OVMF's boot line names the USB device
+	tr -d '\r' < "$E2E/sb-usb.log" | grep -q "BdsDxe: starting .*USB"
+}
+
+@test "Secure Boot: unattended restore over HTTP from the ISO lands on the target disk" {
+	. "$E2E/ng/ports.env"
+	sb_iso "$E2E/sb-http.iso" "lifeboat.e2e=sbhttp lifeboat.auto=restore lifeboat.store=http://10.0.2.100/json/"
+	target_disk "$E2E/sb-http.img"
+	# shellcheck disable=SC2046
+	qemu_run "$E2E/sb-http.log" 300 $(sb_ovmf http) -cdrom "$E2E/sb-http.iso" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat STDIO TCP:127.0.0.1:$HTTP_PORT" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$E2E/sb-http.img,format=raw,if=virtio"
+	run result "$E2E/sb-http.log" sbhttp
+	assert_output 0 || { cat "$E2E/sb-http.log"; false; }
+	grep -qF "$SB_ON" "$E2E/sb-http.log"
+	assert_restored "$E2E/sb-http.img"
+}
+
+# refused LOG SECONDS PATTERN ARGS...: boot ARGS until PATTERN (the refusal)
+# shows on the serial console, then SECONDS more, then stop the guest;
+# fails if PATTERN never shows within 200 s
+refused() {
+	local log=$1 more=$2 pat=$3 pid rc=1
+	shift 3
+	qemu_run "$log" 300 -nic none "$@" >/dev/null 2>&1 3>&- &
+	pid=$!
+	seen "$log" 200 -aF "$pat" && rc=0
+	[ $rc -eq 0 ] && sleep "$more"
+	pkill -f "serial file:$log" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return $rc
+}
+
+@test "Secure Boot is enforced: Debian's GRUB refuses a kernel whose signature was removed; the same ISO boots with Secure Boot off" {
+	cp "$KERNEL" "$E2E/vmlinuz.unsigned"
+	sbattach --remove "$E2E/vmlinuz.unsigned"
+	run -0 sbverify --list "$KERNEL"
+	assert_output --partial "signature 1"
+	run sbverify --list "$E2E/vmlinuz.unsigned"
+	assert_output --partial "No signature table present"
+	sb_iso "$E2E/unsigned-kernel.iso" "lifeboat.e2e=unsignedk ip=off" "$E2E/vmlinuz.unsigned"
+	# shellcheck disable=SC2046
+	refused "$E2E/sb-unsigned-k.log" 30 "bad shim signature" $(sb_ovmf unsignedk) \
+		-cdrom "$E2E/unsigned-kernel.iso" || { cat "$E2E/sb-unsigned-k.log"; false; }
+	# 30 s after the refusal: no kernel, no init
+	refute grep -aq "lifeboat rescue image" "$E2E/sb-unsigned-k.log"
+	refute grep -aq "LIFEBOAT-E2E" "$E2E/sb-unsigned-k.log"
+	# the control: the very same ISO, Secure Boot off, reaches init
+	# shellcheck disable=SC2046
+	qemu_run "$E2E/nosb-unsigned-k.log" 240 $(ovmf unsignedk) -nic none -cdrom "$E2E/unsigned-kernel.iso"
+	run result "$E2E/nosb-unsigned-k.log" unsignedk
+	assert_output 0 || { cat "$E2E/nosb-unsigned-k.log"; false; }
+	grep -q "secure boot: off (EFI variable SecureBoot=0" "$E2E/nosb-unsigned-k.log"
+}
+
+@test "Secure Boot is enforced: shim refuses a GRUB whose signature was removed" {
+	local grub=$TOP/build/image/efi/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed
+	cp "$grub" "$E2E/grub.unsigned"
+	sbattach --remove "$E2E/grub.unsigned"
+	run sbverify --list "$E2E/grub.unsigned"
+	assert_output --partial "No signature table present"
+	sb_iso "$E2E/unsigned-grub.iso" "lifeboat.e2e=unsignedg ip=off" "$KERNEL" "$E2E/grub.unsigned"
+	# shellcheck disable=SC2046
+	refused "$E2E/sb-unsigned-g.log" 30 "Verification failed" $(sb_ovmf unsignedg) \
+		-cdrom "$E2E/unsigned-grub.iso" || { cat "$E2E/sb-unsigned-g.log"; false; }
+	refute grep -aq "GNU GRUB" "$E2E/sb-unsigned-g.log"
+	refute grep -aq "lifeboat rescue image" "$E2E/sb-unsigned-g.log"
+	refute grep -aq "LIFEBOAT-E2E" "$E2E/sb-unsigned-g.log"
+}
+
 @test "the initramfs and the ISO are reproducible" {
 	run -0 make -C "$TOP" -o build/.bootstrap.mk repro-check
 	assert_output --partial "initramfs and ISO are byte-identical"
