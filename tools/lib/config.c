@@ -355,6 +355,21 @@ check_key(struct lb_check_conf *ck, const char *key, const char *value,
 	return 0;
 }
 
+void
+lb_check_conf_write(FILE *f, const struct lb_check_conf *c)
+{
+	static const char *const kind[] = { "", "http", "tcp", "command" };
+
+	fprintf(f, "[check \"%s\"]\n%s = %s\nexpect_status = %d\n"
+	    "within = %llds\ntimeout = %llds\ninsecure = %s\n", c->name,
+	    kind[c->kind], c->target, c->expect_status, c->within, c->timeout,
+	    c->insecure ? "yes" : "no");
+	if (c->expect_body != NULL)
+		fprintf(f, "expect_body = %s\n", c->expect_body);
+	if (c->ca_file != NULL)
+		fprintf(f, "ca_file = %s\n", c->ca_file);
+}
+
 static int
 on_key(void *user, const char *section, const char *key, const char *value,
     int lineno)

@@ -16,6 +16,7 @@
 #define LB_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lb.h"
 
@@ -49,6 +50,11 @@ struct lb_check_conf {
 	char *ca_file;		/* https */
 	int insecure;		/* https: no verification (warned) */
 };
+
+/* c as a [check "NAME"] section that check_key reads back the same (the
+ * checks a hand-off runs on the host). The values came through inih, so
+ * they hold nothing it would cut. */
+void lb_check_conf_write(FILE *f, const struct lb_check_conf *c);
 
 struct lb_config {
 	char *path;		/* the file read, NULL if none */

@@ -26,6 +26,8 @@ enum lb_code {
 	LB_EINTR = -9,		/* interrupted by a signal */
 	LB_ERESTART = -10,	/* the server cannot resume: start the
 				   candidate again from its first byte */
+	LB_ECHECK = -11,	/* a service check failed */
+	LB_EHANDOFF = -12,	/* a hand-off step failed */
 };
 
 #define LB_ERR_MSG 512

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "handoff.h"
+#include "history.h"
 
 static const char usage[] =
 "usage: lifeboat restore [--store URL]... [NAME | --latest] [--dest DIR]\n"

@@ -213,6 +213,10 @@ lb_exit_for(int code)
 		return LB_EXIT_STORE;
 	case LB_EDEST:
 		return LB_EXIT_DEST;
+	case LB_ECHECK:
+		return LB_EXIT_CHECK;
+	case LB_EHANDOFF:
+		return LB_EXIT_HANDOFF;
 	case LB_EINTR:
 		return LB_EXIT_INTR;
 	default:
