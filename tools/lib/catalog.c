@@ -15,25 +15,6 @@
 #define MAX_SIDECAR (64 * 1024)
 #define MAX_SUMS (16 * 1024 * 1024)
 
-static const char *const suffixes[] = {
-	".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz", ".txz",
-	NULL,
-};
-
-int
-lb_is_archive_name(const char *name)
-{
-	size_t n = strlen(name), k;
-	int i;
-
-	for (i = 0; suffixes[i] != NULL; i++) {
-		k = strlen(suffixes[i]);
-		if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* Read exactly n digits at s into *v. */
 static int
 digits(const char *s, int n, int *v)
@@ -330,9 +311,7 @@ nomem:
 static int
 insecure(const struct lb_store_conf *sc)
 {
-	const char *v = lb_store_opt(sc, "insecure");
-
-	return v != NULL && (!strcmp(v, "yes") || !strcmp(v, "true"));
+	return lb_store_opt_bool(sc, "insecure", 0);
 }
 
 int

@@ -48,10 +48,6 @@ void lb_catalog_release(struct lb_catalog *cat);
 /* Archive name -> time, from the patterns of lifeboat(1). 0 if found. */
 int lb_name_time(const char *name, int local, long long *t);
 
-/* Is name an archive (.tar, .tar.gz, .tgz, .tar.zst, .tzst, .tar.xz,
- * .txz)? */
-int lb_is_archive_name(const char *name);
-
 /* Find the digest for 'name' in the text of a checksum file (GNU
  * "HEX  NAME" or "HEX *NAME", BSD "SHA256 (NAME) = HEX"). With sidecar set,
  * the file is NAME.sha256: a bare digest counts, and a line naming another

@@ -39,8 +39,13 @@ lb_time_parse_iso(const char *s)
 
 	memset(&tm, 0, sizeof(tm));
 	if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) ==
-	    NULL || (*end != 'Z' && *end != '\0') || (*end == 'Z' &&
-	    end[1] != '\0'))
+	    NULL)
+		return -1;
+	if (*end == '.')	/* S3's milliseconds */
+		end += 1 + strspn(end + 1, "0123456789");
+	if (*end == 'Z')
+		end++;
+	if (*end != '\0')
 		return -1;
 	return (long long)timegm(&tm);
 }

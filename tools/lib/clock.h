@@ -16,7 +16,8 @@ double lb_clock_mono(void);
  * bytes); "" when t is negative. */
 void lb_time_iso(long long t, char *buf, size_t len);
 
-/* "2026-11-20T03:00:00Z" (the Z may be left out) -> epoch seconds, or -1. */
+/* "2026-11-20T03:00:00Z" -> epoch seconds, or -1. The Z may be left
+ * out, and fractional seconds (S3's ".000") are read and dropped. */
 long long lb_time_parse_iso(const char *s);
 
 /* When an outage began, as a person gives it: YYYY-MM-DDTHH:MM[:SS] in

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -20,20 +19,6 @@ struct ctx {
 	struct lb_err *err;
 	int failed;
 };
-
-static int
-bool_value(const char *v, int *out)
-{
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
-	    !strcasecmp(v, "on") || !strcmp(v, "1"))
-		*out = 1;
-	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
-	    !strcasecmp(v, "off") || !strcmp(v, "0"))
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
 
 static int
 kv_add(struct lb_kv **kv, size_t *n, const char *k, const char *v)
@@ -176,6 +161,26 @@ store_key(const char *key)
 		if (strcmp(key, keys[i]) == 0)
 			return 1;
 	return 0;
+}
+
+int
+lb_layout_valid(const char *s)
+{
+	static const char *const names[] = { "auto", "docker", "offen",
+		"plain", NULL };
+	int i;
+
+	for (i = 0; s != NULL && names[i] != NULL; i++)
+		if (strcmp(s, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The keys of [store "NAME"] sections that are booleans. */
+static int
+store_bool(const char *key)
+{
+	return strcmp(key, "insecure") == 0 || strcmp(key, "path_style") == 0;
 }
 
 /* The keys of [handoff] and their defaults (NULL: none). The example
@@ -337,9 +342,9 @@ check_key(struct lb_check_conf *ck, const char *key, const char *value,
 		ck->priority = value[1] - '0';
 		return 0;
 	} else if (strcmp(key, "insecure") == 0) {
-		if (bool_value(value, &ck->insecure) != 0) {
-			snprintf(why, len, "insecure must be yes or no, not "
-			    "'%s'", value);
+		if (lb_parse_bool(value, &ck->insecure) != LB_OK) {
+			snprintf(why, len, "insecure must be " LB_BOOL_WORDS
+			    ", not '%s'", value);
 			return -1;
 		}
 		return 0;
@@ -379,6 +384,7 @@ on_key(void *user, const char *section, const char *key, const char *value,
 	struct lb_store_conf *sc;
 	char name[256];
 	long long secs;
+	int b;
 	char **slot;
 
 	if (c->failed)
@@ -413,11 +419,9 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		if (strcmp(key, "dest") == 0)
 			slot = &cfg->dest;
 		else if (strcmp(key, "layout") == 0) {
-			if (strcmp(value, "auto") && strcmp(value, "docker") &&
-			    strcmp(value, "offen") && strcmp(value, "plain"))
-				BAD("%s:%d: layout must be auto, docker, offen "
-				    "or plain, not '%s'", cfg->path, lineno,
-				    value);
+			if (!lb_layout_valid(value))
+				BAD("%s:%d: layout must be " LB_LAYOUT_WORDS
+				    ", not '%s'", cfg->path, lineno, value);
 			slot = &cfg->layout;
 		} else if (strcmp(key, "max_age") == 0) {
 			if (lb_parse_duration(value, &secs) != LB_OK)
@@ -427,9 +431,11 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			cfg->max_age = secs;
 			return 1;
 		} else if (strcmp(key, "allow_unverified") == 0) {
-			if (bool_value(value, &cfg->allow_unverified) != 0)
-				BAD("%s:%d: allow_unverified must be yes or "
-				    "no, not '%s'", cfg->path, lineno, value);
+			if (lb_parse_bool(value, &cfg->allow_unverified) !=
+			    LB_OK)
+				BAD("%s:%d: allow_unverified must be "
+				    LB_BOOL_WORDS ", not '%s'", cfg->path,
+				    lineno, value);
 			return 1;
 		} else if (strcmp(key, "name_time") == 0) {
 			if (strcmp(value, "utc") == 0)
@@ -454,6 +460,9 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		if (!store_key(key))
 			BAD("%s:%d: unknown key '%s' in [store \"%s\"]",
 			    cfg->path, lineno, key, name);
+		if (store_bool(key) && lb_parse_bool(value, &b) != LB_OK)
+			BAD("%s:%d: %s must be " LB_BOOL_WORDS ", not '%s'",
+			    cfg->path, lineno, key, value);
 		if (strcmp(key, "url") == 0) {
 			free(sc->url);
 			if ((sc->url = strdup(value)) == NULL)
@@ -733,6 +742,15 @@ lb_store_opt(const struct lb_store_conf *sc, const char *key)
 		if (strcmp(sc->opts[i].key, key) == 0)
 			return sc->opts[i].value;
 	return NULL;
+}
+
+int
+lb_store_opt_bool(const struct lb_store_conf *sc, const char *key, int dflt)
+{
+	const char *v = lb_store_opt(sc, key);
+	int b;
+
+	return v != NULL && lb_parse_bool(v, &b) == LB_OK ? b : dflt;
 }
 
 void

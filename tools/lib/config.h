@@ -114,8 +114,18 @@ long long lb_config_rpo(const struct lb_config *cfg);
 /* The names that [env] may set: the variables lifeboat itself reads. */
 int lb_config_env_name(const char *name);
 
+/* Is s an archive layout (auto, docker, offen, plain)? The config and
+ * --layout are checked by it; restore.c maps the names. */
+int lb_layout_valid(const char *s);
+#define LB_LAYOUT_WORDS "auto, docker, offen or plain"
+
 /* Value of KEY in a store's section, or NULL. */
 const char *lb_store_opt(const struct lb_store_conf *sc, const char *key);
+
+/* A boolean of a store's section (insecure, path_style: checked when the
+ * config was read), or dflt when it is not set. */
+int lb_store_opt_bool(const struct lb_store_conf *sc, const char *key,
+    int dflt);
 
 void lb_config_release(struct lb_config *cfg);
 

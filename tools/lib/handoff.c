@@ -7,7 +7,6 @@
  * in an event.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 
 #include "check.h"
 #include "clock.h"
+#include "files.h"
 #include "handoff.h"
 #include "handoff_env.h"
 #include "inventory.h"
@@ -158,13 +158,11 @@ describe_wait(struct lb_handoff *ho)
 static void
 keep_report(struct lb_handoff *ho, const struct lb_proc_result *pr)
 {
-	int fd = open(ho->report_path, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0600);
+	struct lb_err err;
 
-	if (fd < 0 || write(fd, pr->out, pr->out_len) != (ssize_t)pr->out_len
-	    || close(fd) != 0)
-		tell(ho, LB_HO_WARN, "cannot write '%s': %s", ho->report_path,
-		    strerror(errno));
+	if (lb_write_atomic(ho->report_path, pr->out, pr->out_len, 0600,
+	    &err) != LB_OK)
+		tell(ho, LB_HO_WARN, "%s", err.msg);
 	else
 		say(ho, "report kept in %s", ho->report_path);
 }
@@ -635,17 +633,20 @@ step_index(const char *name)
 }
 
 /* The state of a hand-off, kept in state_dir so that --from can resume
- * it: "key value" lines. */
+ * it: "key value" lines, replaced whole. */
 static void
 state_save(struct lb_handoff *ho, const char *done)
 {
-	char tmp[PATH_MAX + 8];
-	size_t i;
+	struct lb_err err;
+	char *text = NULL;
+	size_t len = 0, i;
 	FILE *f;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", ho->state_path);
-	if ((f = fopen(tmp, "we")) == NULL)
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		tell(ho, LB_HO_WARN, "cannot write '%s': out of memory",
+		    ho->state_path);
 		return;
+	}
 	fprintf(f, "id %s\nhost %s\nstarted %lld\ndone %s\n", ho->id,
 	    ho->host, ho->h.started, done);
 	if (ho->h.archive != NULL)
@@ -654,9 +655,13 @@ state_save(struct lb_handoff *ho, const char *done)
 	for (i = 0; i < ho->h.nphases; i++)
 		fprintf(f, "phase %s %.3f\n", ho->h.phases[i].name,
 		    ho->h.phases[i].seconds);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
-	    rename(tmp, ho->state_path) != 0)
-		tell(ho, LB_HO_WARN, "cannot write '%s'", ho->state_path);
+	if (fclose(f) != 0)
+		tell(ho, LB_HO_WARN, "cannot write '%s': out of memory",
+		    ho->state_path);
+	else if (lb_write_atomic(ho->state_path, text, len, 0600, &err) !=
+	    LB_OK)
+		tell(ho, LB_HO_WARN, "%s", err.msg);
+	free(text);
 }
 
 /* A phase name of a state file, as the static string the history keeps. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "files.h"
 #include "history.h"
 #include "jread.h"
 #include "json.h"
@@ -37,18 +38,11 @@ lb_history_phase(struct lb_history *h, const char *name, double secs)
 static void
 iso(struct lb_json *j, const char *key, long long t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
 	char buf[32];
 
 	lb_json_key(j, key);
-	if (t < 0) {
-		lb_json_str(j, NULL);
-		return;
-	}
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	lb_json_str(j, buf);
+	lb_time_iso(t, buf, sizeof(buf));
+	lb_json_str(j, t < 0 ? NULL : buf);
 }
 
 static void
@@ -132,39 +126,16 @@ lb_history_json(const struct lb_history *h, char **out)
 	return 0;
 }
 
-static int
-mkdirs(char *path, mode_t mode)
-{
-	char *s;
-
-	for (s = path + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, mode) != 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	return mkdir(path, mode) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 int
 lb_history_append(const char *path, const char *line, struct lb_err *err)
 {
-	char dir[PATH_MAX], *buf, *slash;
 	size_t n = strlen(line);
 	int fd, rc = LB_OK;
+	char *buf;
 
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return lb_err_set(err, LB_EIO, ENAMETOOLONG, "'%s'", path);
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdirs(dir, 0755) != 0)
-			return lb_err_set(err, LB_EIO, errno, "cannot create "
-			    "'%s'", dir);
-	}
+	if (lb_mkdirs_parent(path, 0755) != 0)
+		return lb_err_set(err, LB_EIO, errno, "cannot create the "
+		    "directory of '%s'", path);
 	if ((buf = malloc(n + 1)) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	memcpy(buf, line, n);

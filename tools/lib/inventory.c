@@ -5,15 +5,16 @@
  * the old one.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "files.h"
 #include "inventory.h"
+
+/* An inventory bigger than this is not one a person keeps. */
+#define LB_INVENTORY_MAX (16 << 20)
 
 /* The first word of a line, for matching host lines. */
 static size_t
@@ -55,63 +56,29 @@ line_ending(const char *s, size_t n)
 	return nl != NULL && nl > s && nl[-1] == '\r' ? "\r\n" : "\n";
 }
 
-int
-lb_inventory_update(const char *path, const char *group, const char *line,
-    int *changed, struct lb_err *err)
+/* The next line of old[0..len) from p: its end (after the newline). */
+static const char *
+next_line(const char *old, size_t len, const char *p)
 {
-	char real[PATH_MAX], tmp[PATH_MAX + 8], *old = NULL, *out = NULL;
-	const char *lw, *w, *p, *e, *eol, *nl = "\n";
-	size_t len = 0, olen, outlen = 0, lwn, wn, ins = 0;
-	int in = 0, found = 0, have_sec = 0, any, fd = -1, rc = LB_OK;
-	mode_t mode = 0644;
-	struct stat st;
-	FILE *f, *o;
+	const char *e = memchr(p, '\n', (size_t)(old + len - p));
 
-	*changed = 0;
-	lwn = first_word(line, strlen(line), &lw);
-	/* an inventory that is a link is updated where it points */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if (realpath(path, real) == NULL)
-			return lb_err_set(err, LB_EIO, errno, "cannot resolve "
-			    "'%s'", path);
-		path = real;
-	}
-	if ((f = fopen(path, "re")) != NULL) {
-		char chunk[4096];
-		size_t got;
+	return e != NULL ? e + 1 : old + len;
+}
 
-		if (fstat(fileno(f), &st) == 0)
-			mode = st.st_mode & 07777;
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-			char *q = realloc(old, len + got + 1);
+/* Where line goes in the section [group]: after its last line that is
+ * not blank or a comment. *have says whether the section is there. */
+static size_t
+insert_at(const char *old, size_t len, const char *group, int *have)
+{
+	const char *p, *w, *eol;
+	size_t ins = 0, wn;
+	int in = 0, any;
 
-			if (q == NULL) {
-				fclose(f);
-				free(old);
-				return lb_err_set(err, LB_ENOMEM, 0,
-				    "out of memory");
-			}
-			old = q;
-			memcpy(old + len, chunk, got);
-			len += got;
-		}
-		fclose(f);
-	} else if (errno == ENOENT)
-		return lb_err_set(err, LB_EIO, errno, "inventory '%s' does not "
-		    "exist: nothing was written (give the path of the one "
-		    "Ansible reads)", path);
-	else
-		return lb_err_set(err, LB_EIO, errno, "cannot read '%s'", path);
-	olen = len;
-	if (old != NULL)
-		nl = line_ending(old, len);
-	/* Where the section ends: after its last line that is not blank or
-	 * a comment. */
-	for (p = old; p != NULL && p < old + len; p = eol) {
-		e = memchr(p, '\n', (size_t)(old + len - p));
-		eol = e != NULL ? e + 1 : old + len;
+	*have = 0;
+	for (p = old; p < old + len; p = eol) {
+		eol = next_line(old, len, p);
 		if (is_header(p, (size_t)(eol - p), group, &any)) {
-			in = have_sec = 1;
+			in = *have = 1;
 			ins = (size_t)(eol - old);
 			continue;
 		}
@@ -121,80 +88,81 @@ lb_inventory_update(const char *path, const char *group, const char *line,
 		if (in && wn > 0 && *w != '#' && *w != ';')
 			ins = (size_t)(eol - old);
 	}
-	if ((o = open_memstream(&out, &outlen)) == NULL) {
-		free(old);
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	}
-	/* Copy, putting line in place of the first host line of the same
-	 * name in the section and dropping any later one (Ansible would
-	 * take the last). */
-	in = 0;
-	for (p = old; p != NULL && p < old + len; p = eol) {
-		e = memchr(p, '\n', (size_t)(old + len - p));
-		eol = e != NULL ? e + 1 : old + len;
+	return ins;
+}
+
+/* old with line in [group], into o: in place of the first host line of
+ * the same name in the section, any later one dropped (Ansible would
+ * take the last), else at the end of the section, else in a new section
+ * at the end of the file. */
+static void
+edit(const char *old, size_t len, const char *group, const char *line,
+    FILE *o)
+{
+	const char *nl = len > 0 ? line_ending(old, len) : "\n";
+	const char *lw, *w, *p, *eol, *end;
+	size_t lwn = first_word(line, strlen(line), &lw), wn, ins;
+	int in = 0, found = 0, have, any;
+
+	ins = insert_at(old, len, group, &have);
+	for (p = old; p < old + len; p = eol) {
+		eol = next_line(old, len, p);
 		if (is_header(p, (size_t)(eol - p), group, &any))
 			in = 1;
 		else if (any)
 			in = 0;
 		wn = first_word(p, (size_t)(eol - p), &w);
 		if (in && !any && wn == lwn && memcmp(w, lw, wn) == 0) {
-			if (!found) {
-				const char *end = eol > p && eol[-1] == '\n' ?
-				    (eol - 1 > p && eol[-2] == '\r' ? "\r\n" :
-				    "\n") : "";
-
+			/* the line ending of the line it replaces */
+			end = eol[-1] != '\n' ? "" : eol - 1 > p &&
+			    eol[-2] == '\r' ? "\r\n" : "\n";
+			if (!found)
 				fprintf(o, "%s%s", line, end);
-			}
 			found = 1;
 		} else
 			fwrite(p, 1, (size_t)(eol - p), o);
-		if (!found && have_sec && (size_t)(eol - old) == ins) {
+		if (!found && have && (size_t)(eol - old) == ins) {
 			fprintf(o, "%s%s%s", eol[-1] != '\n' ? nl : "", line,
 			    nl);
 			found = 1;
 		}
 	}
-	if (!have_sec)
+	if (!have)
 		fprintf(o, "%s%s[%s]%s%s%s", len > 0 && old[len - 1] != '\n' ?
 		    nl : "", len > 0 ? nl : "", group, nl, line, nl);
-	if (fclose(o) != 0) {
+}
+
+int
+lb_inventory_update(const char *path, const char *group, const char *line,
+    int *changed, struct lb_err *err)
+{
+	char *old = NULL, *out = NULL;
+	size_t len = 0, outlen = 0;
+	struct stat st;
+	int rc = LB_OK;
+	FILE *o;
+
+	*changed = 0;
+	if (stat(path, &st) != 0)
+		return lb_err_set(err, LB_EIO, errno, errno == ENOENT ?
+		    "inventory '%s' does not exist: nothing was written "
+		    "(give the path of the one Ansible reads)" :
+		    "cannot read '%s'", path);
+	if ((rc = lb_read_file(path, LB_INVENTORY_MAX, &old, &len, err)) !=
+	    LB_OK)
+		return rc;
+	if ((o = open_memstream(&out, &outlen)) == NULL) {
 		free(old);
-		free(out);
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	}
-	len = outlen;
-	if (old != NULL && olen == len && memcmp(old, out, len) == 0)
-		goto done;
-	/* write PATH.lock, sync, rename: a crash leaves the old file */
-	if (snprintf(tmp, sizeof(tmp), "%s.lock", path) >= (int)sizeof(tmp)) {
-		rc = lb_err_set(err, LB_EIO, ENAMETOOLONG, "'%s'", path);
-		goto done;
+	edit(old, len, group, line, o);
+	if (fclose(o) != 0)
+		rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	else if (outlen != len || memcmp(old, out, len) != 0) {
+		rc = lb_write_atomic(path, out, outlen, st.st_mode & 07777,
+		    err);
+		*changed = rc == LB_OK;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    mode);
-	if (fd < 0 && errno == EEXIST) {
-		rc = lb_err_set(err, LB_EIO, 0, "'%s' exists: another lifeboat "
-		    "is updating the inventory, or one was killed while it "
-		    "did; if none runs, remove it", tmp);
-		goto done;
-	}
-	if (fd < 0 || fchmod(fd, mode) != 0 || write(fd, out, len) !=
-	    (ssize_t)len || fsync(fd) != 0 || close(fd) != 0) {
-		rc = lb_err_set(err, LB_EIO, errno, "cannot write '%s'", tmp);
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		goto done;
-	}
-	if (rename(tmp, path) != 0) {
-		rc = lb_err_set(err, LB_EIO, errno, "cannot replace '%s'",
-		    path);
-		unlink(tmp);
-		goto done;
-	}
-	*changed = 1;
-done:
 	free(old);
 	free(out);
 	return rc;

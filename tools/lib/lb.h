@@ -55,6 +55,12 @@ extern volatile int lb_stop_requested;
 /* "24h", "7d", "90m", "30s", "2w" or plain seconds -> *secs. */
 int lb_parse_duration(const char *s, long long *secs);
 
+/* A boolean of the config: yes, true, on, 1 or no, false, off, 0, in any
+ * case -> *out 1 or 0; else LB_EUSAGE (say LB_BOOL_WORDS in the error,
+ * with the key). */
+int lb_parse_bool(const char *s, int *out);
+#define LB_BOOL_WORDS "yes, true, on, 1, no, false, off or 0"
+
 /* Format secs as "7 h 12 min" style into buf. */
 void lb_format_duration(long long secs, char *buf, size_t len);
 

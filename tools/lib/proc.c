@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "proc.h"
 
 #define LINE_CAP	4096		/* longer lines reach on_line cut */
@@ -80,15 +81,6 @@ struct run {
 	int stopped;		/* lb_stop_requested ended it */
 	double start, term_at;
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Milliseconds until secs have passed, rounded up so that poll does not
  * wake just short of a deadline and spin. */
@@ -296,7 +288,7 @@ reap(struct run *x, int flags)
 	if (p <= 0)
 		return (int)p;
 	x->reaped = 1;
-	x->r->seconds = mono() - x->start;
+	x->r->seconds = lb_clock_mono() - x->start;
 	if (WIFEXITED(st)) {
 		x->r->status = WEXITSTATUS(st);
 		x->r->signal = 0;
@@ -491,7 +483,7 @@ loop(struct run *x, struct lb_err *err)
 	double now;
 
 	for (;;) {
-		now = mono();
+		now = lb_clock_mono();
 		end_if_due(x, now);
 		wait = TICK_MS;
 		if (!x->termed && x->o->timeout > 0)
@@ -637,7 +629,7 @@ lb_proc_run(const struct lb_proc_opts *o, struct lb_proc_result *r,
 	masked = 1;
 	runmask = saved;
 	sigaddset(&runmask, SIGPIPE);
-	x.start = mono();
+	x.start = lb_clock_mono();
 	x.pid = fork();
 	if (x.pid == 0)
 		child(&s);

@@ -124,3 +124,22 @@ lb_objects_free(struct lb_object *objs, size_t n)
 		free(objs[i].name);
 	free(objs);
 }
+
+static const char *const suffixes[] = {
+	".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz", ".txz",
+	NULL,
+};
+
+int
+lb_is_archive_name(const char *name)
+{
+	size_t n = strlen(name), k;
+	int i;
+
+	for (i = 0; suffixes[i] != NULL; i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}

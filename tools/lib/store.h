@@ -58,6 +58,11 @@ int lb_store_read_small(struct lb_store *s, const char *name, size_t max,
 
 void lb_objects_free(struct lb_object *objs, size_t n);
 
+/* Is name an archive (.tar, .tar.gz, .tgz, .tar.zst, .tzst, .tar.xz,
+ * .txz)? A store that is given one file's URL needs to know, and so does
+ * the catalog. */
+int lb_is_archive_name(const char *name);
+
 /* The files of the directory at base (its URL, ending in '/') that the
  * HTML page body links to, added to objs[*n] onward with an unknown size
  * and time: relative links, absolute paths and full URLs that land in the

@@ -24,7 +24,9 @@
 #include <expat.h>
 #include <ini.h>
 
+#include "clock.h"
 #include "fetch.h"
+#include "files.h"
 #include "store.h"
 
 #define MAX_PAGE (8 * 1024 * 1024)
@@ -95,21 +97,6 @@ env(const char *name)
 }
 
 static void
-home_file(char *buf, size_t len, const char *rel)
-{
-	const char *h = env("HOME");
-
-	snprintf(buf, len, "%s/%s", h ? h : "/root", rel);
-}
-
-static int
-yes(const char *v)
-{
-	return v != NULL && (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
-	    !strcmp(v, "1") || !strcasecmp(v, "on"));
-}
-
-static void
 set_sigv4(struct s3store *s)
 {
 	snprintf(s->sigv4, sizeof(s->sigv4), "aws:amz:%s:s3", s->region);
@@ -131,7 +118,7 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	st->priv = s;
 	lb_fetch_conf_init(&s->fc, st->display);
 	s->fc.ca_file = lb_store_opt(sc, "ca_file");
-	s->fc.insecure = yes(lb_store_opt(sc, "insecure"));
+	s->fc.insecure = lb_store_opt_bool(sc, "insecure", 0);
 	slash = strchr(url, '/');
 	n = slash != NULL ? (size_t)(slash - url) : strlen(url);
 	s->bucket = strndup(url, n);
@@ -170,7 +157,7 @@ s3_open(struct lb_store *st, struct lb_err *err)
 		a.section = profile ? profile : "default";
 		if (credfile == NULL && (credfile =
 		    env("AWS_SHARED_CREDENTIALS_FILE")) == NULL) {
-			home_file(path, sizeof(path), ".aws/credentials");
+			lb_home_path(".aws/credentials", path, sizeof(path));
 			credfile = path;
 		}
 		/* a profile may live in the config file alone */
@@ -190,7 +177,7 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	} else
 		a.section = "default";
 	if ((cfgfile = env("AWS_CONFIG_FILE")) == NULL) {
-		home_file(path, sizeof(path), ".aws/config");
+		lb_home_path(".aws/config", path, sizeof(path));
 		cfgfile = path;
 	}
 	ini_parse(cfgfile, aws_key, &a);
@@ -220,10 +207,10 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	while (n > 0 && ep[n - 1] == '/')
 		ep[--n] = '\0';
 	s->endpoint = ep;
-	v = lb_store_opt(sc, "path_style");
-	s->path_style = v != NULL ? yes(v) : !s->aws;
+	s->path_style = lb_store_opt_bool(sc, "path_style", !s->aws);
 	/* a bucket name with dots breaks TLS for virtual hosts */
-	if (strchr(s->bucket, '.') != NULL && v == NULL)
+	if (strchr(s->bucket, '.') != NULL && lb_store_opt(sc, "path_style") ==
+	    NULL)
 		s->path_style = 1;
 	snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s", s->key_id,
 	    s->secret);
@@ -279,24 +266,6 @@ struct xml {
 	int failed;
 };
 
-static long long
-iso8601(const char *s)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, se;
-
-	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &se) != 6)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	return (long long)timegm(&tm);
-}
-
 static void XMLCALL
 x_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 {
@@ -340,7 +309,7 @@ x_end(void *arg, const XML_Char *name)
 			else if (strcmp(name, "Size") == 0)
 				x->size = strtoll(x->text, NULL, 10);
 			else if (strcmp(name, "LastModified") == 0)
-				x->mtime = iso8601(x->text);
+				x->mtime = lb_time_parse_iso(x->text);
 		} else if (x->depth == 2 && strcmp(name, "Contents") == 0) {
 			pl = strlen(x->prefix);
 			if (strncmp(x->key, x->prefix, pl) == 0 &&
@@ -478,7 +447,7 @@ s3_answer(struct lb_store *st, const struct lb_response *r, struct xml *x,
 	x->prefix = "";
 	(void)parse_xml(x, r->body, r->len);
 	if (strcmp(x->code, "RequestTimeTooSkewed") == 0 && !fx->clock &&
-	    (t = iso8601(x->server_time)) > 0) {
+	    (t = lb_time_parse_iso(x->server_time)) > 0) {
 		fx->clock = 1;
 		was = s->fc.clock_offset;
 		s->fc.clock_offset = t - (long long)time(NULL);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "clock.h"
 #include "common.h"
 #include "json.h"
 
@@ -137,7 +138,7 @@ lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
     char **names, size_t nnames, int print)
 {
 	struct lb_check_result *res;
-	struct timespec t0, t1;
+	double t0;
 	size_t i, k, n = 0;
 	int r, rc;
 
@@ -170,12 +171,10 @@ lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
 			lb_warn(cli, "check '%s': TLS is not verified "
 			    "(insecure = yes)", cfg->checks[i].name);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = lb_clock_mono();
 	r = lb_check_run(res, n, report, cli);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (print && cli->json)
-		print_json(res, n, r == LB_OK, (double)(t1.tv_sec -
-		    t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		print_json(res, n, r == LB_OK, lb_clock_mono() - t0);
 	else if (print)
 		print_table(res, n);
 	rc = r == LB_OK ? LB_EXIT_OK : r == LB_EINTR ? LB_EXIT_INTR :

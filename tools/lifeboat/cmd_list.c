@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "catalog.h"
+#include "clock.h"
 #include "common.h"
 #include "json.h"
 
@@ -21,16 +22,6 @@ static const char usage[] =
 "\n"
 "  --store URL  a store (repeatable); replaces the config's\n"
 "  -h, --help   show this help and exit\n";
-
-static void
-iso(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static void
 print_json(const struct lb_catalog *cat)
@@ -49,7 +40,7 @@ print_json(const struct lb_catalog *cat)
 		lb_json_str(&j, b->name);
 		lb_json_key(&j, "store");
 		lb_json_str(&j, cat->confs[b->store]->name);
-		iso(b->time, t, sizeof(t));
+		lb_time_iso(b->time, t, sizeof(t));
 		lb_json_key(&j, "time");
 		lb_json_str(&j, t);
 		lb_json_key(&j, "time_source");
@@ -159,7 +150,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 		for (i = 0; i < cat.nbackups; i++) {
 			const struct lb_backup *b = &cat.backups[i];
 
-			iso(b->time, t, sizeof(t));
+			lb_time_iso(b->time, t, sizeof(t));
 			lb_human_bytes(b->size, size, sizeof(size));
 			printf("%-48s %-20s %10s  %-10s %s%s%s%s\n", b->name, t,
 			    size, b->has_sum ? "ok" : "unverified",

@@ -168,10 +168,9 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 			o.allow_unverified = 1;
 			break;
 		case O_LAYOUT:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "docker") &&
-			    strcmp(optarg, "offen") && strcmp(optarg, "plain")) {
+			if (!lb_layout_valid(optarg)) {
 				rc = lb_usage_error(cli, "restore", "--layout "
-				    "must be auto, docker, offen or plain");
+				    "must be " LB_LAYOUT_WORDS);
 				goto out;
 			}
 			o.layout = optarg;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "common.h"
 
 int
@@ -86,21 +87,12 @@ lb_human_bytes(long long n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, unit[u]);
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 lb_cli_progress(void *arg, long long done, long long total)
 {
 	struct lb_progress *p = arg;
 	char d[32], t[32], rate[32], eta[32] = "";
-	double now = mono(), el = now - p->start, bps;
+	double now = lb_clock_mono(), el = now - p->start, bps;
 	int decile;
 
 	if (p->cli->verbosity < 0)
@@ -156,7 +148,7 @@ lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg)
 	    (q2 = strchr(q1 + 1, '\'')) != NULL) {
 		snprintf(p->name, sizeof(p->name), "%.*s", (int)(q2 - q1 - 1),
 		    q1 + 1);
-		p->start = p->last = mono();
+		p->start = p->last = lb_clock_mono();
 		p->last_decile = 0;
 	}
 	if (p->cli->verbosity >= 0)
