@@ -50,7 +50,7 @@ on_event(void *arg, enum lb_handoff_event ev, const char *step,
 	const struct handoff_cli *hc = arg;
 
 	if (ev == LB_HO_WARN)
-		lb_warn(hc->cli, "%s", msg);
+		lb_cli_warn(hc->cli, "%s", msg);
 	else if (ev == LB_HO_FAILED || hc->cli->verbosity >= 0)
 		fprintf(stderr, "[%s] %s\n", step, msg);
 }
@@ -136,18 +136,18 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_handoff_opts *o,
 			fputs(usage, stdout);
 			return -1;
 		case ':':
-			return lb_usage_error(cli, "handoff", "option '%s' "
-			    "needs an argument", lb_bad_option(argc, argv));
+			return lb_cli_usage(cli, "handoff", "option '%s' "
+			    "needs an argument", lb_cli_bad_option(argc, argv));
 		default:
-			return lb_usage_error(cli, "handoff", "unknown option "
-			    "'%s'", lb_bad_option(argc, argv));
+			return lb_cli_usage(cli, "handoff", "unknown option "
+			    "'%s'", lb_cli_bad_option(argc, argv));
 		}
 	}
 	if (optind < argc)
-		return lb_usage_error(cli, "handoff", "unexpected argument "
+		return lb_cli_usage(cli, "handoff", "unexpected argument "
 		    "'%s'", argv[optind]);
 	if (since != NULL && lb_time_parse_since(since, &o->since) != 0)
-		return lb_usage_error(cli, "handoff", "--since: '%s' is not a "
+		return lb_cli_usage(cli, "handoff", "--since: '%s' is not a "
 		    "past time (YYYY-MM-DDTHH:MM:SS or @EPOCH)", since);
 	return LB_EXIT_OK;
 }
@@ -167,12 +167,12 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	o.since = -1;
 	if ((rc = parse(cli, argc, argv, &o, &dry_run)) != LB_EXIT_OK)
-		return rc < 0 ? lb_finish(cli, LB_EXIT_OK) : rc;
+		return rc < 0 ? lb_cli_finish(cli, LB_EXIT_OK) : rc;
 	/* Not lb_cli_load: [env] here holds what to push to the host, and
 	 * set in our environment it would reach terraform and ansible. */
 	lb_err_clear(&err);
 	if (lb_config_load(&cfg, cli->config, &err) != LB_OK) {
-		rc = lb_fail(cli, &err);
+		rc = lb_cli_fail(cli, &err);
 		goto out;
 	}
 	hc.cli = cli;
@@ -182,18 +182,19 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 	o.run_checks = run_checks;
 	o.arg = &hc;
 	if ((rc = lb_handoff_init(&ho, &o, &err)) != LB_OK) {
-		rc = rc == LB_EUSAGE ? lb_usage_error(cli, "handoff", "%s",
-		    err.msg) : lb_fail(cli, &err);
+		rc = rc == LB_EUSAGE ? lb_cli_usage(cli, "handoff", "%s",
+		    err.msg) : lb_cli_fail(cli, &err);
 		goto out;
 	}
 	if (dry_run) {
-		rc = lb_finish(cli, lb_exit_for(lb_handoff_describe(&ho)));
+		rc = lb_cli_finish(cli,
+		    lb_cli_exit_for(lb_handoff_describe(&ho)));
 		goto out;
 	}
 	lb_cli_signals();
 	rc = lb_handoff_run(&ho, &err);
 	if (rc != LB_OK && ho.stopped == NULL) {
-		rc = lb_fail(cli, &err);
+		rc = lb_cli_fail(cli, &err);
 		goto out;
 	}
 	print_record(cli, &ho);
@@ -201,7 +202,7 @@ cmd_handoff(struct lb_cli *cli, int argc, char **argv)
 		fprintf(stderr, "%s: the hand-off stopped at '%s'; after a "
 		    "fix: lifeboat handoff --host %s --from %s\n", cli->prog,
 		    ho.stopped, ho.host, ho.stopped);
-	rc = lb_finish(cli, lb_exit_for(rc));
+	rc = lb_cli_finish(cli, lb_cli_exit_for(rc));
 out:
 	lb_handoff_release(&ho);
 	lb_config_release(&cfg);

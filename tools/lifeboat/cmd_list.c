@@ -77,7 +77,7 @@ print_json(const struct lb_catalog *cat)
 static void
 list_notice(void *arg, const char *msg)
 {
-	lb_warn(arg, "%s", msg);
+	lb_cli_warn(arg, "%s", msg);
 }
 
 int
@@ -112,20 +112,20 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			rc = lb_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
 			goto out;
 		case ':':
-			rc = lb_usage_error(cli, "list", "option '%s' needs an "
-			    "argument", lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "list", "option '%s' needs an "
+			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
-			rc = lb_usage_error(cli, "list", "unknown option '%s'",
-			    lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "list", "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		rc = lb_usage_error(cli, "list", "unexpected argument '%s'",
+		rc = lb_cli_usage(cli, "list", "unexpected argument '%s'",
 		    argv[optind]);
 		goto out;
 	}
@@ -134,11 +134,11 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 	lb_err_clear(&err);
 	r = lb_catalog_build(&cat, &cfg, list_notice, cli, &err);
 	for (i = 0; i < cat.nfailures; i++)
-		lb_error(cli, "%s", cat.failures[i].error);
+		lb_cli_error(cli, "%s", cat.failures[i].error);
 	if (r != LB_OK && r != LB_ESTORE) {
 		if (cat.nfailures == 0)
-			lb_error(cli, "%s", err.msg);
-		rc = lb_exit_for(r);
+			lb_cli_error(cli, "%s", err.msg);
+		rc = lb_cli_exit_for(r);
 		goto out;
 	}
 	if (cli->json)
@@ -151,7 +151,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 			const struct lb_backup *b = &cat.backups[i];
 
 			lb_time_iso(b->time, t, sizeof(t));
-			lb_human_bytes(b->size, size, sizeof(size));
+			lb_cli_human_bytes(b->size, size, sizeof(size));
 			printf("%-48s %-20s %10s  %-10s %s%s%s%s\n", b->name, t,
 			    size, b->has_sum ? "ok" : "unverified",
 			    cat.confs[b->store]->name,
@@ -162,7 +162,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 			fprintf(stderr, "%s: no backup archive in the store%s\n",
 			    cli->prog, cat.nstores > 1 ? "s" : "");
 	}
-	rc = lb_finish(cli, r == LB_OK ? LB_EXIT_OK : LB_EXIT_STORE);
+	rc = lb_cli_finish(cli, r == LB_OK ? LB_EXIT_OK : LB_EXIT_STORE);
 out:
 	lb_catalog_release(&cat);
 	lb_config_release(&cfg);

@@ -73,7 +73,7 @@ record(struct lb_cli *cli, const struct lb_config *cfg,
 	if (lb_history_json(&h, &json) != 0)
 		return;
 	if (*local != '\0' && lb_history_append(local, json, &err) != LB_OK)
-		lb_warn(cli, "%s", err.msg);
+		lb_cli_warn(cli, "%s", err.msg);
 	target[0] = '\0';
 	if (o->root != NULL)
 		snprintf(target, sizeof(target), "%s/var/lib/lifeboat/"
@@ -83,7 +83,7 @@ record(struct lb_cli *cli, const struct lb_config *cfg,
 		    "history.jsonl");
 	if (target[0] != '\0' && strcmp(target, local) != 0 &&
 	    lb_history_append(target, json, &err) != LB_OK)
-		lb_warn(cli, "%s", err.msg);
+		lb_cli_warn(cli, "%s", err.msg);
 	free(json);
 	if (res->ok && !cli->json && cli->verbosity >= 0) {
 		lb_history_summary(&h, sum, sizeof(sum));
@@ -114,7 +114,7 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	};
 	struct lb_restore_opts o;
 	struct lb_restore_result res;
-	struct lb_progress prog;
+	struct lb_cli_meter prog;
 	struct lb_config cfg;
 	char **stores = NULL;
 	size_t nstores = 0, i;
@@ -143,7 +143,7 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case O_VOLUME:
 			if (!lb_valid_volume_name(optarg)) {
-				rc = lb_usage_error(cli, "restore", "'%s' is "
+				rc = lb_cli_usage(cli, "restore", "'%s' is "
 				    "not a volume name", optarg);
 				goto out;
 			}
@@ -158,7 +158,7 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case O_MAXAGE:
 			if (lb_parse_duration(optarg, &o.max_age) != LB_OK) {
-				rc = lb_usage_error(cli, "restore", "--max-age: "
+				rc = lb_cli_usage(cli, "restore", "--max-age: "
 				    "'%s' is not a duration (like 24h, 2d)",
 				    optarg);
 				goto out;
@@ -169,7 +169,7 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case O_LAYOUT:
 			if (!lb_layout_valid(optarg)) {
-				rc = lb_usage_error(cli, "restore", "--layout "
+				rc = lb_cli_usage(cli, "restore", "--layout "
 				    "must be " LB_LAYOUT_WORDS);
 				goto out;
 			}
@@ -183,29 +183,29 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			rc = lb_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
 			goto out;
 		case ':':
-			rc = lb_usage_error(cli, "restore", "option '%s' needs an "
-			    "argument", lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "restore", "option '%s' needs "
+			    "an argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
-			rc = lb_usage_error(cli, "restore", "unknown option '%s'",
-			    lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "restore", "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
 			goto out;
 		}
 	}
 	if (optind < argc)
 		o.name = argv[optind++];
 	if (optind < argc || (o.name != NULL && latest)) {
-		rc = lb_usage_error(cli, "restore", optind < argc ?
+		rc = lb_cli_usage(cli, "restore", optind < argc ?
 		    "unexpected argument '%s'" : "NAME and --latest exclude "
 		    "each other", optind < argc ? argv[optind] : "");
 		goto out;
 	}
 	if (o.layout != NULL && strcmp(o.layout, "plain") == 0 &&
 	    o.nvolumes != 1) {
-		rc = lb_usage_error(cli, "restore", "--layout plain needs "
+		rc = lb_cli_usage(cli, "restore", "--layout plain needs "
 		    "exactly one --volume NAME");
 		goto out;
 	}
@@ -227,16 +227,16 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	lb_restore(&o, &res);
 	lb_cli_progress_end(&prog);
 	if (!res.ok)
-		lb_error(cli, "%s", res.err.msg);
+		lb_cli_error(cli, "%s", res.err.msg);
 	lb_cli_print_result(cli, &res);
 	if (res.mode == LB_MODE_RESTORE)
 		record(cli, &cfg, &o, &res);
-	rc = res.ok ? LB_EXIT_OK : lb_exit_for(res.err.code);
+	rc = res.ok ? LB_EXIT_OK : lb_cli_exit_for(res.err.code);
 	for (i = 0; !res.ok && i < res.nrejected && cli->verbosity > 0; i++)
-		lb_error(cli, "  rejected '%s': %s", res.rejected[i].name,
+		lb_cli_error(cli, "  rejected '%s': %s", res.rejected[i].name,
 		    res.rejected[i].reason);
 	lb_restore_result_release(&res);
-	rc = lb_finish(cli, rc);
+	rc = lb_cli_finish(cli, rc);
 out:
 	lb_config_release(&cfg);
 	free(stores);

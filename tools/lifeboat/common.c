@@ -30,12 +30,12 @@ lb_cli_load(struct lb_cli *cli, struct lb_config *cfg)
 
 	lb_err_clear(&err);
 	if (lb_config_load(cfg, cli->config, &err) != LB_OK)
-		return lb_fail(cli, &err);
+		return lb_cli_fail(cli, &err);
 	/* [env] acts as the environment would; a variable already set wins,
 	 * as a command-line option beats a config key. */
 	for (i = 0; i < cfg->nenv; i++)
 		if (setenv(cfg->env[i].key, cfg->env[i].value, 0) != 0) {
-			lb_error(cli, "cannot set %s", cfg->env[i].key);
+			lb_cli_error(cli, "cannot set %s", cfg->env[i].key);
 			return LB_EXIT_FAIL;
 		}
 	return LB_EXIT_OK;
@@ -56,18 +56,19 @@ lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
 		lb_config_clear_stores(cfg);
 		for (i = 0; i < nstores; i++)
 			if (lb_config_add_store(cfg, stores[i], &err) != LB_OK)
-				return lb_fail(cli, &err);
+				return lb_cli_fail(cli, &err);
 	}
 	if (cfg->nstores == 0) {
-		lb_error(cli, "no store: give --store URL, or a [store \"NAME\"] "
-		    "section in %s", cfg->path ? cfg->path : LB_DEFAULT_CONFIG);
+		lb_cli_error(cli, "no store: give --store URL, or a [store "
+		    "\"NAME\"] section in %s",
+		    cfg->path ? cfg->path : LB_DEFAULT_CONFIG);
 		return LB_EXIT_USAGE;
 	}
 	return LB_EXIT_OK;
 }
 
 void
-lb_human_bytes(long long n, char *buf, size_t len)
+lb_cli_human_bytes(long long n, char *buf, size_t len)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)n;
@@ -90,7 +91,7 @@ lb_human_bytes(long long n, char *buf, size_t len)
 void
 lb_cli_progress(void *arg, long long done, long long total)
 {
-	struct lb_progress *p = arg;
+	struct lb_cli_meter *p = arg;
 	char d[32], t[32], rate[32], eta[32] = "";
 	double now = lb_clock_mono(), el = now - p->start, bps;
 	int decile;
@@ -98,9 +99,9 @@ lb_cli_progress(void *arg, long long done, long long total)
 	if (p->cli->verbosity < 0)
 		return;
 	bps = el > 0 ? (double)done / el : 0;
-	lb_human_bytes(done, d, sizeof(d));
-	lb_human_bytes(total, t, sizeof(t));
-	lb_human_bytes((long long)bps, rate, sizeof(rate));
+	lb_cli_human_bytes(done, d, sizeof(d));
+	lb_cli_human_bytes(total, t, sizeof(t));
+	lb_cli_human_bytes((long long)bps, rate, sizeof(rate));
 	if (total > 0 && bps > 0 && done < total) {
 		long long s = (long long)((double)(total - done) / bps);
 
@@ -124,7 +125,7 @@ lb_cli_progress(void *arg, long long done, long long total)
 }
 
 void
-lb_cli_progress_end(struct lb_progress *p)
+lb_cli_progress_end(struct lb_cli_meter *p)
 {
 	if (p->printed) {
 		fputc('\n', stderr);
@@ -135,12 +136,12 @@ lb_cli_progress_end(struct lb_progress *p)
 void
 lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg)
 {
-	struct lb_progress *p = arg;
+	struct lb_cli_meter *p = arg;
 	const char *q1, *q2;
 
 	lb_cli_progress_end(p);
 	if (l == LB_WARN) {
-		lb_warn(p->cli, "%s", msg);
+		lb_cli_warn(p->cli, "%s", msg);
 		return;
 	}
 	/* "restoring 'NAME' from ...": the name for the progress line */
@@ -193,7 +194,7 @@ lb_cli_print_result(const struct lb_cli *cli,
 		return;		/* the error line says it all */
 	if (cli->verbosity < 0 && res->mode == LB_MODE_RESTORE && !res->dry_run)
 		return;
-	lb_human_bytes(res->archive_size, size, sizeof(size));
+	lb_cli_human_bytes(res->archive_size, size, sizeof(size));
 	lb_format_duration((long long)time(NULL) - res->archive_time, age,
 	    sizeof(age));
 	printf("%s '%s' from '%s'\n", res->mode != LB_MODE_RESTORE ?
@@ -211,7 +212,7 @@ lb_cli_print_result(const struct lb_cli *cli,
 		printf("  %-36s %8s %11s  %s\n", "volume", "files", "bytes",
 		    res->dry_run ? "exists" : "replaced");
 		for (i = 0; i < res->nvolumes; i++) {
-			lb_human_bytes(res->volumes[i].bytes, b, sizeof(b));
+			lb_cli_human_bytes(res->volumes[i].bytes, b, sizeof(b));
 			printf("  %-36s %8lld %11s  %s\n",
 			    res->volumes[i].name, res->volumes[i].files, b,
 			    res->volumes[i].replaced ? "yes" : "no");

@@ -21,7 +21,7 @@ int lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
 int lb_cli_push(char ***v, size_t *n, char *s);
 
 /* Progress and notices on stderr, as lifeboat(1) describes. */
-struct lb_progress {
+struct lb_cli_meter {
 	const struct lb_cli *cli;
 	char name[256];
 	int tty;
@@ -32,13 +32,13 @@ struct lb_progress {
 void lb_cli_progress(void *arg, long long done, long long total);
 void lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg);
 /* End a live progress line before other output. */
-void lb_cli_progress_end(struct lb_progress *p);
+void lb_cli_progress_end(struct lb_cli_meter *p);
 
 /* SIGINT/SIGTERM set lb_stop_requested; the engine stops and cleans up. */
 void lb_cli_signals(void);
 
 /* "12.3 MiB" */
-void lb_human_bytes(long long n, char *buf, size_t len);
+void lb_cli_human_bytes(long long n, char *buf, size_t len);
 
 
 
