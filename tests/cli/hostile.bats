@@ -120,7 +120,7 @@ hostile() {
 	assert_equal "$(outside)" "$out"
 	assert_equal "$(find "$BATS_TEST_TMPDIR" "$DEST" -name '*evil*')" ""
 	# nothing went live: no previous-ID was made either
-	[ -z "$(compgen -G "$DEST/.lifeboat/previous-*")" ]
+	[ -z "$(compgen -G "$DEST.lifeboat/previous-*")" ]
 }
 
 @test "hostile: '..' in a path" {
@@ -160,20 +160,33 @@ hostile() {
 	MOUNTED=$BATS_TEST_TMPDIR/small
 	mkdir "$MOUNTED"
 	mount -t tmpfs -o size=16m tmpfs "$MOUNTED"
+	# the volumes directory of a filesystem, its work area beside it
+	DEST=$MOUNTED/volumes
+	mkdir "$DEST"
 	MKHOSTILE_BOMB_BYTES=$((64 << 20)) "$TOP/tests/helpers/mkhostile" bomb "$STORE/$NAME"
 	sidecar "$STORE/$NAME"
-	run -6 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$MOUNTED"
+	run -6 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$DEST"
 	echo "stderr: $stderr"
-	no_staging "$MOUNTED"
-	only_lifeboat "$MOUNTED"
+	no_staging "$DEST"
+	only_lifeboat "$DEST"
 	[[ "${stderr_lines[-1]}" == "lifeboat: "*"'volumes/vol1/_data/zeros.bin'"* ]]
 	# the same over live volumes, with --replace: they stay as they were
-	DEST=$MOUNTED
 	live
 	before=$("$TREECMP" manifest "$DEST" --ignore '.lifeboat*')
 	run -6 --separate-stderr "$LIFEBOAT" --json restore --replace --store "$STORE" --dest "$DEST"
 	no_staging "$DEST"
 	assert_equal "$("$TREECMP" manifest "$DEST" --ignore '.lifeboat*')" "$before"
+}
+
+@test "a destination that is a mount point: exit 6 before anything is read, nothing created" {
+	MOUNTED=$BATS_TEST_TMPDIR/small
+	mkdir "$MOUNTED"
+	mount -t tmpfs -o size=16m tmpfs "$MOUNTED"
+	run -6 --separate-stderr "$LIFEBOAT" restore --store "$STORE0" --dest "$MOUNTED"
+	[[ "$stderr" == "lifeboat: '$MOUNTED' is a mount point: lifeboat's work area '$MOUNTED.lifeboat' must sit beside it on the same filesystem"*"mount that filesystem one level up, or restore into a directory of it" ]]
+	[[ "$stderr" != *"restoring"* ]]
+	assert_equal "$(ls -A "$MOUNTED")" ""
+	[ ! -e "$MOUNTED.lifeboat" ]
 }
 
 @test "no space left (incompressible data): exit 6, staging removed, live volumes unchanged" {
@@ -183,9 +196,10 @@ hostile() {
 	pack "$p" volumes "$STORE/$NAME" -z
 	sidecar "$STORE/$NAME"
 	MOUNTED=$BATS_TEST_TMPDIR/small
-	DEST=$MOUNTED
+	DEST=$MOUNTED/volumes
 	mkdir "$MOUNTED"
 	mount -t tmpfs -o size=16m tmpfs "$MOUNTED"
+	mkdir "$DEST"
 	live
 	before=$("$TREECMP" manifest "$DEST")
 	run -6 --separate-stderr "$LIFEBOAT" --json restore --replace --store "$STORE" --dest "$DEST"
@@ -205,7 +219,7 @@ interrupt() {
 		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
 	LB_PID=$pid
-	wait_for 20 compgen -G "$DEST/.lifeboat/staging-*"
+	wait_for 20 compgen -G "$DEST.lifeboat/staging-*"
 	sleep 0.2
 	kill "-$1" "$pid"
 	wait "$pid" || rc=$?
@@ -231,7 +245,7 @@ interrupt() {
 		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
 	LB_PID=$pid
-	wait_for 20 compgen -G "$DEST/.lifeboat/staging-*"
+	wait_for 20 compgen -G "$DEST.lifeboat/staging-*"
 	sleep 0.2
 	kill -9 "$pid"
 	wait "$pid" || true
@@ -287,14 +301,14 @@ crash() {
 	local pid j
 	run -0 "$LIFEBOAT" -q restore --store "$STORE0" --dest "$DEST"
 	next_second
-	ls "$DEST/.lifeboat" > "$BATS_TEST_TMPDIR/before"
+	ls "$DEST.lifeboat" > "$BATS_TEST_TMPDIR/before"
 	LIFEBOAT_TEST_COMMIT_PAUSE_MS=3000 "$LIFEBOAT" restore --replace --store "$STORE1" \
 		--dest "$DEST" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
 	LB_PID=$pid
 	new_journal_done() {
 		local f
-		for f in "$DEST"/.lifeboat/journal-*; do
+		for f in "$DEST".lifeboat/journal-*; do
 			grep -qx "$(basename "$f")" "$BATS_TEST_TMPDIR/before" && continue
 			grep -q '^done ' "$f" && { KILLED=${f##*/journal-}; return 0; }
 		done
@@ -303,7 +317,7 @@ crash() {
 	wait_for 20 new_journal_done
 	kill -9 "$pid"
 	wait "$pid" || true
-	j=$DEST/.lifeboat/journal-$KILLED
+	j=$DEST.lifeboat/journal-$KILLED
 	cat "$j"
 	# killed mid-commit: started, not finished
 	grep -qx commit "$j"
@@ -320,8 +334,8 @@ crash() {
 	[[ "$stderr" == *"finished the interrupted commit of restore $KILLED"* ]]
 	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
 	# the killed restore set the whole old tree aside
-	run -0 "$TREECMP" diff "$SRC0" "$DEST/.lifeboat/previous-$KILLED"
-	grep -qx committed "$DEST/.lifeboat/journal-$KILLED"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST.lifeboat/previous-$KILLED"
+	grep -qx committed "$DEST.lifeboat/journal-$KILLED"
 	no_staging "$DEST"
 }
 
@@ -332,6 +346,6 @@ crash() {
 	[[ "$stderr" == *"finished the interrupted commit of restore $KILLED"* ]]
 	assert_output --partial "rolled back restore $KILLED"
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
-	run -0 "$TREECMP" diff "$SRC1" "$DEST/.lifeboat/rolledback-$KILLED"
+	run -0 "$TREECMP" diff "$SRC1" "$DEST.lifeboat/rolledback-$KILLED"
 	no_staging "$DEST"
 }

@@ -175,8 +175,8 @@ teardown() {
 		"dockerwarts_cassandra dockerwarts_elasticsearch dockerwarts_glpi dockerwarts_grafana dockerwarts_mariadb metadata.db"
 	jq -e '.timings | (.select|type) == "number" and (.transfer|type) == "number" and
 		(.commit|type) == "number" and (.total|type) == "number"' <<< "$output"
-	[ -f "$DEST/.lifeboat/report-$id.json" ]
-	assert_equal "$(jq -S 'del(.archive.age_seconds)' "$DEST/.lifeboat/report-$id.json")" \
+	[ -f "$DEST.lifeboat/report-$id.json" ]
+	assert_equal "$(jq -S 'del(.archive.age_seconds)' "$DEST.lifeboat/report-$id.json")" \
 		"$(jq -S 'del(.archive.age_seconds)' <<< "$output")"
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 }

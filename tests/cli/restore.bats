@@ -107,7 +107,7 @@ roundtrip() {
 	run -0 "$TREECMP" diff "$t" "$DEST" --ignore '.lifeboat*' --ignore backingFsBlockDev
 }
 
-@test "--json: the result object, also written to DEST/.lifeboat/report-ID.json" {
+@test "--json: the result object, also written to DEST.lifeboat/report-ID.json" {
 	local name=backup-2026-11-20T03-00-00.tar.gz id v want
 	printf '[volumes]\np1 = dockerwarts_mariadb\np2 = dockerwarts_grafana\n' \
 		> "$BATS_TEST_TMPDIR/lifeboat.conf"
@@ -153,8 +153,8 @@ roundtrip() {
 		(.commit|type) == "number" and (.total|type) == "number" and
 		.total >= .transfer' <<< "$output"
 	# the report is the same object
-	[ -f "$DEST/.lifeboat/report-$id.json" ]
-	assert_equal "$(jq -S . "$DEST/.lifeboat/report-$id.json" | jq -S 'del(.archive.age_seconds)')" \
+	[ -f "$DEST.lifeboat/report-$id.json" ]
+	assert_equal "$(jq -S . "$DEST.lifeboat/report-$id.json" | jq -S 'del(.archive.age_seconds)')" \
 		"$(jq -S 'del(.archive.age_seconds)' <<< "$output")"
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 }
@@ -177,7 +177,7 @@ roundtrip() {
 		"dockerwarts_cassandra dockerwarts_elasticsearch dockerwarts_glpi dockerwarts_grafana dockerwarts_mariadb metadata.db"
 	only_lifeboat "$DEST"
 	# no report for a dry run
-	[ -z "$(compgen -G "$DEST/.lifeboat/report-*")" ]
+	[ -z "$(compgen -G "$DEST.lifeboat/report-*")" ]
 	# the human form says what it would do
 	run -0 --separate-stderr "$LIFEBOAT" restore --dry-run --store "$STORE0" --dest "$DEST"
 	assert_line "would restore 'backup-2026-11-20T03-00-00.tar.gz' from '$STORE0'"
@@ -295,14 +295,14 @@ roundtrip() {
 	jq -e 'all(.volumes[]; .replaced == true)' <<< "$output"
 	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
 	# what was replaced is kept, whole
-	run -0 "$TREECMP" diff "$SRC0" "$DEST/.lifeboat/previous-$id"
+	run -0 "$TREECMP" diff "$SRC0" "$DEST.lifeboat/previous-$id"
 	no_staging "$DEST"
 
 	run -0 --separate-stderr "$LIFEBOAT" rollback --dest "$DEST"
 	assert_output --partial "rolled back restore $id"
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 	# what the rolled-back restore had put in place is kept too
-	run -0 "$TREECMP" diff "$SRC1" "$DEST/.lifeboat/rolledback-$id"
+	run -0 "$TREECMP" diff "$SRC1" "$DEST.lifeboat/rolledback-$id"
 }
 
 @test "rollback --json, and rollback with nothing to roll back: exit 2" {
@@ -315,7 +315,7 @@ roundtrip() {
 	run -0 --separate-stderr "$LIFEBOAT" --json rollback --dest "$DEST"
 	jq -e --arg id "$id" '.result == "ok" and .rolled_back == $id' <<< "$output"
 	only_lifeboat "$DEST"
-	run -0 "$TREECMP" diff "$SRC0/dockerwarts_grafana" "$DEST/.lifeboat/rolledback-$id/dockerwarts_grafana"
+	run -0 "$TREECMP" diff "$SRC0/dockerwarts_grafana" "$DEST.lifeboat/rolledback-$id/dockerwarts_grafana"
 	run -2 --separate-stderr "$LIFEBOAT" rollback --dest "$DEST"
 }
 
@@ -389,7 +389,7 @@ roundtrip() {
 	run -0 --separate-stderr "$LIFEBOAT" -c "$BATS_TEST_TMPDIR/lifeboat.conf" --json \
 		restore --store "$STORE0" --dest "$DEST"
 	id=$(jq -r .restore_id <<< "$output")
-	assert_equal "$(sed -n 's/^done //p' "$DEST/.lifeboat/journal-$id" | tr '\n' ' ')" \
+	assert_equal "$(sed -n 's/^done //p' "$DEST.lifeboat/journal-$id" | tr '\n' ' ')" \
 		"dockerwarts_grafana dockerwarts_cassandra dockerwarts_mariadb dockerwarts_elasticsearch dockerwarts_glpi metadata.db "
 }
 

@@ -147,7 +147,7 @@ teardown() {
 	assert_equal "$(jq -r .archive.sha256 <<< "$output")" \
 		"$(sha256sum < "$UP/night+ly/$OLD" | cut -d' ' -f1)"
 	id=$(jq -r .restore_id <<< "$output")
-	assert_equal "$(jq -S 'del(.archive.age_seconds)' "$DEST/.lifeboat/report-$id.json")" \
+	assert_equal "$(jq -S 'del(.archive.age_seconds)' "$DEST.lifeboat/report-$id.json")" \
 		"$(jq -S 'del(.archive.age_seconds)' <<< "$output")"
 	run -0 "$TREECMP" diff "$SRC0" "$DEST" --ignore '.lifeboat*'
 	no_staging "$DEST"

@@ -94,7 +94,7 @@ restore_old() {
 @test "newest without a sidecar: passed over as unverified, the older one restored" {
 	two
 	rm "$STORE/$NEW.sha256"
-	restore_old "*no checksum*"
+	restore_old "unverified: neither '$NEW.sha256' nor SHA256SUMS is in the store"
 }
 
 @test "newest truncated, its original sidecar kept: rejected, the older one restored" {
@@ -120,7 +120,7 @@ restore_old() {
 	cp "$BLOB0" "$STORE/$OLD"
 	run -3 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$DEST"
 	jq -e '.result == "failed" and .archive == null' <<< "$output"
-	[[ "$(rejection "$output" "$OLD")" == *"no checksum"* ]]
+	[[ "$(rejection "$output" "$OLD")" == "unverified: neither '$OLD.sha256' nor SHA256SUMS is in the store" ]]
 	[[ "$(jq -r .error <<< "$output")" == *"$OLD"* ]]
 	only_lifeboat "$DEST"
 

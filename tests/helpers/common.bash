@@ -17,8 +17,8 @@ sidecar() {
 }
 
 no_staging() {
-	if compgen -G "$1/.lifeboat/staging-*" > /dev/null; then
-		echo "staging left behind: $(echo "$1"/.lifeboat/staging-*)" >&2
+	if compgen -G "$1.lifeboat/staging-*" > /dev/null; then
+		echo "staging left behind: $(echo "$1".lifeboat/staging-*)" >&2
 		return 1
 	fi
 }

@@ -295,8 +295,8 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 			r = lb_sum_lookup(sums, b->name, 0, b->sha256, why,
 			    sizeof(why));
 		} else
-			snprintf(why, sizeof(why), "no checksum (no %.700s, "
-			    "no SHA256SUMS)", sname);
+			snprintf(why, sizeof(why), "neither '%.700s' nor "
+			    "SHA256SUMS is in the store", sname);
 		b->has_sum = r == 0;
 		if (!b->has_sum && (b->why_unverified = strdup(why)) == NULL)
 			goto nomem;

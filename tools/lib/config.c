@@ -12,6 +12,7 @@
 
 #include <ini.h>
 
+#include "backup.h"
 #include "config.h"
 
 struct ctx {
@@ -231,6 +232,17 @@ handoff_key(const char *key)
 }
 
 const char *
+lb_config_backup(const struct lb_config *cfg, const char *key)
+{
+	size_t i;
+
+	for (i = cfg->nbackup; i > 0; i--)
+		if (strcmp(cfg->backup[i - 1].key, key) == 0)
+			return cfg->backup[i - 1].value;
+	return NULL;
+}
+
+const char *
 lb_config_handoff(const struct lb_config *cfg, const char *key)
 {
 	size_t i;
@@ -400,6 +412,7 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		    strcmp(section, "volumes") == 0 ||
 		    strcmp(section, "plan") == 0 ||
 		    strcmp(section, "handoff") == 0 ||
+		    strcmp(section, "backup") == 0 ||
 		    strcmp(section, "env") == 0)
 			return 1;
 		if (sub_section(section, "store", name, sizeof(name)) == 0) {
@@ -510,6 +523,15 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			BAD("%s:%d: %s: '%s' is not a duration (like 10m)",
 			    cfg->path, lineno, key, value);
 		if (kv_add(&cfg->handoff, &cfg->nhandoff, key, value) != 0)
+			BAD("out of memory");
+		return 1;
+	}
+	if (strcmp(section, "backup") == 0) {
+		char why[256];
+
+		if (lb_backup_key_check(key, value, why, sizeof(why)) != 0)
+			BAD("%s:%d: [backup] %s", cfg->path, lineno, why);
+		if (kv_add(&cfg->backup, &cfg->nbackup, key, value) != 0)
 			BAD("out of memory");
 		return 1;
 	}
@@ -778,6 +800,7 @@ lb_config_release(struct lb_config *cfg)
 	}
 	free(cfg->checks);
 	kv_free(cfg->handoff, cfg->nhandoff);
+	kv_free(cfg->backup, cfg->nbackup);
 	for (i = 0; i < cfg->nenv; i++)	/* credentials */
 		explicit_bzero(cfg->env[i].value, strlen(cfg->env[i].value));
 	kv_free(cfg->env, cfg->nenv);

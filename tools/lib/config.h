@@ -79,6 +79,8 @@ struct lb_config {
 	size_t nhandoff;
 	struct lb_kv *env;	/* [env] */
 	size_t nenv;
+	struct lb_kv *backup;	/* [backup], checked at parse time */
+	size_t nbackup;
 	char *text;		/* the config's text, for a hand-off to push */
 };
 
@@ -103,6 +105,9 @@ const char *lb_config_map(const struct lb_config *cfg, const char *dir);
 
 /* A [handoff] key's value, or its default (see the example config). */
 const char *lb_config_handoff(const struct lb_config *cfg, const char *key);
+
+/* The [backup] value of key (the last one given), or NULL. */
+const char *lb_config_backup(const struct lb_config *cfg, const char *key);
 
 /* The history log: LIFEBOAT_HISTORY, else [plan] history, else the
  * default; "" means none. */

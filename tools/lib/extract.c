@@ -372,9 +372,12 @@ fail_r(struct run *r, const char *name)
 		*r->err = *pe;
 		return pe->code;
 	}
-	return lb_err_set(r->err, LB_EVERIFY, 0, "%s%s%s: corrupt or "
-	    "truncated stream: %s", name ? "'" : "", name ? name : "",
-	    name ? "'" : "", archive_error_string(r->a) ?
+	if (name == NULL || name[0] == '\0')
+		return lb_err_set(r->err, LB_EVERIFY, 0, "corrupt or truncated "
+		    "stream: %s", archive_error_string(r->a) ?
+		    archive_error_string(r->a) : "read error");
+	return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': corrupt or truncated "
+	    "stream: %s", name, archive_error_string(r->a) ?
 	    archive_error_string(r->a) : "read error");
 }
 

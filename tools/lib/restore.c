@@ -5,7 +5,8 @@
  * only the end of that pass (digest matched, every entry decoded and
  * written) that makes it the winner. A failed candidate's staging is
  * removed and, unless a name was given, the next one is tried. Nothing in
- * DEST outside DEST/.lifeboat changes before the commit.
+ * DEST changes before the commit (the work area DEST.lifeboat is beside
+ * it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +18,13 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "docker.h"
 #include "extract.h"
 #include "json.h"
 #include "restore.h"
@@ -147,67 +147,6 @@ mkdirs(char *path, mode_t leaf)
 	return mkdir(path, leaf) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Is a Docker daemon running on the system whose volumes dest is? Its
- * socket answers, or (on this very system) the process of its pid file
- * lives. A running dockerd resets unknown volumes' _data to root 0755. */
-static int
-docker_running(const char *dest, char *why, size_t wl)
-{
-	static const char *const socks[] = { "run/docker.sock",
-		"var/run/docker.sock", NULL };
-	static const char *const pids[] = { "run/docker.pid",
-		"var/run/docker.pid", NULL };
-	const char *suffix = "/var/lib/docker/volumes";
-	char root[PATH_MAX], p[PATH_MAX + 32], comm[64], path[64];
-	struct sockaddr_un sa;
-	size_t dl = strlen(dest), sl = strlen(suffix);
-	FILE *f;
-	long pid;
-	int i, fd, local;
-
-	if (dl < sl || strcmp(dest + dl - sl, suffix) != 0)
-		return 0;
-	snprintf(root, sizeof(root), "%.*s", (int)(dl - sl), dest);
-	local = root[0] == '\0';
-	for (i = 0; socks[i] != NULL; i++) {
-		snprintf(p, sizeof(p), "%s/%s", root, socks[i]);
-		if (strlen(p) >= sizeof(sa.sun_path))
-			continue;
-		memset(&sa, 0, sizeof(sa));
-		sa.sun_family = AF_UNIX;
-		memcpy(sa.sun_path, p, strlen(p));
-		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-			continue;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			close(fd);
-			snprintf(why, wl, "its socket '%s' answers", p);
-			return 1;
-		}
-		close(fd);
-	}
-	for (i = 0; local && pids[i] != NULL; i++) {
-		snprintf(p, sizeof(p), "/%s", pids[i]);
-		if ((f = fopen(p, "re")) == NULL)
-			continue;
-		if (fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
-			fclose(f);
-			continue;
-		}
-		fclose(f);
-		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-		if ((f = fopen(path, "re")) == NULL)
-			continue;
-		if (fgets(comm, sizeof(comm), f) != NULL &&
-		    strncmp(comm, "dockerd", 7) == 0) {
-			fclose(f);
-			snprintf(why, wl, "dockerd runs as pid %ld", pid);
-			return 1;
-		}
-		fclose(f);
-	}
-	return 0;
-}
-
 /* Restore IDs sort by time (rollback takes the latest): UTC to the
  * microsecond, then a random tag against two runs in the same one. */
 static void
@@ -242,9 +181,10 @@ is_wanted(const struct lb_restore_opts *o, const char *name)
 /* Refuse before any transfer when DEST holds something a restore could
  * replace, unless --replace. Which volumes the archive holds is known only
  * once it has streamed, so every volume and file of DEST counts, except
- * what nothing is lost by replacing: empty directories, volumes Docker
- * made but nobody wrote to (an empty _data), and what a restore never
- * writes (Docker's backingFsBlockDev device node, sockets). */
+ * what nothing is lost by replacing (lb_txn_vacant: empty directories,
+ * volumes Docker made but nobody wrote to, a metadata.db that lists only
+ * such volumes) and what a restore never writes (Docker's
+ * backingFsBlockDev device node, sockets). */
 static int
 check_existing(const struct lb_restore_opts *o, const char *dest,
     struct lb_err *err)
@@ -263,8 +203,8 @@ check_existing(const struct lb_restore_opts *o, const char *dest,
 		snprintf(p, sizeof(p), "%s/%s", dest, de->d_name);
 		if (lstat(p, &st) != 0)
 			continue;
-		if (S_ISDIR(st.st_mode) ? lb_txn_vacant(p) :
-		    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		if (lb_txn_vacant(p) || (!S_ISDIR(st.st_mode) &&
+		    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)))
 			continue;
 		if (n < 4 && used < sizeof(list) - 1)
 			used += (size_t)snprintf(list + used,
@@ -277,7 +217,8 @@ check_existing(const struct lb_restore_opts *o, const char *dest,
 		return LB_OK;
 	return lb_err_set(err, LB_EDEST, 0, "'%s' already holds %s%s%s: "
 	    "nothing was changed; use --replace to set %s aside (kept in "
-	    "%s/.lifeboat/previous-ID), or restore into an empty destination",
+	    "%s" LB_TXN_SUFFIX "/previous-ID), or restore into an empty "
+	    "destination",
 	    dest, list, n > 4 ? " and more" : "", "", n > 1 ? "them" : "it",
 	    dest);
 }
@@ -479,7 +420,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			    "modes and capabilities needs root");
 			return fail(res, &err);
 		}
-		if (docker_running(dest, why, sizeof(why))) {
+		if (lb_docker_holding(dest, o->root, why, sizeof(why))) {
 			if (!o->ignore_docker && !o->dry_run) {
 				lb_err_set(&err, LB_EDEST, 0, "Docker is running "
 				    "on the target (%s): it would take over "
@@ -498,8 +439,9 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 				    "'%s'", dest);
 				return fail(res, &err);
 			}
-			if ((r = lb_txn_recover(dest, txn_notice, (void *)o,
-			    &err)) != 0)
+			if ((r = lb_txn_area(dest, txn_notice, (void *)o,
+			    &err)) != 0 || (r = lb_txn_recover(dest,
+			    txn_notice, (void *)o, &err)) != 0)
 				return fail(res, &err);
 		}
 		if ((r = check_existing(o, dest, &err)) != 0)
@@ -541,7 +483,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 				goto done;
 			}
 			if (pass == 1)
-				say(o, LB_WARN, "'%s' has no checksum (%s): "
+				say(o, LB_WARN, "'%s' cannot be verified (%s): "
 				    "restoring it UNVERIFIED, as "
 				    "--allow-unverified asks", b->name,
 				    b->why_unverified);

@@ -143,3 +143,30 @@ lb_is_archive_name(const char *name)
 	}
 	return 0;
 }
+
+int
+lb_store_writable(const struct lb_store *s, struct lb_err *err)
+{
+	if (s->ops->open_write == NULL || s->ops->remove == NULL)
+		return lb_err_set(err, LB_EUSAGE, 0, "store '%s': %s stores "
+		    "are read-only for lifeboat (back up to a file, s3 or "
+		    "sftp store)", s->display, s->ops->scheme);
+	return LB_OK;
+}
+
+int
+lb_store_put(struct lb_store *s, const char *name, const void *buf,
+    size_t len, struct lb_err *err)
+{
+	void *h;
+	int r;
+
+	if ((r = lb_store_writable(s, err)) != LB_OK ||
+	    (r = s->ops->open_write(s, name, &h, err)) != LB_OK)
+		return r;
+	if ((r = s->ops->write(h, buf, len, err)) != LB_OK) {
+		s->ops->abort_write(h);
+		return r;
+	}
+	return s->ops->commit_write(h, err);
+}

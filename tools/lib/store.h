@@ -33,6 +33,17 @@ struct lb_store_ops {
 	    struct lb_err *err);
 	void (*close_read)(void *h);
 	void (*close)(struct lb_store *s);
+	/* Writing (lifeboat backup), NULL where a store is read-only: a new
+	 * object that nobody sees under its name until it is committed, and
+	 * that an abort leaves no trace of; removing one (retention). */
+	int (*open_write)(struct lb_store *s, const char *name, void **h,
+	    struct lb_err *err);
+	int (*write)(void *h, const void *buf, size_t len,
+	    struct lb_err *err);
+	int (*commit_write)(void *h, struct lb_err *err);	/* frees h */
+	void (*abort_write)(void *h);				/* frees h */
+	int (*remove)(struct lb_store *s, const char *name,
+	    struct lb_err *err);
 };
 
 struct lb_store {
@@ -62,6 +73,12 @@ void lb_objects_free(struct lb_object *objs, size_t n);
  * .txz)? A store that is given one file's URL needs to know, and so does
  * the catalog. */
 int lb_is_archive_name(const char *name);
+
+/* Whether a store can be written (backup, prune), and writing one small
+ * object whole (a manifest, a sidecar), published when complete. */
+int lb_store_writable(const struct lb_store *s, struct lb_err *err);
+int lb_store_put(struct lb_store *s, const char *name, const void *buf,
+    size_t len, struct lb_err *err);
 
 /* The files of the directory at base (its URL, ending in '/') that the
  * HTML page body links to, added to objs[*n] onward with an unknown size

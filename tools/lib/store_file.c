@@ -201,6 +201,133 @@ f_close(struct lb_store *s)
 	free(f);
 }
 
+/* A file being written: NAME.partial until committed. */
+struct fwriter {
+	int dfd;		/* the store's directory (not owned) */
+	int fd;
+	char *name, *partial, *dir;
+};
+
+static int
+f_open_write(struct lb_store *s, const char *name, void **h,
+    struct lb_err *err)
+{
+	struct fstore *f = s->priv;
+	struct fwriter *w;
+	size_t len;
+
+	if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0')
+		return lb_err_set(err, LB_EUSAGE, 0, "'%s': not a file name",
+		    name);
+	len = strlen(name) + sizeof(".partial");
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->name = strdup(name)) == NULL ||
+	    (w->partial = malloc(len)) == NULL) {
+		if (w != NULL)
+			free(w->name);
+		free(w);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	snprintf(w->partial, len, "%s.partial", name);
+	w->dfd = f->dfd;
+	w->dir = f->dir;
+	/* a .partial left by a killed run is ours to replace */
+	unlinkat(f->dfd, w->partial, 0);
+	w->fd = openat(f->dfd, w->partial, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		lb_err_set(err, LB_ESTORE, errno, "cannot create '%s/%s'",
+		    f->dir, w->partial);
+		free(w->partial);
+		free(w->name);
+		free(w);
+		return LB_ESTORE;
+	}
+	*h = w;
+	return LB_OK;
+}
+
+static int
+f_write(void *h, const void *buf, size_t len, struct lb_err *err)
+{
+	struct fwriter *w = h;
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(w->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return lb_err_set(err, LB_ESTORE, n < 0 ? errno : EIO,
+			    "cannot write '%s/%s'", w->dir, w->partial);
+		p += n;
+		len -= (size_t)n;
+	}
+	return LB_OK;
+}
+
+static void
+fwriter_free(struct fwriter *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->name);
+	free(w->partial);
+	free(w);
+}
+
+static int
+f_commit_write(void *h, struct lb_err *err)
+{
+	struct fwriter *w = h;
+	int r = LB_OK;
+	int fd = w->fd, e;
+
+	/* on the disk before it is visible under its name */
+	w->fd = -1;
+	e = fsync(fd) != 0 ? errno : 0;
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e != 0)
+		r = lb_err_set(err, LB_ESTORE, e, "cannot write '%s/%s'",
+		    w->dir, w->partial);
+	else if (renameat(w->dfd, w->partial, w->dfd, w->name) != 0)
+		r = lb_err_set(err, LB_ESTORE, errno, "cannot rename '%s/%s'",
+		    w->dir, w->partial);
+	else
+		fsync(w->dfd);
+	if (r != LB_OK)
+		unlinkat(w->dfd, w->partial, 0);
+	fwriter_free(w);
+	return r;
+}
+
+static void
+f_abort_write(void *h)
+{
+	struct fwriter *w = h;
+
+	if (w == NULL)
+		return;
+	unlinkat(w->dfd, w->partial, 0);
+	fwriter_free(w);
+}
+
+static int
+f_remove(struct lb_store *s, const char *name, struct lb_err *err)
+{
+	struct fstore *f = s->priv;
+
+	if (strchr(name, '/') != NULL || name[0] == '.')
+		return lb_err_set(err, LB_EUSAGE, 0, "'%s': not a file name",
+		    name);
+	if (unlinkat(f->dfd, name, 0) != 0 && errno != ENOENT)
+		return lb_err_set(err, LB_ESTORE, errno, "cannot remove "
+		    "'%s/%s'", f->dir, name);
+	return LB_OK;
+}
+
 const struct lb_store_ops lb_store_file_ops = {
 	.scheme = "file",
 	.open = f_open,
@@ -209,4 +336,9 @@ const struct lb_store_ops lb_store_file_ops = {
 	.read = f_read,
 	.close_read = f_close_read,
 	.close = f_close,
+	.open_write = f_open_write,
+	.write = f_write,
+	.commit_write = f_commit_write,
+	.abort_write = f_abort_write,
+	.remove = f_remove,
 };

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bolt.h"
+#include "restore.h"
 #include "txn.h"
 
 #define MAX_JOURNAL (1024 * 1024)
@@ -30,11 +32,12 @@ lb_txn_path(char *buf, size_t len, const char *dest, const char *kind,
 	int n;
 
 	if (kind == NULL)
-		n = snprintf(buf, len, "%s/.lifeboat", dest);
+		n = snprintf(buf, len, "%s" LB_TXN_SUFFIX, dest);
 	else if (id == NULL)
-		n = snprintf(buf, len, "%s/.lifeboat/%s", dest, kind);
+		n = snprintf(buf, len, "%s" LB_TXN_SUFFIX "/%s", dest, kind);
 	else
-		n = snprintf(buf, len, "%s/.lifeboat/%s-%s", dest, kind, id);
+		n = snprintf(buf, len, "%s" LB_TXN_SUFFIX "/%s-%s", dest, kind,
+		    id);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
@@ -91,6 +94,101 @@ journal_add(struct lb_txn *t, const char *fmt, ...)
 	if (write(t->jfd, line, (size_t)n) != n || fsync(t->jfd) != 0)
 		return -1;
 	return 0;
+}
+
+/* Move what an older lifeboat kept in DEST/.lifeboat into the work area,
+ * entry by entry: Docker lists that directory as a volume and 'docker
+ * volume prune' deletes it, set-aside volumes and journals with it. An
+ * entry already in the work area stays where it is, and is named. */
+static int
+migrate_old(const char *dest, const char *area, lb_txn_notice notice,
+    void *arg, struct lb_err *err)
+{
+	char old[PATH_MAX], from[PATH_MAX], to[PATH_MAX], msg[PATH_MAX * 2];
+	struct dirent *de;
+	struct stat st;
+	size_t moved = 0, kept = 0;
+	DIR *d;
+
+	if (snprintf(old, sizeof(old), "%s/.lifeboat", dest) >=
+	    (int)sizeof(old))
+		return lb_err_set(err, LB_EDEST, ENAMETOOLONG, "'%s'", dest);
+	if (lstat(old, &st) != 0 || !S_ISDIR(st.st_mode))
+		return LB_OK;
+	if (lstat(area, &st) != 0 && rename(old, area) == 0) {
+		fsync_dir(dest);
+		snprintf(msg, sizeof(msg), "moved lifeboat's work area from "
+		    "'%s' to '%s' (Docker takes every directory of '%s' for a "
+		    "volume)", old, area, dest);
+		if (notice != NULL)
+			notice(arg, msg);
+		return LB_OK;
+	}
+	if ((d = opendir(old)) == NULL)
+		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s'", old);
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(from, sizeof(from), "%s/%s", old, de->d_name) >=
+		    (int)sizeof(from) || snprintf(to, sizeof(to), "%s/%s",
+		    area, de->d_name) >= (int)sizeof(to))
+			continue;
+		if (lstat(to, &st) == 0 || rename(from, to) != 0)
+			kept++;
+		else
+			moved++;
+	}
+	closedir(d);
+	fsync_dir(area);
+	if (kept == 0 && rmdir(old) == 0)
+		fsync_dir(dest);
+	if (notice != NULL && (moved > 0 || kept > 0)) {
+		snprintf(msg, sizeof(msg), "moved %zu entries of '%s' to '%s'"
+		    "%s", moved, old, area, kept ? "; some names were taken "
+		    "there already: the rest stays, move it by hand" : "");
+		notice(arg, msg);
+	}
+	return LB_OK;
+}
+
+int
+lb_txn_area(const char *dest, lb_txn_notice notice, void *arg,
+    struct lb_err *err)
+{
+	char area[PATH_MAX], parent[PATH_MAX];
+	struct stat ds, ps, as;
+	char *slash;
+
+	if (lb_txn_path(area, sizeof(area), dest, NULL, NULL) != 0 ||
+	    snprintf(parent, sizeof(parent), "%s", dest) >=
+	    (int)sizeof(parent))
+		return lb_err_set(err, LB_EDEST, ENAMETOOLONG, "'%s'", dest);
+	if ((slash = strrchr(parent, '/')) == NULL || slash[1] == '\0')
+		return lb_err_set(err, LB_EDEST, 0, "'%s': the destination "
+		    "must be a directory below another", dest);
+	slash[slash == parent ? 1 : 0] = '\0';
+	if (stat(dest, &ds) != 0)
+		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s'",
+		    dest);
+	if (stat(parent, &ps) != 0)
+		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s'",
+		    parent);
+	if (ds.st_dev != ps.st_dev)
+		return lb_err_set(err, LB_EDEST, 0, "'%s' is a mount point: "
+		    "lifeboat's work area '%s' must sit beside it on the same "
+		    "filesystem, for a commit to be a rename (inside, Docker "
+		    "would take it for a volume); nothing was changed: mount "
+		    "that filesystem one level up, or restore into a "
+		    "directory of it", dest, area);
+	if (lstat(area, &as) == 0 && !S_ISDIR(as.st_mode))
+		return lb_err_set(err, LB_EDEST, ENOTDIR, "'%s' is in the way "
+		    "of lifeboat's work area: not a directory", area);
+	if (migrate_old(dest, area, notice, arg, err) != LB_OK)
+		return err->code;
+	if (mkdir(area, 0700) != 0 && errno != EEXIST)
+		return lb_err_set(err, LB_EDEST, errno, "cannot create '%s'",
+		    area);
+	return LB_OK;
 }
 
 int
@@ -163,17 +261,58 @@ lb_txn_abandon(struct lb_txn *t, const char *why)
 
 static int empty_dir(const char *path);
 
-/* Nothing a restore would lose by replacing it: an empty directory, or a
- * volume Docker made and nobody wrote to yet (only an empty _data). */
+/* A Docker metadata.db that lists only volumes absent or vacant beside
+ * it: what a daemon started once on a fresh machine leaves. One that
+ * cannot be read, or lists a volume holding data, is not. */
+static int
+vacant_metadata(const char *path)
+{
+	char dir[PATH_MAX], sub[PATH_MAX], **keys;
+	struct lb_err err;
+	size_t n, i;
+	char *slash;
+	int vacant = 1;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir) ||
+	    (slash = strrchr(dir, '/')) == NULL)
+		return 0;
+	*slash = '\0';
+	if (lb_bolt_keys(path, "volumes", &keys, &n, &err) != LB_OK)
+		return 0;
+	for (i = 0; i < n && vacant; i++) {
+		struct stat st;
+
+		if (!lb_valid_volume_name(keys[i]) || snprintf(sub,
+		    sizeof(sub), "%s/%s", dir, keys[i]) >= (int)sizeof(sub))
+			vacant = 0;
+		else if (lstat(sub, &st) == 0)
+			vacant = lb_txn_vacant(sub);
+	}
+	lb_bolt_keys_free(keys, n);
+	return vacant;
+}
+
+/* Nothing a restore would lose by replacing it: an empty directory, a
+ * volume Docker made and nobody wrote to yet (only an empty _data), or a
+ * metadata.db that describes only such volumes. */
 int
 lb_txn_vacant(const char *path)
 {
 	struct dirent *de;
 	char sub[PATH_MAX];
+	struct stat st;
+	const char *base;
 	DIR *d;
 	int vacant = 1;
 
-	if ((d = opendir(path)) == NULL)
+	if (lstat(path, &st) != 0)
+		return 0;
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	if (S_ISREG(st.st_mode))
+		return strcmp(base, "metadata.db") == 0 &&
+		    vacant_metadata(path);
+	if (!S_ISDIR(st.st_mode) || (d = opendir(path)) == NULL)
 		return 0;
 	while (vacant && (de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -181,12 +320,9 @@ lb_txn_vacant(const char *path)
 		if (strcmp(de->d_name, "_data") != 0 || snprintf(sub,
 		    sizeof(sub), "%s/_data", path) >= (int)sizeof(sub))
 			vacant = 0;
-		else {
-			struct stat st;
-
+		else
 			vacant = lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) &&
 			    empty_dir(sub);
-		}
 	}
 	closedir(d);
 	return vacant;
@@ -288,7 +424,25 @@ lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
 		syncfs(fd);
 		close(fd);
 	}
-	if (journal_add(t, "replace %s", replace ? "1" : "0") != 0)
+	/* What is in the way is judged once, before the first rename: a
+	 * metadata.db that lists only vacant volumes would no longer look
+	 * vacant once the restored volumes are live. From then on the plan
+	 * is to set aside whatever is in the way, also when a killed commit
+	 * is finished by the next run. */
+	for (i = 0; i < n && !replace; i++) {
+		char live[PATH_MAX];
+		struct stat lst;
+
+		if (snprintf(live, sizeof(live), "%s/%s", t->dest,
+		    items[i].name) >= (int)sizeof(live))
+			return lb_err_set(err, LB_EDEST, ENAMETOOLONG, "'%s'",
+			    items[i].name);
+		if (lstat(live, &lst) == 0 && !lb_txn_vacant(live))
+			return lb_err_set(err, LB_EDEST, 0, "'%s' exists and "
+			    "is not empty (use --replace)", live);
+	}
+	replace = 1;
+	if (journal_add(t, "replace 1") != 0)
 		goto jfail;
 	for (i = 0; i < n; i++)
 		if (journal_add(t, "item %s", items[i].name) != 0)
@@ -525,8 +679,8 @@ lb_txn_recover(const char *dest, lb_txn_notice notice, void *arg,
 	int r = LB_OK, dummy;
 
 	if (journal_ids(dest, &ids, &n) != 0)
-		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s/"
-		    ".lifeboat'", dest);
+		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s"
+		    LB_TXN_SUFFIX "'", dest);
 	for (i = 0; i < n && r == LB_OK; i++) {
 		lb_txn_path(p, sizeof(p), dest, "journal", ids[i]);
 		if (journal_read(p, &j) != 0) {
@@ -585,11 +739,14 @@ lb_txn_rollback(const char *dest, const char *id, char *done_id,
 	size_t n, i;
 	int r;
 
-	if ((r = lb_txn_recover(dest, notice, arg, err)) != LB_OK)
+	/* no DEST: nothing was ever restored there, which is said below */
+	if ((access(dest, F_OK) == 0 &&
+	    (r = lb_txn_area(dest, notice, arg, err)) != LB_OK) ||
+	    (r = lb_txn_recover(dest, notice, arg, err)) != LB_OK)
 		return r;
 	if (journal_ids(dest, &ids, &n) != 0)
-		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s/"
-		    ".lifeboat'", dest);
+		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s"
+		    LB_TXN_SUFFIX "'", dest);
 	for (i = n; i-- > 0;) {
 		if (id != NULL && strcmp(ids[i], id) != 0)
 			continue;

@@ -1,7 +1,10 @@
 /*
  * txn.h: the restore's transaction on DEST (internal to the engine).
  *
- * DEST/.lifeboat/ holds, per restore ID:
+ * The work area DEST.lifeboat/ sits beside DEST, on its filesystem (a
+ * commit is a rename) but outside it: Docker takes every directory of its
+ * volumes directory for a volume, and 'docker volume prune' would delete
+ * the journals and what a restore set aside. It holds, per restore ID:
  *   journal-ID      what the restore plans and has done, fsync'd per step
  *   staging-ID/     the extracted tree, until committed
  *   previous-ID/    what the commit replaced (never deleted by lifeboat)
@@ -30,11 +33,20 @@ struct lb_txn_item {
 
 typedef void (*lb_txn_notice)(void *arg, const char *msg);
 
-/* Path of DEST/.lifeboat/KIND-ID into buf. */
+#define LB_TXN_SUFFIX ".lifeboat"
+
+/* Path of DEST.lifeboat/KIND-ID into buf (KIND NULL: the work area). */
 int lb_txn_path(char *buf, size_t len, const char *dest, const char *kind,
     const char *id);
 
-/* Create DEST/.lifeboat and the journal. */
+/* Make sure DEST's work area can be used: beside DEST on its filesystem
+ * (a DEST that is a mount point is refused), created if missing, with
+ * what an older lifeboat kept in DEST/.lifeboat moved into it (told
+ * through notice). DEST must exist. */
+int lb_txn_area(const char *dest, lb_txn_notice notice, void *arg,
+    struct lb_err *err);
+
+/* Create the journal in the work area (see lb_txn_area). */
 int lb_txn_begin(struct lb_txn *t, const char *dest, const char *id,
     struct lb_err *err);
 /* An empty staging directory for one candidate; its path into buf. */

@@ -69,5 +69,7 @@ int cmd_restore(struct lb_cli *cli, int argc, char **argv);
 int cmd_rollback(struct lb_cli *cli, int argc, char **argv);
 int cmd_check(struct lb_cli *cli, int argc, char **argv);
 int cmd_handoff(struct lb_cli *cli, int argc, char **argv);
+int cmd_backup(struct lb_cli *cli, int argc, char **argv);
+int cmd_prune(struct lb_cli *cli, int argc, char **argv);
 
 #endif

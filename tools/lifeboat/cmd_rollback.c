@@ -12,7 +12,7 @@ static const char usage[] =
 "usage: lifeboat rollback [--dest DIR] [--root DIR] [RESTORE-ID]\n"
 "\n"
 "Undo a restore (the latest, or RESTORE-ID): what it restored is moved to\n"
-"DEST/.lifeboat/rolledback-ID, and what it set aside goes back in place.\n"
+"DEST.lifeboat/rolledback-ID, and what it set aside goes back in place.\n"
 "Nothing is deleted. An interrupted restore or rollback is finished first.\n"
 "\n"
 "  --dest DIR  the volumes directory (default /var/lib/docker/volumes)\n"
@@ -91,7 +91,7 @@ cmd_rollback(struct lb_cli *cli, int argc, char **argv)
 		printf("{\"result\":\"ok\",\"rolled_back\":\"%s\"}\n", id);
 	else if (cli->verbosity >= 0)
 		printf("rolled back restore %s: what it replaced is back in "
-		    "%s; what it restored is in %s/.lifeboat/rolledback-%s\n",
+		    "%s; what it restored is in %s.lifeboat/rolledback-%s\n",
 		    id, dest, dest, id);
 	lb_config_release(&cfg);
 	return lb_cli_finish(cli, LB_EXIT_OK);

@@ -18,6 +18,8 @@ const struct lb_cmd lb_commands[] = {
 	{ "verify", cmd_verify, "find and verify the latest valid backup, or one" },
 	{ "restore", cmd_restore, "restore the latest valid backup, or one" },
 	{ "rollback", cmd_rollback, "undo a restore: put back what it set aside" },
+	{ "backup", cmd_backup, "back up the volumes to the stores, verified" },
+	{ "prune", cmd_prune, "delete the backups retention does not keep" },
 	{ "check", cmd_check, "check that the services answer, as configured" },
 	{ "handoff", cmd_handoff, "from restored volumes to a checked stack" },
 	{ "help", cmd_help, "show the help of lifeboat or of one verb" },

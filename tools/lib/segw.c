@@ -1,0 +1,239 @@
+/*
+ * segw.c: the segmented compressed stream of a backup (see segw.h).
+ *
+ * gzip: one deflate stream with a gzip wrapper per segment (zlib's
+ * deflateReset between them); zstd: one frame per segment (ZSTD_e_end),
+ * compressed by zstd's own worker threads when asked. Output goes through
+ * one buffer to the sink, and through two SHA-256 contexts: the whole
+ * stream's and the current segment's.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/sha256.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "segw.h"
+
+#define OUTBUF (256 * 1024)
+
+struct lb_segw {
+	enum lb_comp comp;
+	z_stream z;
+	int z_ready;
+	ZSTD_CCtx *zc;
+	lb_sink_fn sink;
+	void *arg;
+	unsigned char *out;
+	mbedtls_sha256_context all, seg;
+	long long total;	/* stored bytes so far */
+	long long seg_start;	/* offset of the current segment */
+	long long pending;	/* tar bytes in the current segment */
+	struct lb_segment *segs;
+	size_t nsegs;
+	int failed;
+};
+
+void
+lb_hex32(const unsigned char d[32], char hex[65])
+{
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+/* Compressed bytes out: hashed and handed to the sink. */
+static int
+emit(struct lb_segw *w, const unsigned char *buf, size_t len,
+    struct lb_err *err)
+{
+	if (len == 0)
+		return LB_OK;
+	mbedtls_sha256_update(&w->all, buf, len);
+	mbedtls_sha256_update(&w->seg, buf, len);
+	w->total += (long long)len;
+	return w->sink(w->arg, buf, len, err);
+}
+
+int
+lb_segw_new(struct lb_segw **out, enum lb_comp comp, int level, int threads,
+    lb_sink_fn sink, void *arg, struct lb_err *err)
+{
+	struct lb_segw *w;
+
+	*out = NULL;
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->out = malloc(OUTBUF)) == NULL) {
+		free(w);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	w->comp = comp;
+	w->sink = sink;
+	w->arg = arg;
+	mbedtls_sha256_init(&w->all);
+	mbedtls_sha256_init(&w->seg);
+	mbedtls_sha256_starts(&w->all, 0);
+	mbedtls_sha256_starts(&w->seg, 0);
+	if (comp == LB_COMP_GZIP) {
+		/* 15 + 16: a gzip wrapper, as gzip(1) writes */
+		if (deflateInit2(&w->z, level > 0 ? level : 6, Z_DEFLATED,
+		    15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+			lb_segw_free(w);
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		}
+		w->z_ready = 1;
+	} else {
+		if ((w->zc = ZSTD_createCCtx()) == NULL) {
+			lb_segw_free(w);
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		}
+		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel,
+		    level > 0 ? level : 3);
+		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 1);
+		if (threads > 1)
+			ZSTD_CCtx_setParameter(w->zc, ZSTD_c_nbWorkers,
+			    threads);
+	}
+	*out = w;
+	return LB_OK;
+}
+
+/* Feed len bytes (0 with end set: finish the segment). */
+static int
+pump(struct lb_segw *w, const void *buf, size_t len, int end,
+    struct lb_err *err)
+{
+	int r, zr = Z_OK;
+
+	if (w->failed)
+		return lb_err_set(err, LB_EFAIL, 0, "the backup stream "
+		    "failed before");
+	if (w->comp == LB_COMP_GZIP) {
+		w->z.next_in = (Bytef *)(uintptr_t)buf;
+		w->z.avail_in = (uInt)len;
+		do {
+			w->z.next_out = w->out;
+			w->z.avail_out = OUTBUF;
+			zr = deflate(&w->z, end ? Z_FINISH : Z_NO_FLUSH);
+			if (zr == Z_STREAM_ERROR) {
+				w->failed = 1;
+				return lb_err_set(err, LB_EFAIL, 0, "deflate "
+				    "failed");
+			}
+			if ((r = emit(w, w->out, OUTBUF - w->z.avail_out,
+			    err)) != LB_OK) {
+				w->failed = 1;
+				return r;
+			}
+		} while (w->z.avail_in > 0 || w->z.avail_out == 0 ||
+		    (end && zr != Z_STREAM_END));
+		if (end)
+			deflateReset(&w->z);
+		return LB_OK;
+	} else {
+		ZSTD_inBuffer in = { buf, len, 0 };
+		size_t left;
+
+		do {
+			ZSTD_outBuffer o = { w->out, OUTBUF, 0 };
+
+			left = ZSTD_compressStream2(w->zc, &o, &in, end ?
+			    ZSTD_e_end : ZSTD_e_continue);
+			if (ZSTD_isError(left)) {
+				w->failed = 1;
+				return lb_err_set(err, LB_EFAIL, 0, "zstd: %s",
+				    ZSTD_getErrorName(left));
+			}
+			if ((r = emit(w, w->out, o.pos, err)) != LB_OK) {
+				w->failed = 1;
+				return r;
+			}
+		} while (in.pos < in.size || (end && left != 0));
+		return LB_OK;
+	}
+}
+
+int
+lb_segw_write(struct lb_segw *w, const void *buf, size_t len,
+    struct lb_err *err)
+{
+	w->pending += (long long)len;
+	return pump(w, buf, len, 0, err);
+}
+
+long long
+lb_segw_pending(const struct lb_segw *w)
+{
+	return w->pending;
+}
+
+int
+lb_segw_cut(struct lb_segw *w, struct lb_err *err)
+{
+	struct lb_segment *p;
+	unsigned char d[32];
+	int r;
+
+	if (w->pending == 0)
+		return LB_OK;
+	if ((r = pump(w, NULL, 0, 1, err)) != LB_OK)
+		return r;
+	if ((p = realloc(w->segs, (w->nsegs + 1) * sizeof(*p))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	w->segs = p;
+	p += w->nsegs++;
+	p->offset = w->seg_start;
+	p->length = w->total - w->seg_start;
+	p->in_bytes = w->pending;
+	mbedtls_sha256_finish(&w->seg, d);
+	lb_hex32(d, p->sha256);
+	mbedtls_sha256_free(&w->seg);
+	mbedtls_sha256_init(&w->seg);
+	mbedtls_sha256_starts(&w->seg, 0);
+	w->seg_start = w->total;
+	w->pending = 0;
+	return LB_OK;
+}
+
+int
+lb_segw_finish(struct lb_segw *w, char hex[65], long long *bytes,
+    struct lb_err *err)
+{
+	unsigned char d[32];
+	int r;
+
+	if ((r = lb_segw_cut(w, err)) != LB_OK)
+		return r;
+	mbedtls_sha256_finish(&w->all, d);
+	lb_hex32(d, hex);
+	*bytes = w->total;
+	return LB_OK;
+}
+
+const struct lb_segment *
+lb_segw_segments(const struct lb_segw *w, size_t *n)
+{
+	*n = w->nsegs;
+	return w->segs;
+}
+
+void
+lb_segw_free(struct lb_segw *w)
+{
+	if (w == NULL)
+		return;
+	if (w->z_ready)
+		deflateEnd(&w->z);
+	ZSTD_freeCCtx(w->zc);
+	mbedtls_sha256_free(&w->all);
+	mbedtls_sha256_free(&w->seg);
+	free(w->segs);
+	free(w->out);
+	free(w);
+}

@@ -1,0 +1,190 @@
+/*
+ * cmd_backup.c: "lifeboat backup": the nightly backup that restore trusts.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "common.h"
+
+static const char usage[] =
+"usage: lifeboat backup [--store URL]... [--volume NAME]... [--source DIR]\n"
+"                       [--dry-run] [--no-stop]\n"
+"\n"
+"Back up the Docker volumes of DIR (default /var/lib/docker/volumes) to\n"
+"every store of [backup] stores (or all configured, or --store), in one\n"
+"read: a pax tar.gz (or tar.zst) made of independent segments, its\n"
+"NAME.manifest.json and the NAME.sha256 sidecar that restore needs to\n"
+"call it valid, published in that order once the whole stream is\n"
+"written. Containers labelled [backup] stop_label (and stop_containers)\n"
+"are stopped and Swarm services with that label scaled to 0 while the\n"
+"volumes are read, and always started again. Then each store's retention\n"
+"(keep_daily, keep_weekly, keep_monthly) runs.\n"
+"\n"
+"  --store URL    a store to write to (repeatable); replaces the config's\n"
+"  --volume NAME  back up only this volume (repeatable)\n"
+"  --source DIR   the volumes directory\n"
+"  --dry-run      read and compress everything, stop nothing, write nothing\n"
+"  --no-stop      leave containers and services running\n"
+"  --json         print the report as JSON\n"
+"  -h, --help     show this help and exit\n";
+
+static void
+notice(void *arg, enum lb_backup_level l, const char *msg)
+{
+	lb_cli_notice(arg, l == LB_BWARN ? LB_WARN : LB_INFO, msg);
+}
+
+static void
+print_report(const struct lb_cli *cli, const struct lb_backup_result *res)
+{
+	char size[32], tar[32], *json;
+	size_t i;
+
+	if (cli->json) {
+		if (lb_backup_report_json(res, &json) == 0) {
+			printf("%s\n", json);
+			free(json);
+		}
+		return;
+	}
+	if (!res->ok || cli->verbosity < 0)
+		return;
+	lb_cli_human_bytes(res->size, size, sizeof(size));
+	lb_cli_human_bytes(res->tar_bytes, tar, sizeof(tar));
+	printf("%s '%s': %s (%s of tar in %zu segment%s), sha256 %s\n",
+	    res->dry_run ? "would write" : "backed up", res->archive, size,
+	    tar, res->nsegments, res->nsegments == 1 ? "" : "s", res->sha256);
+	printf("  %-36s %8s %11s\n", "volume", "files", "bytes");
+	for (i = 0; i < res->nvolumes; i++) {
+		lb_cli_human_bytes(res->volumes[i].bytes, size, sizeof(size));
+		printf("  %-36s %8lld %11s\n", res->volumes[i].name,
+		    res->volumes[i].files, size);
+	}
+	for (i = 0; i < res->nstores; i++)
+		printf("  store '%s': %s\n", res->stores[i].name,
+		    res->stores[i].ok ? "written" : res->stores[i].error);
+	if (res->containers_stopped + res->services_scaled > 0)
+		printf("  stopped %zu container%s and %zu service%s for %.1f s; "
+		    "%s\n", res->containers_stopped,
+		    res->containers_stopped == 1 ? "" : "s",
+		    res->services_scaled, res->services_scaled == 1 ? "" : "s",
+		    res->downtime, res->restarted ? "all running again" :
+		    "NOT ALL RUNNING AGAIN");
+	for (i = 0; i < res->npruned; i++)
+		printf("  pruned %s\n", res->pruned[i]);
+	printf("  timings: stop %.2f s, write %.2f s, start %.2f s, publish "
+	    "%.2f s, total %.2f s\n", res->t_stop, res->t_write, res->t_start,
+	    res->t_publish, res->t_total);
+}
+
+/* The test suite's clock: LIFEBOAT_TEST_NOW=SECONDS names the backup. */
+static long long
+test_now(void)
+{
+	const char *s = getenv("LIFEBOAT_TEST_NOW");
+
+	return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
+int
+cmd_backup(struct lb_cli *cli, int argc, char **argv)
+{
+	enum { O_STORE = 256, O_VOLUME, O_SOURCE, O_DRY, O_NOSTOP, O_JSON };
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, O_STORE },
+		{ "volume", required_argument, NULL, O_VOLUME },
+		{ "source", required_argument, NULL, O_SOURCE },
+		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "no-stop", no_argument, NULL, O_NOSTOP },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lb_backup_opts o;
+	struct lb_backup_result res;
+	struct lb_cli_meter prog;
+	struct lb_config cfg;
+	char **stores = NULL;
+	size_t nstores = 0;
+	int ch, rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cfg, 0, sizeof(cfg));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case O_STORE:
+			if (lb_cli_push(&stores, &nstores, optarg) != 0)
+				return LB_EXIT_FAIL;
+			break;
+		case O_VOLUME:
+			if (!lb_valid_volume_name(optarg)) {
+				rc = lb_cli_usage(cli, "backup", "'%s' is "
+				    "not a volume name", optarg);
+				goto out;
+			}
+			if (lb_cli_push(&o.volumes, &o.nvolumes, optarg) != 0)
+				return LB_EXIT_FAIL;
+			break;
+		case O_SOURCE:
+			o.source = optarg;
+			break;
+		case O_DRY:
+			o.dry_run = 1;
+			break;
+		case O_NOSTOP:
+			o.no_stop = 1;
+			break;
+		case O_JSON:
+			cli->json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
+			goto out;
+		case ':':
+			rc = lb_cli_usage(cli, "backup", "option '%s' needs an "
+			    "argument", lb_cli_bad_option(argc, argv));
+			goto out;
+		default:
+			rc = lb_cli_usage(cli, "backup", "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = lb_cli_usage(cli, "backup", "unexpected argument '%s'",
+		    argv[optind]);
+		goto out;
+	}
+	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
+		goto out;
+	o.cfg = &cfg;
+	o.now = test_now();
+	memset(&prog, 0, sizeof(prog));
+	prog.cli = cli;
+	prog.tty = isatty(2);
+	o.progress = lb_cli_progress;
+	o.progress_arg = &prog;
+	o.notice = notice;
+	o.notice_arg = &prog;
+	lb_cli_signals();
+	lb_backup_run(&o, &res);
+	lb_cli_progress_end(&prog);
+	if (!res.ok)
+		lb_cli_error(cli, "%s", res.err.msg);
+	print_report(cli, &res);
+	rc = res.ok ? LB_EXIT_OK : lb_cli_exit_for(res.err.code);
+	lb_backup_result_release(&res);
+	rc = lb_cli_finish(cli, rc);
+out:
+	lb_config_release(&cfg);
+	free(stores);
+	free(o.volumes);
+	return rc;
+}

@@ -1,0 +1,112 @@
+/*
+ * cmd_prune.c: "lifeboat prune": the stores' retention, as a backup runs
+ * it at its end, alone (and with --dry-run, to see what would go).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "common.h"
+#include "json.h"
+
+static const char usage[] =
+"usage: lifeboat prune [--store URL]... [--dry-run]\n"
+"\n"
+"Delete the backups that [backup] keep_daily (default 7), keep_weekly and\n"
+"keep_monthly do not keep, store by store: only complete backups whose\n"
+"names lifeboat's [backup] name pattern made, each with its sidecar,\n"
+"manifest and signature; never the newest, never another file.\n"
+"\n"
+"  --store URL  a store to prune (repeatable); replaces the config's\n"
+"  --dry-run    say what would be deleted, delete nothing\n"
+"  --json       print what was (or would be) deleted as JSON\n"
+"  -h, --help   show this help and exit\n";
+
+int
+cmd_prune(struct lb_cli *cli, int argc, char **argv)
+{
+	enum { O_STORE = 256, O_DRY, O_JSON };
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, O_STORE },
+		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lb_config cfg;
+	struct lb_err err;
+	char **stores = NULL, **pruned = NULL;
+	size_t nstores = 0, npruned = 0, i;
+	int ch, rc, dry = 0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case O_STORE:
+			if (lb_cli_push(&stores, &nstores, optarg) != 0)
+				return LB_EXIT_FAIL;
+			break;
+		case O_DRY:
+			dry = 1;
+			break;
+		case O_JSON:
+			cli->json = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
+			goto out;
+		case ':':
+			rc = lb_cli_usage(cli, "prune", "option '%s' needs an "
+			    "argument", lb_cli_bad_option(argc, argv));
+			goto out;
+		default:
+			rc = lb_cli_usage(cli, "prune", "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = lb_cli_usage(cli, "prune", "unexpected argument '%s'",
+		    argv[optind]);
+		goto out;
+	}
+	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
+		goto out;
+	if (lb_backup_prune(&cfg, NULL, 0, dry, &pruned, &npruned, &err) !=
+	    LB_OK) {
+		rc = lb_cli_fail(cli, &err);
+		goto out;
+	}
+	if (cli->json) {
+		struct lb_json j;
+
+		lb_json_init(&j);
+		lb_json_obj(&j);
+		lb_json_key(&j, "dry_run");
+		lb_json_bool(&j, dry);
+		lb_json_key(&j, "pruned");
+		lb_json_arr(&j);
+		for (i = 0; i < npruned; i++)
+			lb_json_str(&j, pruned[i]);
+		lb_json_arr_end(&j);
+		lb_json_obj_end(&j);
+		if (!j.failed)
+			printf("%s\n", j.buf);
+		lb_json_release(&j);
+	} else
+		for (i = 0; i < npruned; i++)
+			printf("%s %s\n", dry ? "would prune" : "pruned",
+			    pruned[i]);
+	rc = lb_cli_finish(cli, LB_EXIT_OK);
+out:
+	for (i = 0; i < npruned; i++)
+		free(pruned[i]);
+	free(pruned);
+	lb_config_release(&cfg);
+	free(stores);
+	return rc;
+}
