@@ -41,7 +41,8 @@ time_at(const char *s, struct tm *tm)
 		return 0;
 	if (s[4] == '-') {
 		/* YYYY-MM-DD[T_-]HH[-:]MM[-:]SS or YYYY-MM-DD */
-		if (digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
+		if (digits(s + 5, 2, &mo) || s[7] != '-' ||
+		    digits(s + 8, 2, &d))
 			return 0;
 		used = 10;
 		if ((s[10] == 'T' || s[10] == '_' || s[10] == '-') &&

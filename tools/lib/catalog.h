@@ -31,7 +31,8 @@ struct lb_catalog {
 	struct lb_store **stores;	/* owned; NULL where it failed */
 	const struct lb_store_conf **confs;
 	size_t nstores;
-	struct lb_backup *backups;	/* newest first; same time: store order */
+	struct lb_backup *backups;	/* newest first; same time: store
+					   order */
 	size_t nbackups;
 	struct lb_store_failure *failures;
 	size_t nfailures;

@@ -85,8 +85,8 @@ check_http(const struct lb_check_conf *c, char *why, size_t len)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	/* follow redirects, unless a redirect is what is expected */
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, c->expect_status / 100 == 3 ?
-	    0L : 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
+	    c->expect_status / 100 == 3 ? 0L : 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "lifeboat-check/" LB_VERSION);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->timeout);
@@ -183,8 +183,8 @@ check_tcp(const struct lb_check_conf *c, char *why, size_t len)
 				continue;
 			}
 			sl = sizeof(soerr);
-			if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
-			    &sl) != 0)
+			if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR,
+			    &soerr, &sl) != 0)
 				soerr = errno;
 			r = soerr == 0 ? 0 : -1;
 			errno = soerr;

@@ -26,7 +26,8 @@ struct lb_kv {
 };
 
 struct lb_store_conf {
-	char *name;		/* from [store "NAME"], or the URL for --store */
+	char *name;		/* from [store "NAME"], or the URL for
+				   --store */
 	char *url;
 	struct lb_kv *opts;	/* every other key of the section */
 	size_t nopts;

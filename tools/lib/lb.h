@@ -67,8 +67,9 @@ void lb_format_duration(long long secs, char *buf, size_t len);
 /* Version of one library lifeboat is linked with. */
 struct lb_libversion {
 	const char *name;	/* "zlib", "libarchive", ... */
-	const char *version;	/* reported by the library at run time when it
-				   can say, else the version it was built from */
+	const char *version;	/* reported by the library at run time
+				   when it can say, else the version it
+				   was built from */
 	const char *debian;	/* the Debian 13 source version it came from */
 };
 

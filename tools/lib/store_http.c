@@ -198,6 +198,7 @@ h_open(struct lb_store *s, struct lb_err *err)
 	const char *url = s->conf->url, *slash;
 	struct hstore *h;
 	size_t n;
+	int one;		/* the URL names one archive */
 
 	{
 		const char *host = strstr(url, "://"), *at, *end;
@@ -218,7 +219,9 @@ h_open(struct lb_store *s, struct lb_err *err)
 	h->fc.insecure = lb_store_opt_bool(s->conf, "insecure", 0);
 	slash = strrchr(url, '/');
 	n = strlen(url);
-	if (url[n - 1] != '/' && slash != NULL && lb_is_archive_name(slash + 1)) {
+	one = url[n - 1] != '/' && slash != NULL &&
+	    lb_is_archive_name(slash + 1);
+	if (one) {
 		h->base = strndup(url, (size_t)(slash - url + 1));
 		h->single = strdup(slash + 1);
 		if (h->single != NULL)
@@ -229,8 +232,7 @@ h_open(struct lb_store *s, struct lb_err *err)
 			snprintf(h->base, n + 2, "%s%s", url,
 			    url[n - 1] == '/' ? "" : "/");
 	}
-	if (h->base == NULL || (slash != NULL && url[n - 1] != '/' &&
-	    lb_is_archive_name(slash + 1) && h->single == NULL)) {
+	if (h->base == NULL || (one && h->single == NULL)) {
 		free(h->base);
 		free(h->single);
 		free(h);

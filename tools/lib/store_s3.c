@@ -107,7 +107,8 @@ static int
 s3_open(struct lb_store *st, struct lb_err *err)
 {
 	const struct lb_store_conf *sc = st->conf;
-	const char *url = sc->url + 5, *slash, *profile, *credfile, *cfgfile, *v;
+	const char *url = sc->url + 5, *slash, *profile, *credfile, *cfgfile,
+	    *v;
 	char path[1024], sect[160], *ep = NULL;
 	struct awsfile a;
 	struct s3store *s;
@@ -163,8 +164,8 @@ s3_open(struct lb_store *st, struct lb_err *err)
 		/* a profile may live in the config file alone */
 		if (ini_parse(credfile, aws_key, &a) < 0 && lb_store_opt(sc,
 		    "credentials_file"))
-			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': cannot "
-			    "read credentials file '%s'", st->display,
+			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
+			    "cannot read credentials file '%s'", st->display,
 			    credfile);
 	}
 	memset(&a, 0, sizeof(a));
@@ -199,7 +200,8 @@ s3_open(struct lb_store *st, struct lb_err *err)
 		s->aws = 1;
 		n = strlen(s->region) + 40;
 		if ((ep = malloc(n)) != NULL)
-			snprintf(ep, n, "https://s3.%s.amazonaws.com", s->region);
+			snprintf(ep, n, "https://s3.%s.amazonaws.com",
+			    s->region);
 	}
 	if (ep == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
@@ -241,9 +243,10 @@ s3_url(struct s3store *s, const char *key, const char *query)
 		    query ? "?" : "", query ? query : "");
 	else {
 		sep = strstr(host, "://");
-		snprintf(u, n, "%.*s%s.%s/%s%s%s", sep ? (int)(sep - host + 3) : 0,
-		    host, s->bucket, sep ? sep + 3 : host, ek ? ek : "",
-		    query ? "?" : "", query ? query : "");
+		snprintf(u, n, "%.*s%s.%s/%s%s%s",
+		    sep ? (int)(sep - host + 3) : 0, host, s->bucket,
+		    sep ? sep + 3 : host, ek ? ek : "", query ? "?" : "",
+		    query ? query : "");
 	}
 	free(ek);
 	return u;
@@ -513,8 +516,8 @@ s3_list(struct lb_store *st, struct lb_object **objs, size_t *n,
 			break;
 		}
 		snprintf(q, ql, "%s%s%sdelimiter=%%2F&list-type=2&prefix=%s",
-		    et ? "continuation-token=" : "", et ? et : "", et ? "&" : "",
-		    ep);
+		    et ? "continuation-token=" : "", et ? et : "",
+		    et ? "&" : "", ep);
 		free(ep);
 		free(et);
 		et = NULL;

@@ -26,7 +26,8 @@ enum lb_exit {
 
 /* Options given before the verb. */
 struct lb_cli {
-	const char *prog;	/* "lifeboat" or "lifeboat-VERB", for messages */
+	const char *prog;	/* "lifeboat" or "lifeboat-VERB", for
+				   messages */
 	const char *config;	/* -c FILE, or NULL for the default */
 	int json;		/* --json: the result as JSON on stdout */
 	int verbosity;		/* -1 with -q, 0, 1 with -v (and more) */

@@ -159,8 +159,8 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 			    b->why_unverified, b->has_sum ? "" : ")");
 		}
 		if (cat.nbackups == 0 && r == LB_OK && cli->verbosity >= 0)
-			fprintf(stderr, "%s: no backup archive in the store%s\n",
-			    cli->prog, cat.nstores > 1 ? "s" : "");
+			fprintf(stderr, "%s: no backup archive in the "
+			    "store%s\n", cli->prog, cat.nstores > 1 ? "s" : "");
 	}
 	rc = lb_cli_finish(cli, r == LB_OK ? LB_EXIT_OK : LB_EXIT_STORE);
 out:

@@ -116,9 +116,9 @@ lb_cli_progress(void *arg, long long done, long long total)
 	/* A serial console or a log: a plain line every 10 % or 30 s. */
 	decile = total > 0 ? (int)(done * 10 / total) : 0;
 	if (decile > p->last_decile || now - p->last >= 30) {
-		fprintf(stderr, "%s: %s: %s / %s (%d%%), %s/s%s\n", p->cli->prog,
-		    p->name, d, t, total > 0 ? (int)(done * 100 / total) : 0,
-		    rate, eta);
+		fprintf(stderr, "%s: %s: %s / %s (%d%%), %s/s%s\n",
+		    p->cli->prog, p->name, d, t,
+		    total > 0 ? (int)(done * 100 / total) : 0, rate, eta);
 		p->last_decile = decile;
 		p->last = now;
 	}
@@ -204,11 +204,12 @@ lb_cli_print_result(const struct lb_cli *cli,
 	    res->archive_sha256, res->archive_verified ? "matches its checksum"
 	    : "UNVERIFIED: no checksum");
 	for (i = 0; i < res->nrejected; i++)
-		printf("  rejected: '%s' from '%s': %s\n", res->rejected[i].name,
-		    res->rejected[i].store, res->rejected[i].reason);
+		printf("  rejected: '%s' from '%s': %s\n",
+		    res->rejected[i].name, res->rejected[i].store,
+		    res->rejected[i].reason);
 	if (res->mode == LB_MODE_RESTORE) {
-		printf("  into %s (restore %s, layout %s)\n", res->dest, res->id,
-		    res->layout ? res->layout : "?");
+		printf("  into %s (restore %s, layout %s)\n", res->dest,
+		    res->id, res->layout ? res->layout : "?");
 		printf("  %-36s %8s %11s  %s\n", "volume", "files", "bytes",
 		    res->dry_run ? "exists" : "replaced");
 		for (i = 0; i < res->nvolumes; i++) {

@@ -15,15 +15,18 @@
 
 const struct lb_cmd lb_commands[] = {
 	{ "list", cmd_list, "list the backups of the stores, newest first" },
-	{ "verify", cmd_verify, "find and verify the latest valid backup, or one" },
+	{ "verify", cmd_verify,
+	    "find and verify the latest valid backup, or one" },
 	{ "restore", cmd_restore, "restore the latest valid backup, or one" },
-	{ "rollback", cmd_rollback, "undo a restore: put back what it set aside" },
+	{ "rollback", cmd_rollback,
+	    "undo a restore: put back what it set aside" },
 	{ "backup", cmd_backup, "back up the volumes to the stores, verified" },
 	{ "prune", cmd_prune, "delete the backups retention does not keep" },
 	{ "check", cmd_check, "check that the services answer, as configured" },
 	{ "handoff", cmd_handoff, "from restored volumes to a checked stack" },
 	{ "help", cmd_help, "show the help of lifeboat or of one verb" },
-	{ "version", cmd_version, "show the versions of lifeboat and its libraries" },
+	{ "version", cmd_version,
+	    "show the versions of lifeboat and its libraries" },
 	{ NULL, NULL, NULL },
 };
 
@@ -148,7 +151,8 @@ main(int argc, char **argv)
 			print_usage(stdout);
 			return lb_cli_finish(&cli, LB_EXIT_OK);
 		case 'V':
-			return cmd_version(&cli, 1, (char *[]){ "version", NULL });
+			return cmd_version(&cli, 1,
+			    (char *[]){ "version", NULL });
 		case ':':
 			return lb_cli_usage(&cli, NULL,
 			    "option '%s' needs an argument",
