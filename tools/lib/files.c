@@ -16,7 +16,14 @@ int
 lb_mkdirs(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX], *s;
+	struct stat st;
 
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+		return -1;
+	}
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -25,7 +32,7 @@ lb_mkdirs(const char *path, mode_t mode)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
 			return -1;
 		*s = '/';
 	}

@@ -11,8 +11,8 @@
 
 #include "lb.h"
 
-/* mkdir -p: path and its missing parents, each with mode. 0, or -1 with
- * errno. */
+/* mkdir -p: path with mode, its missing parents with 0755. 0 (also when
+ * it is there), or -1 with errno (ENOTDIR when path is not a directory). */
 int lb_mkdirs(const char *path, mode_t mode);
 
 /* lb_mkdirs of the directory that holds path (nothing for a bare name). */

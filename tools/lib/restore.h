@@ -23,6 +23,25 @@ enum lb_mode {
 
 enum lb_notice_level { LB_INFO, LB_WARN };
 
+/* What happens to the candidates and the volumes, for the CLI to show
+ * (and to name its progress line by): structured, never prose to parse. */
+enum lb_restore_event_kind {
+	LB_RESTORE_TRYING,	/* a candidate's pass begins */
+	LB_RESTORE_REJECTED,	/* a candidate failed; the next is tried */
+	LB_RESTORE_COMMITTED,	/* a volume (or file) went live */
+};
+
+struct lb_restore_event {
+	enum lb_restore_event_kind kind;
+	const char *name;	/* the archive, or the volume committed */
+	const char *store;	/* the archive's store (TRYING, REJECTED) */
+	const char *doing;	/* TRYING: "restoring", "checking" (a dry
+				   run) or "verifying" */
+	const char *reason;	/* REJECTED: why, one line */
+	long long size;		/* TRYING: its size, -1 if unknown */
+	int replaced;		/* COMMITTED: it replaced one, set aside */
+};
+
 struct lb_restore_opts {
 	const struct lb_config *cfg;
 	enum lb_mode mode;
@@ -42,6 +61,8 @@ struct lb_restore_opts {
 	/* Messages for a person: the CLI decides where they go. */
 	void (*notice)(void *arg, enum lb_notice_level, const char *msg);
 	void *notice_arg;
+	/* The events above (notice_arg is their arg); NULL: none. */
+	void (*event)(void *arg, const struct lb_restore_event *ev);
 };
 
 struct lb_rejection {

@@ -169,6 +169,8 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 	memset(&prog, 0, sizeof(prog));
 	prog.cli = cli;
 	prog.tty = isatty(2);
+	/* its clock starts with the first bytes written */
+	snprintf(prog.name, sizeof(prog.name), "backup");
 	o.progress = lb_cli_progress;
 	o.progress_arg = &prog;
 	o.notice = notice;

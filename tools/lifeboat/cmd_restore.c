@@ -222,6 +222,7 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	o.progress = lb_cli_progress;
 	o.progress_arg = &prog;
 	o.notice = lb_cli_notice;
+	o.event = lb_cli_restore_event;
 	o.notice_arg = &prog;
 	lb_cli_signals();
 	lb_restore(&o, &res);

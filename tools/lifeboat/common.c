@@ -93,11 +93,14 @@ lb_cli_progress(void *arg, long long done, long long total)
 {
 	struct lb_cli_meter *p = arg;
 	char d[32], t[32], rate[32], eta[32] = "";
-	double now = lb_clock_mono(), el = now - p->start, bps;
+	double now = lb_clock_mono(), el, bps;
 	int decile;
 
 	if (p->cli->verbosity < 0)
 		return;
+	if (p->start == 0)	/* nothing named it: it starts now */
+		p->start = p->last = now;
+	el = now - p->start;
 	bps = el > 0 ? (double)done / el : 0;
 	lb_cli_human_bytes(done, d, sizeof(d));
 	lb_cli_human_bytes(total, t, sizeof(t));
@@ -134,26 +137,49 @@ lb_cli_progress_end(struct lb_cli_meter *p)
 }
 
 void
+lb_cli_meter_start(struct lb_cli_meter *p, const char *name)
+{
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->start = p->last = lb_clock_mono();
+	p->last_decile = 0;
+}
+
+void
 lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg)
 {
 	struct lb_cli_meter *p = arg;
-	const char *q1, *q2;
 
 	lb_cli_progress_end(p);
-	if (l == LB_WARN) {
+	if (l == LB_WARN)
 		lb_cli_warn(p->cli, "%s", msg);
-		return;
-	}
-	/* "restoring 'NAME' from ...": the name for the progress line */
-	if ((q1 = strchr(msg, '\'')) != NULL &&
-	    (q2 = strchr(q1 + 1, '\'')) != NULL) {
-		snprintf(p->name, sizeof(p->name), "%.*s", (int)(q2 - q1 - 1),
-		    q1 + 1);
-		p->start = p->last = lb_clock_mono();
-		p->last_decile = 0;
-	}
-	if (p->cli->verbosity >= 0)
+	else if (p->cli->verbosity >= 0)
 		fprintf(stderr, "%s: %s\n", p->cli->prog, msg);
+}
+
+void
+lb_cli_restore_event(void *arg, const struct lb_restore_event *ev)
+{
+	struct lb_cli_meter *p = arg;
+
+	lb_cli_progress_end(p);
+	switch (ev->kind) {
+	case LB_RESTORE_TRYING:
+		/* the archive names the progress line */
+		lb_cli_meter_start(p, ev->name);
+		if (p->cli->verbosity >= 0)
+			fprintf(stderr, "%s: %s '%s' from '%s'\n", p->cli->prog,
+			    ev->doing, ev->name, ev->store);
+		break;
+	case LB_RESTORE_REJECTED:
+		lb_cli_warn(p->cli, "rejected '%s': %s", ev->name, ev->reason);
+		break;
+	case LB_RESTORE_COMMITTED:
+		if (p->cli->verbosity > 0)
+			fprintf(stderr, "%s: '%s' is live%s\n", p->cli->prog,
+			    ev->name, ev->replaced ? " (the one it replaced "
+			    "is set aside)" : "");
+		break;
+	}
 }
 
 static void

@@ -31,6 +31,12 @@ struct lb_cli_meter {
 };
 void lb_cli_progress(void *arg, long long done, long long total);
 void lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg);
+/* A restore's events (lb_restore_opts.event; arg the meter): the archive
+ * tried names the progress line, a rejection is a warning, a volume
+ * committed is told with -v. */
+void lb_cli_restore_event(void *arg, const struct lb_restore_event *ev);
+/* Name the progress line and start its clock. */
+void lb_cli_meter_start(struct lb_cli_meter *p, const char *name);
 /* End a live progress line before other output. */
 void lb_cli_progress_end(struct lb_cli_meter *p);
 
