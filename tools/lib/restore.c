@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "docker.h"
 #include "files.h"
+#include "history.h"
 #include "extract.h"
 #include "json.h"
 #include "restore.h"
@@ -736,6 +737,51 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	lb_extract_release(&rr.x);
 	lb_catalog_release(&rr.cat);
 	return res->ok ? LB_OK : res->err.code;
+}
+
+int
+lb_restore_history(const struct lb_restore_opts *o,
+    const struct lb_restore_result *res, struct lb_history *h)
+{
+	const char *local = lb_config_history(o->cfg);
+	char target[PATH_MAX], *json;
+	struct lb_err err;
+
+	if (res->mode != LB_MODE_RESTORE || res->dry_run || (!res->ok &&
+	    !res->have_archive && res->t_transfer == 0))
+		return 0;	/* nothing was restored nor tried */
+	memset(h, 0, sizeof(*h));
+	h->kind = "restore";
+	h->id = res->id;
+	h->ok = res->ok;
+	h->error = res->ok ? NULL : res->err.msg;
+	h->ended = (long long)time(NULL);
+	h->started = h->ended - (long long)(res->t_total + 0.5);
+	h->archive = res->have_archive ? res->archive_name : NULL;
+	h->archive_time = res->have_archive ? res->archive_time : -1;
+	lb_history_phase(h, "select", res->t_select);
+	lb_history_phase(h, "transfer", res->t_transfer);
+	lb_history_phase(h, "commit", res->t_commit);
+	h->rto = o->cfg->rto;
+	h->rpo = lb_config_rpo(o->cfg);
+	if (lb_history_json(h, &json) != 0)
+		return 0;
+	if (*local != '\0' && lb_history_append(local, json, &err) != LB_OK)
+		say(o, LB_WARN, "%s", err.msg);
+	/* the target's own log: inside --root, or this system's when the
+	 * destination is the default one */
+	target[0] = '\0';
+	if (o->root != NULL)
+		snprintf(target, sizeof(target), "%s/var/lib/lifeboat/"
+		    "history.jsonl", o->root);
+	else if (o->dest == NULL && o->cfg->dest == NULL)
+		snprintf(target, sizeof(target), "/var/lib/lifeboat/"
+		    "history.jsonl");
+	if (target[0] != '\0' && strcmp(target, local) != 0 &&
+	    lb_history_append(target, json, &err) != LB_OK)
+		say(o, LB_WARN, "%s", err.msg);
+	free(json);
+	return 1;
 }
 
 int

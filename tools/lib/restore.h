@@ -107,6 +107,16 @@ struct lb_restore_result {
  * case; returns 0 or the error class (also in res->err). */
 int lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res);
 
+/* The history of a restore that restored or tried something (not a dry
+ * run, not a verify): h filled, its line appended to the history log
+ * (lb_config_history) and to the target's own, /var/lib/lifeboat/
+ * history.jsonl inside --root, or of this system when the destination is
+ * the default one. 1 when recorded (failures to append are notices), 0
+ * when there was nothing to record. */
+struct lb_history;
+int lb_restore_history(const struct lb_restore_opts *o,
+    const struct lb_restore_result *res, struct lb_history *h);
+
 /* Undo a restore: put back what it set aside and move what it restored to
  * DEST/.lifeboat/rolledback-ID. id NULL: the latest restore. */
 int lb_rollback(const struct lb_restore_opts *o, const char *id,
