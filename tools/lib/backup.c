@@ -595,7 +595,8 @@ copy_data(struct run *r, int fd, la_int64_t size, struct archive *a,
 			off += got;
 		}
 		/* a few times a second at most */
-		if (r->o->progress != NULL && mono() - r->last_progress > 0.25) {
+		if (r->o->progress != NULL &&
+		    mono() - r->last_progress > 0.25) {
 			r->last_progress = mono();
 			r->o->progress(r->o->progress_arg, r->done, -1);
 		}
@@ -1078,8 +1079,8 @@ check_free(struct dest *d, size_t n, const char *name, struct lb_err *err)
 		lb_objects_free(objs, no);
 		if (k < no)
 			return lb_err_set(err, LB_EUSAGE, 0, "store '%s' holds "
-			    "'%s' already: nothing was written", d[i].s->display,
-			    name);
+			    "'%s' already: nothing was written",
+			    d[i].s->display, name);
 	}
 	return LB_OK;
 }

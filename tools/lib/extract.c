@@ -194,7 +194,8 @@ map(struct extract_run *r, const char *p, int abs, mode_t type, char *out,
 				    "layout (expected '%s...')", r->prefix);
 				return A_REFUSE;
 			}
-			if (abs && strcmp(r->prefix, "var/lib/docker/volumes/")) {
+			if (abs && strcmp(r->prefix,
+			    "var/lib/docker/volumes/")) {
 				snprintf(why, wl, "absolute path");
 				return A_REFUSE;
 			}
@@ -441,18 +442,20 @@ process(struct extract_run *r, struct archive_entry *e)
 		int s = seen(r, out);
 
 		if (s < 0)
-			return lb_err_set(r->err, LB_ENOMEM, 0, "out of memory");
+			return lb_err_set(r->err, LB_ENOMEM, 0,
+			    "out of memory");
 		if (s)
-			return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': refused: "
-			    "duplicate entry", orig);
+			return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': "
+			    "refused: duplicate entry", orig);
 	}
 	if ((hl = archive_entry_hardlink(e)) != NULL) {
 		if (norm(hl, np, sizeof(np), &abs) != 0 ||
 		    map(r, np, abs, AE_IFREG, hout, sizeof(hout), hitem,
 		    sizeof(hitem), &hvol, why, sizeof(why)) != A_WRITE ||
 		    strcmp(hitem, item) != 0)
-			return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': refused: "
-			    "hard link to '%s' outside its volume", orig, hl);
+			return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': "
+			    "refused: hard link to '%s' outside its volume",
+			    orig, hl);
 	}
 	if ((it = item_get(r, item, isvol)) == NULL)
 		return lb_err_set(r->err, LB_EDEST, errno, "'%s'", item);
@@ -626,7 +629,8 @@ lb_extract_run(struct lb_extract *x, struct lb_pipe *p, struct lb_err *err)
 		goto out;
 	}
 	rc = entries(&r);
-	if (rc == LB_OK && r.w != NULL && archive_write_close(r.w) != ARCHIVE_OK)
+	if (rc == LB_OK && r.w != NULL &&
+	    archive_write_close(r.w) != ARCHIVE_OK)
 		rc = fail_w(&r, x->staging, "cannot set directory metadata");
 out:
 	if (r.w != NULL)

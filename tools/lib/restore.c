@@ -516,8 +516,8 @@ no_winner(struct restore_run *rr, const struct choice *c)
 		    "verification: %s", name, res->nrejected ?
 		    res->rejected[res->nrejected - 1].reason : "no checksum");
 	if (rr->cat.nbackups == 0)
-		return lb_err_set(&rr->err, LB_ENOBACKUP, 0, "no backup archive "
-		    "in the store%s", s);
+		return lb_err_set(&rr->err, LB_ENOBACKUP, 0, "no backup "
+		    "archive in the store%s", s);
 	if (c->tried_any && c->only_store_errors)
 		return lb_err_set(&rr->err, LB_ESTORE, 0, "no backup could be "
 		    "downloaded: %s", res->rejected[0].reason);

@@ -68,8 +68,8 @@ print_report(const struct lb_cli *cli, const struct lb_backup_result *res)
 		printf("  store '%s': %s\n", res->stores[i].name,
 		    res->stores[i].ok ? "written" : res->stores[i].error);
 	if (res->containers_stopped + res->services_scaled > 0)
-		printf("  stopped %zu container%s and %zu service%s for %.1f s; "
-		    "%s\n", res->containers_stopped,
+		printf("  stopped %zu container%s and %zu service%s for %.1f "
+		    "s; %s\n", res->containers_stopped,
 		    res->containers_stopped == 1 ? "" : "s",
 		    res->services_scaled, res->services_scaled == 1 ? "" : "s",
 		    res->downtime, res->restarted ? "all running again" :

@@ -15,7 +15,8 @@ static const char usage[] =
 "usage: lifeboat restore [--store URL]... [NAME | --latest] [--dest DIR]\n"
 "                        [--root DIR] [--volume NAME]... [--replace]\n"
 "                        [--dry-run] [--max-age DURATION]\n"
-"                        [--allow-unverified] [--layout auto|docker|offen|plain]\n"
+"                        [--allow-unverified]"
+" [--layout auto|docker|offen|plain]\n"
 "\n"
 "Restore the latest valid backup (or the archive NAME) into DEST, by\n"
 "default /var/lib/docker/volumes. The archive is verified while it streams\n"
@@ -114,9 +115,9 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 			break;
 		case O_MAXAGE:
 			if (lb_parse_duration(optarg, &o->max_age) != LB_OK)
-				return lb_cli_usage(cli, "restore", "--max-age: "
-				    "'%s' is not a duration (like 24h, 2d)",
-				    optarg);
+				return lb_cli_usage(cli, "restore",
+				    "--max-age: '%s' is not a duration (like "
+				    "24h, 2d)", optarg);
 			break;
 		case O_UNVERIFIED:
 			o->allow_unverified = 1;
