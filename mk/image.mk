@@ -3,9 +3,11 @@
 # static tools alone. Reproducible: SOURCE_DATE_EPOCH, sorted archives,
 # fixed owners.
 #
-#   make image [AUTHORIZED_KEYS=FILE] [LIFEBOAT_CONFIG=FILE]
+#   make image [AUTHORIZED_KEYS=FILE] [LIFEBOAT_CONFIG=FILE] [TRUST_KEYS=FILE]
 #
 # AUTHORIZED_KEYS: public keys for SSH into the image (none: SSH stays off).
+# TRUST_KEYS: minisign public keys the image's lifeboat trusts (baked in as
+# /etc/lifeboat/trusted-keys.pub; a backup must then be signed by one).
 # LIFEBOAT_CONFIG: a lifeboat.conf to bake in; one with credentials is
 # refused unless LIFEBOAT_ALLOW_SECRETS=yes-i-know (better: put it on the
 # LIFEBOAT filesystem, or push it over SSH).
@@ -35,6 +37,12 @@ $(IMG)/authorized_keys: scripts/check-keys FORCE
 	scripts/check-keys "$(AUTHORIZED_KEYS)" > $@.tmp
 	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
+# minisign public keys only, checked; an empty file when none are given.
+$(IMG)/trusted-keys.pub: scripts/check-trust-keys FORCE
+	@mkdir -p $(@D)
+	scripts/check-trust-keys "$(TRUST_KEYS)" > $@.tmp
+	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
 $(IMG)/lifeboat.conf: scripts/check-config FORCE
 	@mkdir -p $(@D)
 	scripts/check-config "$(LIFEBOAT_CONFIG)" > $@.tmp
@@ -42,14 +50,15 @@ $(IMG)/lifeboat.conf: scripts/check-config FORCE
 
 IMAGE_INPUTS := build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_musl)/.done \
 	$(IMG)/kernel/.done $(IMG)/ca-certificates.crt $(IMG)/authorized_keys \
-	$(IMG)/lifeboat.conf initramfs/files.list initramfs/init configs/modules.list \
+	$(IMG)/trusted-keys.pub $(IMG)/lifeboat.conf initramfs/files.list initramfs/init configs/modules.list \
 	scripts/mkinitramfs $(shell find overlay -type f 2>/dev/null)
 
 # mkinitramfs(KEYS): the environment of scripts/mkinitramfs
 mkinitramfs_env = BUSYBOX=$(PREFIX_busybox_musl)/bin/busybox LIFEBOAT=$(CURDIR)/build/lifeboat \
 	DROPBEAR=$(PREFIX_dropbear_musl)/bin/dropbearmulti \
 	CABUNDLE=$(CURDIR)/$(IMG)/ca-certificates.crt AUTHORIZED_KEYS=$(1) \
-	CONFIG=$(CURDIR)/$(IMG)/lifeboat.conf KROOT=$(CURDIR)/$(IMG)/kernel
+	CONFIG=$(CURDIR)/$(IMG)/lifeboat.conf KROOT=$(CURDIR)/$(IMG)/kernel \
+	TRUST_KEYS=$(CURDIR)/$(IMG)/trusted-keys.pub
 
 $(IMAGE_INITRD): $(IMAGE_INPUTS)
 	@mkdir -p $(@D)

@@ -68,6 +68,9 @@ setup() {
 	for key in $(sed -n '/handoff_keys\[\] = {/,/^};/p' "$TOP/tools/lib/config.c" | grep -o '^	{ "[a-z_]*"' | grep -o '[a-z_]*'); do
 		grep -Eq "^$key = " "$TOP/configs/lifeboat.conf.example" || fail "[handoff] key '$key' is not in the example"
 	done
+	for key in $(sed -n '/^} keys\[\] = {/,/^};/p' "$TOP/tools/lib/backup.c" | grep -o '{ "[a-z_]*"' | grep -o '[a-z_]*'); do
+		grep -Eq "^$key = " "$TOP/configs/lifeboat.conf.example" || fail "[backup] key '$key' is not in the example"
+	done
 	grep -Eq '^p1 = ' "$TOP/configs/lifeboat.conf.example"
 	grep -Eq '^map\.[a-z-]+ = ' "$TOP/configs/lifeboat.conf.example"
 }

@@ -20,6 +20,23 @@ setup() {
 	assert_output ""
 }
 
+@test "TRUST_KEYS: minisign public keys pass, a secret key is refused" {
+	minisign -G -W -p "$T/m.pub" -s "$T/m.key" > /dev/null
+	run -0 "$TOP/scripts/check-trust-keys" "$T/m.pub"
+	assert_output "$(cat "$T/m.pub")"
+	run -1 "$TOP/scripts/check-trust-keys" "$T/m.key"
+	assert_output --partial "holds a minisign secret key"
+	# a secret key's line under another comment: still not a public key
+	{ echo "untrusted comment: x"; sed -n 2p "$T/m.key"; } > "$T/m2"
+	run -1 "$TOP/scripts/check-trust-keys" "$T/m2"
+	assert_output --partial "not a minisign public key line"
+	echo "untrusted comment: nothing" > "$T/none"
+	run -1 "$TOP/scripts/check-trust-keys" "$T/none"
+	assert_output --partial "has no minisign public key"
+	run -0 "$TOP/scripts/check-trust-keys" ""
+	assert_output ""
+}
+
 @test "LIFEBOAT_CONFIG: credentials are refused unless forced, loudly" {
 	printf '[store "s"]\nurl = /x\n' > "$T/ok.conf"
 	run -0 "$TOP/scripts/check-config" "$T/ok.conf"
@@ -30,6 +47,18 @@ setup() {
 	run -1 "$TOP/scripts/check-config" "$T/aws.conf"
 	LIFEBOAT_ALLOW_SECRETS=yes-i-know run -0 --separate-stderr "$TOP/scripts/check-config" "$T/aws.conf"
 	[[ "$stderr" == *"WARNING: baking credentials"* ]]
+}
+
+@test "LIFEBOAT_CONFIG: an age identity is refused, one on the LIFEBOAT filesystem passes" {
+	printf '[trust]\nidentity_file = /lifeboat/age.txt\npassphrase_file = /lifeboat/pass\n[store "s"]\nurl = /x\nidentity_file = /etc/lifeboat/id_ecdsa\n' > "$T/ok.conf"
+	run -0 "$TOP/scripts/check-config" "$T/ok.conf"
+	printf '[trust]\nidentity_file = /etc/lifeboat/age.txt\n' > "$T/in-image.conf"
+	run -1 "$TOP/scripts/check-config" "$T/in-image.conf"
+	assert_output --partial "must name files under /lifeboat/"
+	printf '[trust]\npassphrase_file = pass\n' > "$T/relative.conf"
+	run -1 "$TOP/scripts/check-config" "$T/relative.conf"
+	printf '# AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n[store "s"]\nurl = /x\n' > "$T/pasted.conf"
+	run -1 "$TOP/scripts/check-config" "$T/pasted.conf"
 }
 
 @test "the image's outputs exist, within their size budgets, with checksums" {
@@ -57,6 +86,9 @@ setup() {
 	grep -q "virtio_net.ko.xz" "$root/usr/lib/modules/$kver/modules.dep"
 	grep -q "ext4.ko.xz" "$root/usr/lib/modules/$kver/modules.dep"
 	[ ! -s "$root/root/.ssh/authorized_keys" ]
+	# no minisign key without TRUST_KEYS: the file is there, empty
+	[ -e "$root/etc/lifeboat/trusted-keys.pub" ]
+	[ ! -s "$root/etc/lifeboat/trusted-keys.pub" ]
 	# every module is kept compressed, as Debian signs it
 	[ -z "$(find "$root/usr/lib/modules" -name '*.ko')" ]
 }

@@ -360,3 +360,14 @@ mock_disks() {
 	run clock_url
 	assert_output ""
 }
+
+@test "trusted keys built in (TRUST_KEYS): init says only signed backups will do; none, nothing said" {
+	mkdir -p "$LB_ETC/lifeboat"
+	: > "$LB_ETC/lifeboat/trusted-keys.pub"
+	run trust_keys
+	assert_output ""
+	printf 'untrusted comment: minisign public key 1\nRWTknHl4zt8XTQjQ5C26k9UL0U4l9IkMm4V1Zrqymxp9wHk/1AlgbYh+\n' \
+		> "$LB_ETC/lifeboat/trusted-keys.pub"
+	run trust_keys
+	assert_output "lifeboat: trust: 1 minisign public key(s) built in: only backups signed by one are restored"
+}

@@ -23,7 +23,7 @@ pinned() {
 	run -0 "$LIFEBOAT" --version
 	local out=$output
 	for pair in musl:musl zlib:zlib zstd:zstd liblzma:xz expat:expat \
-		mbedtls:mbedtls libattr:attr libacl:acl libssh2:libssh2 \
+		mbedtls:mbedtls libsodium:libsodium libattr:attr libacl:acl libssh2:libssh2 \
 		libcurl:curl libarchive:libarchive inih:inih; do
 		local lib=${pair%%:*} dep=${pair#*:} deb line shown
 		deb=$(pinned "$dep")
@@ -45,7 +45,7 @@ pinned() {
 
 @test "version --json parses and holds every library" {
 	run -0 --separate-stderr "$LIFEBOAT" --json version
-	echo "$output" | jq -e '.name == "lifeboat" and (.libraries | length) == 12'
+	echo "$output" | jq -e '.name == "lifeboat" and (.libraries | length) == 13'
 	echo "$output" | jq -e '[.libraries[] | select(.version == "" or .debian == "")] | length == 0'
 	run -0 "$LIFEBOAT" version --json
 	echo "$output" | jq -e '.libraries[] | select(.name == "libcurl") | .version | startswith("8.14")'

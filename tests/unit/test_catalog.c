@@ -49,6 +49,15 @@ LB_TEST(archive_suffixes)
 	CHECK(!lb_is_archive_name("a.tar.gz.sha256"));
 	CHECK(!lb_is_archive_name("a.zip"));
 	CHECK(!lb_is_archive_name(".tar"));
+	CHECK_INT(lb_archive_kind("a.tar.gz"), LB_ARCHIVE_PLAIN);
+	CHECK_INT(lb_archive_kind("a.tar.gz.age"), LB_ARCHIVE_AGE);
+	CHECK_INT(lb_archive_kind("a.tar.zst.age"), LB_ARCHIVE_AGE);
+	CHECK_INT(lb_archive_kind("a.tar.age"), LB_ARCHIVE_AGE);
+	CHECK_INT(lb_archive_kind("a.tgz.age"), LB_ARCHIVE_AGE);
+	CHECK_INT(lb_archive_kind("a.tar.gz.gpg"), LB_ARCHIVE_GPG);
+	CHECK_INT(lb_archive_kind("a.tar.gz.age.sha256"), LB_ARCHIVE_NONE);
+	CHECK_INT(lb_archive_kind("a.txt.age"), LB_ARCHIVE_NONE);
+	CHECK_INT(lb_archive_kind(".tar.age"), LB_ARCHIVE_NONE);
 }
 
 #define H "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -126,27 +126,32 @@ LB_TEST(history_json_round_trips_through_the_reader)
 LB_TEST(history_from_a_remote_restore_report)
 {
 	static const char rep[] = "{\"result\":\"ok\",\"archive\":{\"name\":"
-	    "\"b.tar.gz\",\"time\":\"2026-11-30T10:12:00Z\"},\"timings\":"
-	    "{\"select\":1.5,\"transfer\":20,\"commit\":0.25}}";
+	    "\"b.tar.gz\",\"time\":\"2026-11-30T10:12:00Z\",\"integrity\":"
+	    "\"minisign\",\"authenticity\":\"minisign key 0123\"},"
+	    "\"timings\":{\"select\":1.5,\"transfer\":20,\"commit\":0.25}}";
+	struct lb_history_report keep;
 	struct lb_history h;
 	struct lb_jval *v;
-	char name[16], why[128];
+	char why[128];
 
 	memset(&h, 0, sizeof(h));
 	lb_history_phase(&h, "wait-ssh", 3);
 	CHECK(lb_jread_parse(rep, strlen(rep), &v, why, sizeof(why)) == 0);
-	lb_history_from_report(&h, v, name, sizeof(name));
+	lb_history_from_report(&h, v, &keep);
 	lb_jread_free(v);
 	CHECK_STR(h.archive, "b.tar.gz");
+	CHECK_STR(h.integrity, "minisign");
+	CHECK_STR(h.authenticity, "minisign key 0123");
 	CHECK_INT(h.archive_time, T_1012);
 	CHECK_INT((long long)h.nphases, 4);
 	CHECK_STR(h.phases[2].name, "transfer");
 	CHECK(h.phases[2].seconds == 20 && h.phases[3].seconds == 0.25);
 	/* a report without them: an unknown name and time */
 	CHECK(lb_jread_parse("{}", 2, &v, why, sizeof(why)) == 0);
-	lb_history_from_report(&h, v, name, sizeof(name));
+	lb_history_from_report(&h, v, &keep);
 	lb_jread_free(v);
 	CHECK_STR(h.archive, "?");
+	CHECK_STR(h.integrity, "none");
 	CHECK_INT(h.archive_time, -1);
 }
 

@@ -26,7 +26,7 @@ LB_TEST(version_every_library_is_listed)
 	size_t i, n;
 
 	v = lb_libversions(&n);
-	CHECK_INT(n, 12);
+	CHECK_INT(n, 13);
 	for (i = 0; i < n; i++) {
 		CHECK(v[i].version != NULL && v[i].version[0] != '\0');
 		CHECK(v[i].debian != NULL && v[i].debian[0] != '\0');
@@ -40,6 +40,7 @@ LB_TEST(version_runtime_matches_pins)
 	CHECK_STR(find("liblzma"), LB_UPSTREAM_xz);
 	CHECK_STR(find("expat"), LB_UPSTREAM_expat);
 	CHECK_STR(find("mbedtls"), LB_UPSTREAM_mbedtls);
+	CHECK_STR(find("libsodium"), LB_UPSTREAM_libsodium);
 	CHECK_STR(find("libssh2"), LB_UPSTREAM_libssh2);
 	CHECK_STR(find("libcurl"), LB_UPSTREAM_curl);
 	CHECK_STR(find("libarchive"), LB_UPSTREAM_libarchive);

@@ -10,7 +10,7 @@
  * store. A store that failed anywhere gets no sidecar, so restore never
  * calls what it holds valid.
  */
-#define _GNU_SOURCE	/* SEEK_DATA, SEEK_HOLE (glibc) */
+#define _GNU_SOURCE	/* SEEK_DATA, SEEK_HOLE */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -58,47 +58,6 @@ static const struct {
 	{ "keep_weekly", K_INT }, { "keep_monthly", K_INT },
 	{ NULL, K_PATH },
 };
-
-int
-lb_parse_size(const char *s, long long *bytes)
-{
-	char *end;
-	long long v;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end == s || errno != 0 || v < 0)
-		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0') {
-		end++;
-		if (*end == 'i')
-			end++;
-		if (*end == 'B')
-			end++;
-		if (*end != '\0')
-			return -1;
-	}
-	if (v > (LLONG_MAX >> shift))
-		return -1;
-	*bytes = v << shift;
-	return 0;
-}
 
 /* Does pattern use only the conversions a name can be parsed back by? */
 static int
@@ -365,6 +324,7 @@ struct dest {
 	struct lb_store *s;
 	void *h;		/* the archive's writer, while open */
 	int failed;
+	int published;		/* archive, manifest and sidecar are there */
 	char why[LB_ERR_MSG];
 };
 
@@ -409,6 +369,12 @@ static void
 docker_notice(void *arg, const char *msg)
 {
 	say(arg, LB_BINFO, "%s", msg);
+}
+
+static void
+store_notice(void *arg, const char *msg)
+{
+	say(arg, LB_BWARN, "%s", msg);
 }
 
 static double
@@ -992,7 +958,8 @@ hook(const struct lb_backup_opts *o, const char *key, struct lb_err *err)
 /* The stores a backup goes to: [backup] stores, else all of them. */
 static int
 open_stores(const struct lb_config *cfg, char *const *names, size_t nnames,
-    struct dest **out, size_t *n, struct lb_err *err)
+    void (*notice)(void *, const char *), void *arg, struct dest **out,
+    size_t *n, struct lb_err *err)
 {
 	char **cw = NULL;
 	size_t ncw = 0, i, k;
@@ -1030,8 +997,11 @@ open_stores(const struct lb_config *cfg, char *const *names, size_t nnames,
 		    cfg->stores[k].name))
 			continue;
 		if ((rc = lb_store_new(&cfg->stores[k], &d[*n].s, err)) ==
-		    LB_OK && (rc = lb_store_writable(d[*n].s, err)) == LB_OK)
+		    LB_OK && (rc = lb_store_writable(d[*n].s, err)) == LB_OK) {
+			d[*n].s->notice = notice;
+			d[*n].s->notice_arg = arg;
 			(*n)++;
+		}
 		else if (d[*n].s != NULL) {
 			lb_store_free(d[*n].s);
 			d[*n].s = NULL;
@@ -1113,7 +1083,8 @@ publish(struct run *r, const char *manifest_name, const char *mtext,
 			/* never an archive without its sidecar left behind */
 			d->s->ops->remove(d->s, r->res->archive, &e);
 			d->s->ops->remove(d->s, manifest_name, &e);
-		}
+		} else
+			d->published = 1;
 	}
 }
 
@@ -1185,8 +1156,8 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 
 	/* Everything that can be checked is, before anything is stopped. */
 	if ((rc = list_volumes(o, src, res, &err)) != LB_OK ||
-	    (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, &r.d, &r.nd,
-	    &err)) != LB_OK || (rc = check_free(r.d, r.nd, base, &err)) !=
+	    (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, store_notice,
+	    (void *)o, &r.d, &r.nd, &err)) != LB_OK || (rc = check_free(r.d, r.nd, base, &err)) !=
 	    LB_OK)))
 		goto out;
 	if ((r.buf = malloc(COPYBUF)) == NULL) {
@@ -1366,10 +1337,11 @@ out:
 		res->nstores = r.nd;
 		for (i = 0; i < r.nd; i++) {
 			res->stores[i].name = strdup(r.d[i].s->display);
-			res->stores[i].ok = !r.d[i].failed && rc == LB_OK;
+			res->stores[i].ok = r.d[i].published;
 			res->stores[i].error = r.d[i].failed ?
-			    strdup(r.d[i].why) : rc != LB_OK ?
-			    strdup("the backup did not finish") : NULL;
+			    strdup(r.d[i].why) : !r.d[i].published &&
+			    !o->dry_run ? strdup("the backup did not finish") :
+			    NULL;
 		}
 	}
 	close_stores(r.d, r.nd);
@@ -1514,6 +1486,14 @@ struct found {
 };
 
 static int
+cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+static int
 prune_store(const struct lb_config *cfg, struct lb_store *s, int dry_run,
     char ***pruned, size_t *npruned, struct lb_err *err)
 {
@@ -1547,6 +1527,8 @@ prune_store(const struct lb_config *cfg, struct lb_store *s, int dry_run,
 		    strstr(objs[i].name + strlen(base), ".minisig") == NULL)
 			f[k].complete = 1;
 	}
+	if (nf > 1)	/* oldest first, as said */
+		qsort(f, nf, sizeof(*f), cmp_found);
 	/* only complete backups count and go: a half-written one is left
 	 * for a person to look at */
 	if ((times = calloc(nf + 1, sizeof(*times))) == NULL ||
@@ -1608,7 +1590,8 @@ lb_backup_prune(const struct lb_config *cfg, char *const *stores,
 
 	*pruned = NULL;
 	*npruned = 0;
-	if ((rc = open_stores(cfg, stores, nstores, &d, &n, err)) != LB_OK)
+	if ((rc = open_stores(cfg, stores, nstores, NULL, NULL, &d, &n, err)) !=
+	    LB_OK)
 		return rc;
 	for (i = 0; i < n && rc == LB_OK; i++)
 		rc = prune_store(cfg, d[i].s, dry_run, pruned, npruned, err);

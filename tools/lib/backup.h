@@ -110,7 +110,4 @@ int lb_backup_name_match(const char *pattern, const char *name,
 int lb_backup_key_check(const char *key, const char *value, char *why,
     size_t wl);
 
-/* "256M", "1G", "4096" -> bytes. */
-int lb_parse_size(const char *s, long long *bytes);
-
 #endif

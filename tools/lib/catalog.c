@@ -2,18 +2,26 @@
  * catalog.c: turning store listings into backup candidates: which files are
  * archives, when each was made (from its name, else its mtime), and the
  * checksum that will prove it, from a NAME.sha256 sidecar or a SHA256SUMS
- * file beside it.
+ * file beside it; and, with trusted minisign keys, the signature that says
+ * who made it. NAME.age archives are candidates too (age's AEAD proves
+ * them intact); OpenPGP ones (.gpg) are listed with why they are refused.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "age.h"
 #include "catalog.h"
 
 #define MAX_SIDECAR (64 * 1024)
 #define MAX_SUMS (16 * 1024 * 1024)
+#define MAX_MINISIG (16 * 1024)
+#define MAX_KEYFILE (64 * 1024)
 
 /* Read exactly n digits at s into *v. */
 static int
@@ -246,6 +254,353 @@ add_failure(struct lb_catalog *cat, const char *store, const char *msg)
 	return 0;
 }
 
+/*
+ * Authenticity. A checksum proves the bytes arrived as written, not who
+ * wrote them: whoever can write to the bucket can replace an archive and
+ * its sidecar together. With trusted minisign keys, a backup is signed
+ * when one of these holds:
+ *   NAME.sha256.minisig  signs the sidecar, and the sidecar names NAME
+ *                        (or, for a bare digest, the trusted comment
+ *                        names NAME.sha256)
+ *   SHA256SUMS.minisig   signs SHA256SUMS, which has a line for NAME
+ *   NAME.minisig         signs the archive itself (prehashed: checked in
+ *                        the restore's one pass), and its trusted comment
+ *                        names NAME ("file:NAME", as minisign writes it)
+ * The name must be under the signature: an old, validly signed archive
+ * renamed to look newest is otherwise a valid forgery.
+ */
+
+/* The signature of store file sname over text, by a trusted key: 0 and
+ * *sig, *key filled (sig owned by the caller then); else -1 and why. */
+static int
+sig_over(const struct lb_catalog *cat, struct lb_store *s, const char *sname,
+    const char *text, size_t tlen, struct lb_ms_sig *sig, size_t *key,
+    char *why, size_t wl, struct lb_err *err)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	lb_err_clear(err);
+	r = lb_store_read_small(s, sname, MAX_MINISIG, &buf, &len, err);
+	if (r == LB_ENOMEM)
+		return r;
+	if (r != LB_OK) {
+		snprintf(why, wl, "%s: cannot read it: %.300s", sname,
+		    err->msg);
+		return -1;
+	}
+	r = lb_ms_sig_parse(buf, len, sig, err);
+	free(buf);
+	if (r == LB_OK && (r = lb_ms_sig_key(sig, cat->keys, cat->nkeys, key,
+	    err)) == LB_OK && text != NULL)
+		r = lb_ms_verify(sig, &cat->keys[*key], text, tlen, err);
+	if (r == LB_ENOMEM)
+		return r;
+	if (r != LB_OK) {
+		lb_ms_sig_release(sig);
+		snprintf(why, wl, "%s: %.400s", sname, err->msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* SHA256SUMS.minisig, checked once per store. */
+struct sums_sig {
+	int state;		/* 0: not yet, 1: good, -1: bad or none */
+	struct lb_ms_sig sig;
+	size_t key;
+	char why[512];
+};
+
+/* b is signed: record by whom and with what comment. */
+static int
+set_signed(struct lb_backup *b, enum lb_sig_state st, const char *sig_file,
+    const struct lb_ms_sig *sig)
+{
+	b->sig = st;
+	lb_ms_id_hex(sig->id, b->key_id);
+	if ((b->sig_file = strdup(sig_file)) == NULL ||
+	    (b->trusted_comment = strdup(sig->trusted)) == NULL)
+		return LB_ENOMEM;
+	return LB_OK;
+}
+
+/* Decide b's signature state (see above). side: the sidecar's text when
+ * the digest came from it; sums: the SHA256SUMS text when b has a digest
+ * (from there, or from the sidecar). */
+static int
+authenticate(struct lb_catalog *cat, struct lb_store *s, struct lb_backup *b,
+    const struct lb_object *objs, size_t nobj, const char *side,
+    size_t sidelen, const char *sums, size_t sumslen, struct sums_sig *ss,
+    struct lb_err *err)
+{
+	char sname[1024], cs[512] = "", ar[512] = "", f[1024], hex[65], w[64];
+	struct lb_ms_sig sig, *sp;
+	size_t key;
+	int r, seen = 0;
+
+	if (side != NULL) {
+		snprintf(sname, sizeof(sname), "%s.sha256.minisig", b->name);
+		if (has_object(objs, nobj, sname)) {
+			seen = 1;
+			r = sig_over(cat, s, sname, side, sidelen, &sig, &key,
+			    cs, sizeof(cs), err);
+			if (r == LB_ENOMEM)
+				return r;
+			if (r == 0) {
+				/* a bare digest names nothing: the comment
+				 * must then name the sidecar */
+				snprintf(f, sizeof(f), "%s.sha256", b->name);
+				if (lb_sum_lookup(side, b->name, 0, hex, w,
+				    sizeof(w)) == 0 || (lb_ms_comment_file(
+				    sig.trusted, sname, sizeof(sname)) == 0 &&
+				    strcmp(sname, f) == 0)) {
+					snprintf(sname, sizeof(sname),
+					    "%s.sha256.minisig", b->name);
+					r = set_signed(b, LB_SIG_OK, sname,
+					    &sig);
+					lb_ms_sig_release(&sig);
+					return r == LB_OK ? r :
+					    lb_err_set(err, r, 0,
+					    "out of memory");
+				}
+				lb_ms_sig_release(&sig);
+				snprintf(cs, sizeof(cs), "%s.sha256.minisig: "
+				    "the signed sidecar is a bare digest that "
+				    "names no file", b->name);
+			}
+		}
+	}
+	/* SHA256SUMS: where the digest came from, or a signed second
+	 * opinion on an unsigned sidecar (the signed digest then counts) */
+	if (sums != NULL && has_object(objs, nobj, "SHA256SUMS.minisig") &&
+	    (side == NULL || lb_sum_lookup(sums, b->name, 0, hex, w,
+	    sizeof(w)) == 0)) {
+		seen = 1;
+		if (ss->state == 0) {
+			r = sig_over(cat, s, "SHA256SUMS.minisig", sums,
+			    sumslen, &ss->sig, &ss->key, ss->why,
+			    sizeof(ss->why), err);
+			if (r == LB_ENOMEM)
+				return r;
+			ss->state = r == 0 ? 1 : -1;
+		}
+		if (ss->state == 1) {
+			/* the digest is from a signed line naming b */
+			if (side != NULL)
+				memcpy(b->sha256, hex, sizeof(b->sha256));
+			if (set_signed(b, LB_SIG_OK, "SHA256SUMS.minisig",
+			    &ss->sig) != LB_OK)
+				return lb_err_set(err, LB_ENOMEM, 0,
+				    "out of memory");
+			return LB_OK;
+		}
+		snprintf(f, sizeof(f), "%s%s%s", cs, *cs ? "; " : "", ss->why);
+		snprintf(cs, sizeof(cs), "%s", f);
+	}
+	snprintf(sname, sizeof(sname), "%s.minisig", b->name);
+	if (has_object(objs, nobj, sname)) {
+		seen = 1;
+		/* the archive is not here yet: the key and the comment now,
+		 * the data in the pass */
+		r = sig_over(cat, s, sname, NULL, 0, &sig, &key, ar,
+		    sizeof(ar), err);
+		if (r == LB_ENOMEM)
+			return r;
+		if (r == 0 && !sig.prehashed)
+			snprintf(ar, sizeof(ar), "%s: a legacy signature "
+			    "(Ed) over a whole archive cannot be checked as "
+			    "it streams: sign with minisign -S -H", sname);
+		else if (r == 0 && lb_ms_comment_file(sig.trusted, f,
+		    sizeof(f)) != 0)
+			snprintf(ar, sizeof(ar), "%s: its trusted comment "
+			    "names no file (minisign's default 'file:NAME' "
+			    "binds the signature to the archive's name)",
+			    sname);
+		else if (r == 0 && strcmp(f, b->name) != 0)
+			snprintf(ar, sizeof(ar), "%s: it signs '%.300s', not "
+			    "this archive (renamed?)", sname, f);
+		else if (r == 0) {
+			if ((sp = malloc(sizeof(*sp))) == NULL ||
+			    set_signed(b, LB_SIG_STREAM, sname, &sig) != 0) {
+				free(sp);
+				lb_ms_sig_release(&sig);
+				return lb_err_set(err, LB_ENOMEM, 0,
+				    "out of memory");
+			}
+			*sp = sig;	/* ownership moves to b */
+			b->stream_sig = sp;
+			b->stream_key = key;
+			return LB_OK;
+		}
+		if (r == 0)
+			lb_ms_sig_release(&sig);
+	}
+	b->sig = seen ? LB_SIG_BAD : LB_SIG_NONE;
+	if (!seen)
+		snprintf(f, sizeof(f), "not signed (no %s%s, no %s.minisig)",
+		    side != NULL ? b->name : "", side != NULL ?
+		    ".sha256.minisig" : sums != NULL ? "SHA256SUMS.minisig" :
+		    "signed checksum", b->name);
+	else
+		snprintf(f, sizeof(f), "%s%s%s", cs, *cs && *ar ? "; " : "",
+		    ar);
+	if ((b->why_unsigned = strdup(f)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	return LB_OK;
+}
+
+int
+lb_backup_verifiable(const struct lb_backup *b)
+{
+	/* an age file proves itself intact as it decrypts */
+	return b->has_sum || b->age || b->sig == LB_SIG_STREAM;
+}
+
+int
+lb_backup_sig_refused(const struct lb_catalog *cat, const struct lb_backup *b,
+    char *why, size_t len)
+{
+	if (b->sig == LB_SIG_BAD) {
+		snprintf(why, len, "bad signature: %s", b->why_unsigned);
+		return -1;
+	}
+	if (b->sig == LB_SIG_NONE && cat->require_sig) {
+		snprintf(why, len, "%s, and [trust] requires a signature",
+		    b->why_unsigned != NULL ? b->why_unsigned : "not signed");
+		return -1;
+	}
+	return 0;
+}
+
+/* A bounded read of a file the configuration names. */
+static char *
+read_conf_file(const char *path, struct lb_err *err)
+{
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		lb_err_set(err, LB_EUSAGE, errno, "cannot read the key file "
+		    "'%s'", path);
+		return NULL;
+	}
+	if ((buf = malloc(MAX_KEYFILE + 1)) == NULL) {
+		close(fd);
+		lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		return NULL;
+	}
+	while (len < MAX_KEYFILE && (n = read(fd, buf + len,
+	    MAX_KEYFILE - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			lb_err_set(err, LB_EUSAGE, errno, "cannot read the "
+			    "key file '%s'", path);
+			close(fd);
+			free(buf);
+			return NULL;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len == MAX_KEYFILE || memchr(buf, '\0', len) != NULL) {
+		lb_err_set(err, LB_EUSAGE, 0, "'%s': not a minisign public "
+		    "key file", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Does text hold anything but comments and blank lines? */
+static int
+has_key_line(const char *text)
+{
+	const char *l;
+
+	for (l = text; *l != '\0'; l = strchr(l, '\n') ? strchr(l, '\n') + 1 :
+	    l + strlen(l)) {
+		while (*l == ' ' || *l == '\t' || *l == '\r')
+			l++;
+		if (*l != '\n' && *l != '\0' && *l != '#' &&
+		    strncmp(l, "untrusted comment:", 18) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The keys of the default file (the rescue image bakes TRUST_KEYS there):
+ * skipped when it is missing or empty, unless LIFEBOAT_TRUST_KEYS named
+ * it. */
+static int
+load_default_keys(struct lb_catalog *cat, struct lb_err *err)
+{
+	const char *env = getenv("LIFEBOAT_TRUST_KEYS");
+	const char *path = env != NULL ? env : LB_DEFAULT_TRUST_KEYS;
+	struct lb_err e;
+	char *text;
+	int r;
+
+	if (env == NULL && access(path, F_OK) != 0)
+		return LB_OK;
+	if ((text = read_conf_file(path, err)) == NULL)
+		return err->code;
+	r = has_key_line(text) ? lb_ms_keys_parse(text, &cat->keys,
+	    &cat->nkeys, &e) : LB_OK;
+	free(text);
+	if (r != LB_OK)
+		return lb_err_set(err, r, 0, "trusted keys '%s': %s", path,
+		    e.msg);
+	return LB_OK;
+}
+
+/* The trusted keys of cfg's [trust] and of the default file into cat. */
+static int
+load_keys(struct lb_catalog *cat, const struct lb_config *cfg,
+    struct lb_err *err)
+{
+	struct lb_ms_key *p;
+	struct lb_err e;
+	char *text;
+	size_t i;
+	int r;
+
+	for (i = 0; i < cfg->ntrust_keys; i++) {
+		p = realloc(cat->keys, (cat->nkeys + 1) * sizeof(*p));
+		if (p == NULL)
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		cat->keys = p;
+		if ((r = lb_ms_key_parse(cfg->trust_keys[i], &p[cat->nkeys],
+		    err)) != LB_OK)
+			return r;
+		cat->nkeys++;
+	}
+	for (i = 0; i < cfg->ntrust_key_files; i++) {
+		if ((text = read_conf_file(cfg->trust_key_files[i], err)) ==
+		    NULL)
+			return err->code;
+		r = lb_ms_keys_parse(text, &cat->keys, &cat->nkeys, &e);
+		free(text);
+		if (r != LB_OK)
+			return lb_err_set(err, r, 0, "public_key_file '%s': %s",
+			    cfg->trust_key_files[i], e.msg);
+	}
+	if ((r = load_default_keys(cat, err)) != LB_OK)
+		return r;
+	cat->require_sig = cfg->require_signature >= 0 ?
+	    cfg->require_signature : cat->nkeys > 0;
+	if (cat->require_sig && cat->nkeys == 0)
+		return lb_err_set(err, LB_EUSAGE, 0, "[trust] "
+		    "require_signature = yes, but no public key is configured "
+		    "(public_key, public_key_file or %s)", LB_DEFAULT_TRUST_KEYS);
+	return LB_OK;
+}
+
 /* Add the archives of one listed store. */
 static int
 catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
@@ -253,15 +608,19 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 {
 	struct lb_store *s = cat->stores[si];
 	struct lb_backup *b, *p;
-	char *sums = NULL, *side, sname[1024], why[1024];
-	size_t i, len;
-	int r, have_sums = has_object(objs, nobj, "SHA256SUMS");
+	struct sums_sig ss;
+	char *sums = NULL, *side = NULL, sname[1024], why[1024];
+	size_t i, sumslen = 0, sidelen = 0;
+	int r, have_sums = has_object(objs, nobj, "SHA256SUMS"), from_side;
 
+	memset(&ss, 0, sizeof(ss));
 	if (have_sums && lb_store_read_small(s, "SHA256SUMS", MAX_SUMS,
-	    &sums, &len, err) != LB_OK)
+	    &sums, &sumslen, err) != LB_OK)
 		return err->code;
 	for (i = 0; i < nobj; i++) {
-		if (!lb_is_archive_name(objs[i].name))
+		enum lb_archive_kind kind = lb_archive_kind(objs[i].name);
+
+		if (kind == LB_ARCHIVE_NONE)
 			continue;
 		p = realloc(cat->backups, (cat->nbackups + 1) * sizeof(*p));
 		if (p == NULL)
@@ -280,17 +639,19 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 			b->time = objs[i].mtime;
 		snprintf(sname, sizeof(sname), "%s.sha256", b->name);
 		r = -1;
+		from_side = 0;
 		if (has_object(objs, nobj, sname)) {
 			r = lb_store_read_small(s, sname, MAX_SIDECAR, &side,
-			    &len, err);
+			    &sidelen, err);
 			if (r != LB_OK) {
 				snprintf(why, sizeof(why), "cannot read the "
 				    "sidecar: %.700s", err->msg);
+				side = NULL;
 				r = -1;
 			} else {
 				r = lb_sum_lookup(side, b->name, 1, b->sha256,
 				    why, sizeof(why));
-				free(side);
+				from_side = 1;
 			}
 		} else if (sums != NULL) {
 			r = lb_sum_lookup(sums, b->name, 0, b->sha256, why,
@@ -301,12 +662,28 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 		b->has_sum = r == 0;
 		if (!b->has_sum && (b->why_unverified = strdup(why)) == NULL)
 			goto nomem;
+		b->age = kind == LB_ARCHIVE_AGE;
+		if (kind == LB_ARCHIVE_GPG && (b->refused = strdup("OpenPGP: "
+		    "not supported; decrypt it with gpg first")) == NULL)
+			goto nomem;
+		if (cat->nkeys > 0 && authenticate(cat, s, b, objs, nobj,
+		    b->has_sum && from_side ? side : NULL, sidelen,
+		    b->has_sum ? sums : NULL, sumslen, &ss,
+		    err) != LB_OK)
+			goto fail;
+		free(side);
+		side = NULL;
 	}
 	free(sums);
+	lb_ms_sig_release(&ss.sig);
 	return LB_OK;
 nomem:
+	lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+fail:
+	free(side);
 	free(sums);
-	return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	lb_ms_sig_release(&ss.sig);
+	return err->code;
 }
 
 static int
@@ -323,7 +700,7 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 	struct lb_object *objs;
 	struct lb_err e, usage;
 	size_t i, nobj, ok = 0;
-	int r;
+	int r, keys_loaded = 0;
 
 	memset(cat, 0, sizeof(*cat));
 	lb_err_clear(&usage);
@@ -352,6 +729,15 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 			}
 			r = cat->stores[i]->ops->list(cat->stores[i], &objs,
 			    &nobj, &e);
+			/* the keys once there is something to check: a
+			 * bad key file is a configuration error */
+			if (r == LB_OK && !keys_loaded) {
+				keys_loaded = 1;
+				if ((r = load_keys(cat, cfg, err)) != LB_OK) {
+					lb_objects_free(objs, nobj);
+					return r;
+				}
+			}
 			if (r == LB_OK) {
 				r = catalog_store(cat, i, cfg, objs, nobj, &e);
 				lb_objects_free(objs, nobj);
@@ -391,6 +777,32 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 }
 
 void
+lb_catalog_peek_age(struct lb_catalog *cat)
+{
+	unsigned char head[64];
+	struct lb_backup *b;
+	struct lb_store *s;
+	struct lb_err err;
+	size_t i, n, got;
+	void *h;
+
+	for (i = 0; i < cat->nbackups; i++) {
+		b = &cat->backups[i];
+		s = cat->stores[b->store];
+		if (!b->age || b->refused != NULL || s == NULL ||
+		    s->ops->open_read(s, b->name, 0, &h, &err) != LB_OK)
+			continue;
+		for (n = 0; n < sizeof(head); n += got)
+			if (s->ops->read(h, head + n, sizeof(head) - n, &got,
+			    &err) != LB_OK || got == 0)
+				break;
+		s->ops->close_read(h);
+		if (lb_age_is_armored(head, n))
+			b->refused = strdup(lb_age_armored_why);
+	}
+}
+
+void
 lb_catalog_release(struct lb_catalog *cat)
 {
 	size_t i;
@@ -402,7 +814,15 @@ lb_catalog_release(struct lb_catalog *cat)
 	for (i = 0; i < cat->nbackups; i++) {
 		free(cat->backups[i].name);
 		free(cat->backups[i].why_unverified);
+		free(cat->backups[i].refused);
+		free(cat->backups[i].sig_file);
+		free(cat->backups[i].trusted_comment);
+		free(cat->backups[i].why_unsigned);
+		if (cat->backups[i].stream_sig != NULL)
+			lb_ms_sig_release(cat->backups[i].stream_sig);
+		free(cat->backups[i].stream_sig);
 	}
+	free(cat->keys);
 	free(cat->backups);
 	for (i = 0; i < cat->nfailures; i++) {
 		free(cat->failures[i].store);

@@ -14,6 +14,7 @@
 
 #include "backup.h"
 #include "config.h"
+#include "minisign.h"
 
 struct ctx {
 	struct lb_config *cfg;
@@ -152,7 +153,7 @@ store_key(const char *key)
 		"ca_file", "insecure",			/* https, s3 */
 		"netrc",				/* http, https */
 		"region", "endpoint", "path_style",	/* s3 */
-		"profile", "credentials_file",		/* s3 */
+		"profile", "credentials_file", "part_size", /* s3 */
 		"identity_file", "known_hosts",		/* sftp */
 		NULL,
 	};
@@ -287,6 +288,41 @@ lb_config_env_name(const char *name)
 	return 0;
 }
 
+static int trust_minisign_key(struct lb_config *cfg, const char *key,
+    const char *value, char *why, size_t len);
+
+/* One key of [trust]: the identities that decrypt .age archives. */
+static int
+trust_key(struct lb_config *cfg, const char *key, const char *value,
+    char *why, size_t len)
+{
+	char **p, *v;
+
+	if (strcmp(key, "identity_file") == 0) {
+		p = realloc(cfg->age_identity_files,
+		    (cfg->nage_identity_files + 1) * sizeof(*p));
+		if (p == NULL || (v = strdup(value)) == NULL) {
+			if (p != NULL)
+				cfg->age_identity_files = p;
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		cfg->age_identity_files = p;
+		p[cfg->nage_identity_files++] = v;
+		return 0;
+	}
+	if (strcmp(key, "passphrase_file") == 0) {
+		free(cfg->age_passphrase_file);
+		if ((cfg->age_passphrase_file = strdup(value)) == NULL) {
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	/* the rest of [trust] is minisign's */
+	return trust_minisign_key(cfg, key, value, why, len);
+}
+
 /* One key of a [check "NAME"] section. */
 static int
 check_key(struct lb_check_conf *ck, const char *key, const char *value,
@@ -387,6 +423,61 @@ lb_check_conf_write(FILE *f, const struct lb_check_conf *c)
 		fprintf(f, "ca_file = %s\n", c->ca_file);
 }
 
+/* One key of [trust], minisign's part: a key given inline is decoded now,
+ * so that a typo is found when the config is read; key files are read by
+ * the catalog, where a missing one is reported like a store's error. */
+static int
+trust_minisign_key(struct lb_config *cfg, const char *key, const char *value,
+    char *why, size_t len)
+{
+	struct lb_ms_key k;
+	struct lb_err e;
+	char ***list;
+	size_t *n;
+	char **p;
+
+	if (strcmp(key, "require_signature") == 0) {
+		if (lb_parse_bool(value, &cfg->require_signature) != LB_OK) {
+			snprintf(why, len, "require_signature must be "
+			    LB_BOOL_WORDS ", not '%s'", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "public_key") == 0) {
+		if (lb_ms_key_parse(value, &k, &e) != LB_OK) {
+			snprintf(why, len, "public_key: %s", e.msg);
+			return -1;
+		}
+		list = &cfg->trust_keys;
+		n = &cfg->ntrust_keys;
+	} else if (strcmp(key, "public_key_file") == 0) {
+		list = &cfg->trust_key_files;
+		n = &cfg->ntrust_key_files;
+	} else {
+		snprintf(why, len, "unknown key '%s' in [trust]", key);
+		return 1;
+	}
+	if ((p = realloc(*list, (*n + 1) * sizeof(*p))) == NULL ||
+	    (p[*n] = strdup(value)) == NULL) {
+		if (p != NULL)
+			*list = p;
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	*list = p;
+	(*n)++;
+	return 0;
+}
+
+int
+lb_config_require_signature(const struct lb_config *cfg)
+{
+	if (cfg->require_signature >= 0)
+		return cfg->require_signature;
+	return cfg->ntrust_keys + cfg->ntrust_key_files > 0;
+}
+
 static int
 on_key(void *user, const char *section, const char *key, const char *value,
     int lineno)
@@ -413,7 +504,8 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		    strcmp(section, "plan") == 0 ||
 		    strcmp(section, "handoff") == 0 ||
 		    strcmp(section, "backup") == 0 ||
-		    strcmp(section, "env") == 0)
+		    strcmp(section, "env") == 0 ||
+		    strcmp(section, "trust") == 0)
 			return 1;
 		if (sub_section(section, "store", name, sizeof(name)) == 0) {
 			if (store_get(cfg, name) == NULL)
@@ -535,6 +627,13 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			BAD("out of memory");
 		return 1;
 	}
+	if (strcmp(section, "trust") == 0) {
+		char why[256];
+
+		if (trust_key(cfg, key, value, why, sizeof(why)) != 0)
+			BAD("%s:%d: %s", cfg->path, lineno, why);
+		return 1;
+	}
 	if (strcmp(section, "env") == 0) {
 		if (!lb_config_env_name(key))
 			BAD("%s:%d: [env] cannot set '%s' (only the AWS_* "
@@ -634,6 +733,7 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_age = -1;
 	cfg->rto = cfg->rpo = -1;
+	cfg->require_signature = -1;
 	if (path == NULL) {
 		if (access(LB_DEFAULT_CONFIG, F_OK) != 0)
 			return LB_OK;
@@ -805,6 +905,16 @@ lb_config_release(struct lb_config *cfg)
 		explicit_bzero(cfg->env[i].value, strlen(cfg->env[i].value));
 	kv_free(cfg->env, cfg->nenv);
 	free(cfg->history);
+	for (i = 0; i < cfg->nage_identity_files; i++)
+		free(cfg->age_identity_files[i]);
+	free(cfg->age_identity_files);
+	free(cfg->age_passphrase_file);
+	for (i = 0; i < cfg->ntrust_keys; i++)
+		free(cfg->trust_keys[i]);
+	free(cfg->trust_keys);
+	for (i = 0; i < cfg->ntrust_key_files; i++)
+		free(cfg->trust_key_files[i]);
+	free(cfg->trust_key_files);
 	if (cfg->text != NULL)
 		explicit_bzero(cfg->text, strlen(cfg->text));
 	free(cfg->text);

@@ -11,6 +11,10 @@
  *   [handoff]          the steps of lifeboat handoff
  *   [env]              variables set for this run (credentials pushed over
  *                      SSH by a hand-off arrive this way)
+ *   [trust]            identity_file (repeatable), passphrase_file: what
+ *                      decrypts .age archives
+ *   [trust]            public_key, public_key_file, require_signature:
+ *                      the minisign keys a backup must be signed with
  */
 #ifndef LB_CONFIG_H
 #define LB_CONFIG_H
@@ -83,6 +87,17 @@ struct lb_config {
 	struct lb_kv *backup;	/* [backup], checked at parse time */
 	size_t nbackup;
 	char *text;		/* the config's text, for a hand-off to push */
+	char **age_identity_files;	/* [trust] identity_file */
+	size_t nage_identity_files;
+	char *age_passphrase_file;	/* [trust] passphrase_file */
+	/* [trust], minisign: keys as given (RW... strings, checked when
+	 * read; .pub files, read by the catalog), and whether a backup
+	 * must be signed: -1 unset, which means yes once a key is set */
+	char **trust_keys;
+	size_t ntrust_keys;
+	char **trust_key_files;
+	size_t ntrust_key_files;
+	int require_signature;
 };
 
 /* Read path into cfg (zeroed first). If path is NULL the default file is
@@ -125,6 +140,11 @@ int lb_config_env_name(const char *name);
 int lb_layout_valid(const char *s);
 #define LB_LAYOUT_WORDS "auto, docker, offen or plain"
 
+/* Must a backup be signed? [trust] require_signature, else whether any
+ * public key is configured in [trust] (the catalog also counts the keys of
+ * LB_DEFAULT_TRUST_KEYS). */
+int lb_config_require_signature(const struct lb_config *cfg);
+
 /* Value of KEY in a store's section, or NULL. */
 const char *lb_store_opt(const struct lb_store_conf *sc, const char *key);
 
@@ -138,6 +158,9 @@ void lb_config_release(struct lb_config *cfg);
 #define LB_DEFAULT_CONFIG "/etc/lifeboat/lifeboat.conf"
 #define LB_DEFAULT_DEST "/var/lib/docker/volumes"
 #define LB_DEFAULT_HISTORY "/var/log/lifeboat/history.jsonl"
+/* minisign public keys trusted besides [trust]'s (the rescue image's
+ * TRUST_KEYS); LIFEBOAT_TRUST_KEYS names another file */
+#define LB_DEFAULT_TRUST_KEYS "/etc/lifeboat/trusted-keys.pub"
 #define LB_CONFIG_MAX (1 << 20)	/* a config longer than this is refused */
 
 #endif

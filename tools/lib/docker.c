@@ -400,7 +400,7 @@ api_json(const char *sock, const char *method, const char *path,
 	int rc;
 
 	*out = NULL;
-	if ((rc = lb_docker_call(sock, method, path, body, 60, &r, err)) !=
+	if ((rc = lb_docker_call(sock, method, path, body, 120, &r, err)) !=
 	    LB_OK)
 		return rc;
 	if (r.status != ok1 && r.status != ok2) {
@@ -480,7 +480,8 @@ stop_container(struct lb_quiesce *q, const char *id, const char *name,
 	    push_str(&q->cnames, q->ncontainers, name) != 0)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	q->ncontainers++;
-	snprintf(path, sizeof(path), "/containers/%s/stop?t=60", id);
+	/* the daemon's own grace before SIGKILL, as 'docker stop' */
+	snprintf(path, sizeof(path), "/containers/%s/stop", id);
 	tell(notice, arg, "stopping container '%s'", name);
 	if ((rc = api_json(q->sock, "POST", path, NULL, 204, 304, &j, err)) !=
 	    LB_OK)

@@ -107,6 +107,8 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 	char *date;
 	char *bucket_region;
+	char *etag;
+	const char *extra;	/* one more header line, or NULL */
 	long long range_start;	/* from Content-Range, -1 if none */
 };
 
@@ -115,7 +117,8 @@ xfer_reset_headers(struct xfer *x)
 {
 	free(x->date);
 	free(x->bucket_region);
-	x->date = x->bucket_region = NULL;
+	free(x->etag);
+	x->date = x->bucket_region = x->etag = NULL;
 	x->range_start = -1;
 }
 
@@ -156,6 +159,9 @@ header_cb(char *buf, size_t size, size_t n, void *arg)
 	else if ((v = header_value(buf, len, "Date")) != NULL) {
 		free(x->date);
 		x->date = v;
+	} else if ((v = header_value(buf, len, "ETag")) != NULL) {
+		free(x->etag);
+		x->etag = v;
 	} else if ((v = header_value(buf, len,
 	    "x-amz-bucket-region")) != NULL) {
 		free(x->bucket_region);
@@ -260,6 +266,11 @@ xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 			snprintf(range, sizeof(range), "%lld-", offset);
 			curl_easy_setopt(e, CURLOPT_RANGE, range);
 		}
+	}
+	if (x->extra != NULL) {
+		if ((l = curl_slist_append(x->headers, x->extra)) == NULL)
+			return -1;
+		x->headers = l;
 	}
 	if (x->headers != NULL)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
@@ -378,19 +389,35 @@ mem_cb(char *buf, size_t size, size_t n, void *arg)
 	return len;
 }
 
-int
-lb_fetch_get(const struct lb_fetch_conf *c, const char *url, size_t max,
-    struct lb_response *r, struct lb_err *err)
+/* One request with its whole answer in memory (see lb_fetch_get and
+ * lb_fetch_send). */
+static int
+request(const struct lb_fetch_conf *c, const char *method, const char *url,
+    const void *body, size_t blen, size_t max, struct lb_response *r,
+    struct lb_err *err)
 {
 	struct xfer x;
 	struct membuf m;
 	CURLcode cr = CURLE_OK;
 	CURL *e;
+	char sha[96];
 	int attempt;
 
 	memset(r, 0, sizeof(*r));
 	memset(&x, 0, sizeof(x));
 	x.c = c;
+	if (method != NULL && c->sigv4 != NULL) {
+		unsigned char d[32];
+		int i;
+
+		/* a signed payload, as S3 checks it; curl signs the header */
+		mbedtls_sha256(body, blen, d, 0);
+		i = snprintf(sha, sizeof(sha), "x-amz-content-sha256: ");
+		for (int k = 0; k < 32; k++, i += 2)
+			snprintf(sha + i, sizeof(sha) - (size_t)i, "%02x",
+			    d[k]);
+		x.extra = sha;
+	}
 	if ((e = curl_easy_init()) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	for (attempt = 0;; attempt++) {
@@ -399,6 +426,16 @@ lb_fetch_get(const struct lb_fetch_conf *c, const char *url, size_t max,
 		if (xfer_setup(&x, e, url, 0) != 0) {
 			cr = CURLE_OUT_OF_MEMORY;
 			break;
+		}
+		if (method != NULL) {
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+			curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+			if (strcmp(method, "DELETE") != 0) {
+				curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+				    (curl_off_t)blen);
+				curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+				    blen ? body : "");
+			}
 		}
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, mem_cb);
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &m);
@@ -436,12 +473,28 @@ lb_fetch_get(const struct lb_fetch_conf *c, const char *url, size_t max,
 	r->len = m.len;
 	r->date = x.date;
 	r->bucket_region = x.bucket_region;
-	x.date = x.bucket_region = NULL;
+	r->etag = x.etag;
+	x.date = x.bucket_region = x.etag = NULL;
 	xfer_release(&x);
 	curl_easy_cleanup(e);
 	if (r->body == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	return LB_OK;
+}
+
+int
+lb_fetch_get(const struct lb_fetch_conf *c, const char *url, size_t max,
+    struct lb_response *r, struct lb_err *err)
+{
+	return request(c, NULL, url, NULL, 0, max, r, err);
+}
+
+int
+lb_fetch_send(const struct lb_fetch_conf *c, const char *method,
+    const char *url, const void *body, size_t len, size_t max,
+    struct lb_response *r, struct lb_err *err)
+{
+	return request(c, method, url, body, len, max, r, err);
 }
 
 void
@@ -450,6 +503,7 @@ lb_response_release(struct lb_response *r)
 	free(r->body);
 	free(r->date);
 	free(r->bucket_region);
+	free(r->etag);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -42,6 +42,7 @@ struct lb_response {
 	size_t len;
 	char *date;		/* the Date header, or NULL */
 	char *bucket_region;	/* x-amz-bucket-region, or NULL */
+	char *etag;		/* the ETag header, or NULL */
 };
 
 /* TLS for a handle: verified against ca_file or the system's bundle,
@@ -58,6 +59,13 @@ void lb_fetch_conf_init(struct lb_fetch_conf *c, const char *display);
 int lb_fetch_get(const struct lb_fetch_conf *c, const char *url, size_t max,
     struct lb_response *r, struct lb_err *err);
 void lb_response_release(struct lb_response *r);
+
+/* method (PUT, POST, DELETE) url with body[0..len) (with sigv4, its
+ * SHA-256 is sent and signed as x-amz-content-sha256), the answer in
+ * memory as lb_fetch_get gives it; redirects are not followed. */
+int lb_fetch_send(const struct lb_fetch_conf *c, const char *method,
+    const char *url, const void *body, size_t len, size_t max,
+    struct lb_response *r, struct lb_err *err);
 
 struct lb_fetch;
 

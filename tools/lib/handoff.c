@@ -201,9 +201,8 @@ restore_outcome(struct lb_handoff *ho, const struct lb_proc_result *pr)
 		    "failed (exit %d): %s", ho->host, pr->status, e ? e :
 		    pr->last[0] ? pr->last : "no report");
 	} else {
-		lb_history_from_report(&ho->h, rep, ho->archive,
-		    sizeof(ho->archive));
-		say(ho, "restored '%s' on %s", ho->archive, ho->host);
+		lb_history_from_report(&ho->h, rep, &ho->got);
+		say(ho, "restored '%s' on %s", ho->h.archive, ho->host);
 		ho->restored = ho->reached = 1;
 		rc = LB_OK;
 	}

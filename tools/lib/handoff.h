@@ -63,7 +63,8 @@ struct lb_handoff {
 	/* the result */
 	struct lb_history h;	/* the record, its strings in here */
 	char id[32];
-	char archive[256];
+	char archive[256];	/* the archive of the run resumed */
+	struct lb_history_report got;	/* what the restore reported */
 	char error[512];	/* why it stopped */
 	const char *stopped;	/* the step it stopped at, NULL: none */
 	char *json;		/* the record as one JSON line */

@@ -90,6 +90,15 @@ lb_history_json(const struct lb_history *h, char **out)
 	lb_json_key(&j, "archive");
 	lb_json_str(&j, h->archive);
 	iso(&j, "archive_time", h->archive_time);
+	/* what was proven */
+	if (h->integrity != NULL) {
+		lb_json_key(&j, "integrity");
+		lb_json_str(&j, h->integrity);
+	}
+	if (h->authenticity != NULL) {
+		lb_json_key(&j, "authenticity");
+		lb_json_str(&j, h->authenticity);
+	}
 	lb_json_key(&j, "backup_age_seconds");
 	if (age >= 0)
 		lb_json_int(&j, age);
@@ -219,16 +228,31 @@ lb_history_summary(const struct lb_history *h, char *buf, size_t len)
 	}
 }
 
+/* The string at path of rep, or dflt, into buf. */
+static const char *
+report_str(const struct lb_jval *rep, const char *path, const char *dflt,
+    char *buf, size_t len)
+{
+	const char *v = lb_jread_str(rep, path);
+
+	snprintf(buf, len, "%s", v != NULL ? v : dflt);
+	return buf;
+}
+
 void
 lb_history_from_report(struct lb_history *h, const struct lb_jval *rep,
-    char *name, size_t namelen)
+    struct lb_history_report *keep)
 {
 	const struct lb_jval *t;
-	const char *n = lb_jread_str(rep, "archive.name");
 
-	snprintf(name, namelen, "%s", n != NULL ? n : "?");
-	h->archive = name;
+	h->archive = report_str(rep, "archive.name", "?", keep->archive,
+	    sizeof(keep->archive));
 	h->archive_time = lb_time_parse_iso(lb_jread_str(rep, "archive.time"));
+	/* what the target's restore proved */
+	h->integrity = report_str(rep, "archive.integrity", "none",
+	    keep->integrity, sizeof(keep->integrity));
+	h->authenticity = report_str(rep, "archive.authenticity", "none",
+	    keep->authenticity, sizeof(keep->authenticity));
 	if ((t = lb_jread_get(rep, "timings")) == NULL)
 		return;
 	lb_history_phase(h, "select", lb_jread_num(t, "select", 0));

@@ -24,6 +24,9 @@ struct lb_history {
 	long long ended;	/* when the service was back (or it failed) */
 	const char *archive;	/* the backup restored, or NULL */
 	long long archive_time;	/* its time, -1 if unknown */
+	/* what was proven of it (see lb_restore_result); NULL: unknown */
+	const char *integrity;	/* "sha256", "age", "minisign", "none" */
+	const char *authenticity;
 	struct {
 		const char *name;
 		double seconds;
@@ -47,10 +50,18 @@ int lb_history_append(const char *path, const char *line, struct lb_err *err);
  * after ..." for a restore. */
 void lb_history_summary(const struct lb_history *h, char *buf, size_t len);
 
+/* The strings of a record taken from a report. */
+struct lb_history_report {
+	char archive[256];
+	char integrity[32];
+	char authenticity[48];
+};
+
 /* What a restore's JSON report (lifeboat --json restore, run on the
- * rescued host) tells of it: the archive's name (copied into name, sized
- * namelen) and time, and the select, transfer and commit phases. */
+ * rescued host) tells of it: the archive's name and time, what proved it
+ * ("none" when the report does not say), and the select, transfer and
+ * commit phases. h points into keep afterwards. */
 void lb_history_from_report(struct lb_history *h, const struct lb_jval *rep,
-    char *name, size_t namelen);
+    struct lb_history_report *keep);
 
 #endif

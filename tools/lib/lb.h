@@ -61,6 +61,9 @@ int lb_parse_duration(const char *s, long long *secs);
 int lb_parse_bool(const char *s, int *out);
 #define LB_BOOL_WORDS "yes, true, on, 1, no, false, off or 0"
 
+/* "256M", "1G", "16MiB", "4096" -> bytes. */
+int lb_parse_size(const char *s, long long *bytes);
+
 /* Format secs as "7 h 12 min" style into buf. */
 void lb_format_duration(long long secs, char *buf, size_t len);
 

@@ -1,5 +1,6 @@
 /*
- * pipe.c: reader thread -> SHA-256 -> bounded ring -> consumer. See pipe.h.
+ * pipe.c: reader thread -> SHA-256 -> (age) -> (decompression) -> bounded
+ * ring -> consumer. See pipe.h.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,6 +12,8 @@
 #include <archive_entry.h>
 #include <mbedtls/sha256.h>
 
+#include "age.h"
+#include "minisign.h"
 #include "pipe.h"
 
 #define NCHUNK 8
@@ -36,11 +39,14 @@ struct lb_pipe {
 	int cancel;		/* consumer wants the reader gone */
 	struct lb_err err;
 	mbedtls_sha256_context sha;
+	struct lb_ms_hash *b2;	/* LB_PIPE_BLAKE2B, else NULL */
+	unsigned char b2out[64];
 	long long bytes;	/* read so far (reader) */
 	long long size;
 	struct lb_store *store;
 	void *h;
 	int decode;
+	struct lb_age *age;	/* an age file: its decryption */
 	struct archive *raw;	/* decode: the decompressor */
 	unsigned char *rawbuf;
 	lb_progress_fn progress;
@@ -61,11 +67,34 @@ store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
 		return r;
 	if (*got > 0) {
 		mbedtls_sha256_update(&p->sha, buf, *got);
+		if (p->b2 != NULL)
+			lb_ms_hash_update(p->b2, buf, *got);
 		pthread_mutex_lock(&p->mu);
 		p->bytes += (long long)*got;
 		pthread_mutex_unlock(&p->mu);
 	}
 	return LB_OK;
+}
+
+/* age's source: the stored bytes. Its errors are the store's. */
+static int
+age_src(void *arg, void *buf, size_t len, size_t *got, struct lb_err *err)
+{
+	struct lb_pipe *p = arg;
+	int r;
+
+	if ((r = store_read(p, buf, len, got)) != LB_OK && err != &p->err)
+		*err = p->err;
+	return r;
+}
+
+/* The bytes the archive format sees: decrypted when it is an age file. */
+static int
+data_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
+{
+	if (p->age != NULL)
+		return lb_age_read(p->age, buf, len, got, &p->err);
+	return store_read(p, buf, len, got);
 }
 
 static la_ssize_t
@@ -74,7 +103,7 @@ raw_read(struct archive *a, void *arg, const void **buf)
 	struct lb_pipe *p = arg;
 	size_t got;
 
-	if (store_read(p, p->rawbuf, RAWBUF, &got) != LB_OK) {
+	if (data_read(p, p->rawbuf, RAWBUF, &got) != LB_OK) {
 		archive_set_error(a, EIO, "%s", p->err.msg);
 		return -1;
 	}
@@ -93,7 +122,7 @@ fill(struct lb_pipe *p, struct chunk *c, int *end)
 	*end = 0;
 	while (n < CHUNK) {
 		if (!p->decode) {
-			if ((r = store_read(p, c->data + n, CHUNK - n, &got)))
+			if ((r = data_read(p, c->data + n, CHUNK - n, &got)))
 				break;
 			if (got == 0) {
 				*end = 1;
@@ -114,9 +143,10 @@ fill(struct lb_pipe *p, struct chunk *c, int *end)
 		if (k == 0) {
 			/* Decoded to its end: whatever follows (a trailer
 			 * libarchive did not need) is still part of the
-			 * file and of its digest. */
+			 * file and of its digest, and an age file ends
+			 * only with its authenticated final chunk. */
 			do
-				r = store_read(p, p->rawbuf, RAWBUF, &got);
+				r = data_read(p, p->rawbuf, RAWBUF, &got);
 			while (r == LB_OK && got > 0);
 			*end = 1;
 			break;
@@ -189,8 +219,8 @@ raw_open(struct lb_pipe *p, struct lb_err *err)
 
 int
 lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long size, int decode, lb_progress_fn progress, void *arg,
-    struct lb_err *err)
+    long long size, int flags, struct lb_age_keys *age,
+    lb_progress_fn progress, void *arg, struct lb_err *err)
 {
 	struct lb_pipe *p;
 	int i, r;
@@ -211,9 +241,15 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 	p->size = size;
 	p->progress = progress;
 	p->arg = arg;
-	p->decode = decode;
+	p->decode = (flags & LB_PIPE_DECODE) != 0;
+	if ((flags & LB_PIPE_BLAKE2B) && (p->b2 = lb_ms_hash_new()) == NULL) {
+		lb_pipe_free(p);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
 	if ((r = s->ops->open_read(s, name, 0, &p->h, err)) != LB_OK ||
-	    (decode && (r = raw_open(p, err)) != LB_OK)) {
+	    (age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
+	    err)) != LB_OK) ||
+	    (p->decode && (r = raw_open(p, err)) != LB_OK)) {
 		lb_pipe_free(p);
 		return r;
 	}
@@ -272,6 +308,12 @@ lb_pipe_next(struct lb_pipe *p, const void **buf)
 	return (long)c->len;
 }
 
+void
+lb_pipe_blake2b(struct lb_pipe *p, unsigned char out[64])
+{
+	memcpy(out, p->b2out, sizeof(p->b2out));
+}
+
 const struct lb_err *
 lb_pipe_error(struct lb_pipe *p)
 {
@@ -296,6 +338,8 @@ lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
 	pthread_join(p->thread, NULL);
 	p->started = 0;
 	mbedtls_sha256_finish(&p->sha, d);
+	if (p->b2 != NULL)
+		lb_ms_hash_final(p->b2, p->b2out);
 	for (i = 0; i < 32; i++) {
 		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
 		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
@@ -321,10 +365,12 @@ lb_pipe_free(struct lb_pipe *p)
 	}
 	if (p->raw != NULL)
 		archive_read_free(p->raw);
+	lb_age_free(p->age);
 	free(p->rawbuf);
 	if (p->h != NULL)
 		p->store->ops->close_read(p->h);
 	mbedtls_sha256_free(&p->sha);
+	lb_ms_hash_free(p->b2);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	for (i = 0; i < NCHUNK; i++)

@@ -1,14 +1,16 @@
 /*
  * pipe.h: the streaming pass's first half. A reader thread pulls the
- * archive from its store, feeds SHA-256 and (with decode set) decompresses
- * it through libarchive, while the caller's thread parses the tar stream
- * and writes the files: on 2 cores, verification and decompression cost
- * almost nothing beyond the writing. The bounded ring between the two keeps
+ * archive from its store, feeds SHA-256, decrypts it when it is an age
+ * file and (with decode set) decompresses it through libarchive, while
+ * the caller's thread parses the tar stream and writes the files: on 2
+ * cores, verification, decryption and decompression cost almost nothing
+ * beyond the writing. The bounded ring between the two keeps
  * memory flat for any archive size.
  */
 #ifndef LB_PIPE_H
 #define LB_PIPE_H
 
+#include "age.h"
 #include "lb.h"
 #include "store.h"
 
@@ -17,12 +19,19 @@ struct lb_pipe;
 /* Called from the consumer's thread at most a few times a second. */
 typedef void (*lb_progress_fn)(void *arg, long long done, long long total);
 
-/* decode: hand out the decompressed stream (gzip, zstd, xz or none,
- * detected), else the bytes as stored. The digest is of the bytes as
- * stored, always all of them. */
+/* Flags of lb_pipe_start. */
+#define LB_PIPE_DECODE 1	/* hand out the decompressed stream */
+#define LB_PIPE_BLAKE2B 2	/* also hash BLAKE2b-512 (minisign -H) */
+
+/* flags: LB_PIPE_DECODE: hand out the decompressed stream (gzip, zstd, xz
+ * or none, detected), else the bytes as stored. age (not NULL): the file
+ * is age-encrypted; its header is read and its file key found here
+ * (LB_EVERIFY with the reason when no identity in age opens it), and the
+ * stream ends only after its final chunk authenticated. The digests are
+ * of the bytes as stored, always all of them. */
 int lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long size, int decode, lb_progress_fn progress, void *arg,
-    struct lb_err *err);
+    long long size, int flags, struct lb_age_keys *age,
+    lb_progress_fn progress, void *arg, struct lb_err *err);
 
 /* The next chunk for libarchive (valid until the next call): its length,
  * 0 at the end of the stream, or -1 on error (see lb_pipe_error). */
@@ -33,6 +42,10 @@ long lb_pipe_next(struct lb_pipe *p, const void **buf);
  * in hex and the byte count. */
 int lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
     struct lb_err *err);
+
+/* After lb_pipe_finish, with LB_PIPE_BLAKE2B: the BLAKE2b-512 of the bytes
+ * as stored. */
+void lb_pipe_blake2b(struct lb_pipe *p, unsigned char out[64]);
 
 /* The reader's error after lb_pipe_next returned -1. */
 const struct lb_err *lb_pipe_error(struct lb_pipe *p);

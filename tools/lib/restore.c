@@ -253,12 +253,14 @@ layout_name(enum lb_layout l)
 /* One candidate, one pass. 0: it is the winner (x filled); else err. */
 static int
 try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
-    const struct lb_backup *b, struct lb_txn *txn, struct lb_extract *x,
-    char hex[65], long long *bytesp, struct lb_err *err)
+    const struct lb_backup *b, struct lb_age_keys *keys, struct lb_txn *txn,
+    struct lb_extract *x, char hex[65], long long *bytesp, struct lb_err *err)
 {
 	struct lb_store *s = cat->stores[b->store];
 	struct lb_pipe *p = NULL;
 	char staging[PATH_MAX];
+	unsigned char b2[LB_MS_HASHLEN];
+	struct lb_err se;
 	long long bytes = -1;
 	int r;
 
@@ -269,12 +271,23 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 			return r;
 		x->staging = staging;
 	}
-	r = lb_pipe_start(&p, s, b->name, b->size, o->mode != LB_MODE_VERIFY,
-	    o->progress, o->progress_arg, err);
+	r = lb_pipe_start(&p, s, b->name, b->size, (o->mode != LB_MODE_VERIFY ?
+	    LB_PIPE_DECODE : 0) | (b->sig == LB_SIG_STREAM ? LB_PIPE_BLAKE2B :
+	    0), b->age ? keys : NULL, o->progress, o->progress_arg, err);
 	if (r == LB_OK && o->mode != LB_MODE_VERIFY)
 		r = lb_extract_run(x, p, err);
 	if (r == LB_OK)
 		r = lb_pipe_finish(p, hex, &bytes, err);
+	if (r == LB_OK && b->sig == LB_SIG_STREAM) {
+		/* NAME.minisig signs the bytes as stored, hashed in the
+		 * same pass: nothing commits unless they are the signed
+		 * ones */
+		lb_pipe_blake2b(p, b2);
+		if (lb_ms_verify_hash(b->stream_sig,
+		    &cat->keys[b->stream_key], b2, &se) != LB_OK)
+			r = lb_err_set(err, LB_EVERIFY, 0, "%s: %s",
+			    b->sig_file, se.msg);
+	}
 	lb_pipe_free(p);
 	if (r == LB_OK && b->size >= 0 && bytes != b->size)
 		r = lb_err_set(err, LB_EVERIFY, 0, "read %lld bytes, the store "
@@ -288,6 +301,25 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 		lb_txn_unstage(txn);
 	*bytesp = bytes;
 	return r;
+}
+
+/* What the winner's pass proved, for the report: integrity (its bytes are
+ * the ones written) and authenticity (written by a trusted key). */
+static int
+proven(struct lb_restore_result *res, const struct lb_backup *b)
+{
+	res->integrity = b->has_sum ? "sha256" : b->age ? "age" :
+	    b->sig == LB_SIG_STREAM ? "minisign" : "none";
+	if (b->sig == LB_SIG_OK || b->sig == LB_SIG_STREAM)
+		snprintf(res->authenticity, sizeof(res->authenticity),
+		    "minisign:%s", b->key_id);
+	else
+		snprintf(res->authenticity, sizeof(res->authenticity), "none");
+	if (b->sig_file != NULL && ((res->signature = strdup(b->sig_file)) ==
+	    NULL || (res->trusted_comment = strdup(b->trusted_comment)) ==
+	    NULL))
+		return -1;
+	return 0;
 }
 
 static int
@@ -336,6 +368,8 @@ struct restore_run {
 	int committing;			/* the commit has begun */
 	double t0, tsel, ttr;		/* start; selection; transfers */
 	long long now;			/* the wall clock, for ages */
+	struct lb_age_keys *keys;	/* the caller's, or nokeys */
+	struct lb_age_keys *nokeys;	/* ours when the caller has none */
 	struct lb_err err;		/* why it failed */
 };
 
@@ -399,18 +433,32 @@ transfer(struct restore_run *rr, const struct lb_backup *b,
 	double t = lb_clock_mono();
 	int r;
 
-	r = try_one(rr->o, &rr->cat, b, rr->tp, &rr->x, c->hex, &c->nbytes,
-	    e);
+	r = try_one(rr->o, &rr->cat, b, rr->keys, rr->tp, &rr->x, c->hex,
+	    &c->nbytes, e);
 	if (r == LB_ERESTART && !lb_stop_requested) {
 		/* into a new staging */
 		say(rr->o, LB_WARN, "%s: restarting '%s' from its first byte",
 		    e->msg, b->name);
 		lb_err_clear(e);
-		r = try_one(rr->o, &rr->cat, b, rr->tp, &rr->x, c->hex,
-		    &c->nbytes, e);
+		r = try_one(rr->o, &rr->cat, b, rr->keys, rr->tp, &rr->x,
+		    c->hex, &c->nbytes, e);
 	}
 	rr->ttr += lb_clock_mono() - t;
 	return r;
+}
+
+/* Candidate i is rejected (the event ev names it): told, and kept in the
+ * result. 0, or LB_ENOMEM. */
+static int
+reject(struct restore_run *rr, struct lb_restore_event *ev, size_t i,
+    const char *why)
+{
+	ev->kind = LB_RESTORE_REJECTED;
+	ev->reason = why;
+	emit(rr->o, ev);
+	if (add_rejection(rr->res, i, ev->name, ev->store, why) != 0)
+		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
+	return LB_OK;
 }
 
 /* Try backup i: 0 when the search goes on (c->win set if it won), or the
@@ -423,9 +471,20 @@ attempt(struct restore_run *rr, struct choice *c, size_t i, int pass)
 	const char *store = rr->cat.confs[b->store]->name;
 	struct lb_restore_event ev;
 	struct lb_err e;
-	char age[64];
+	char age[64], why[1024];
 	int r;
 
+	memset(&ev, 0, sizeof(ev));
+	ev.name = b->name;
+	ev.store = store;
+	ev.size = b->size;
+	if (lb_backup_sig_refused(&rr->cat, b, why, sizeof(why)) != 0) {
+		/* refused unread, as a bad checksum would be once read: the
+		 * next one is tried */
+		c->tried[i] = 1;
+		c->only_store_errors = 0;
+		return reject(rr, &ev, i, why);
+	}
 	if (o->max_age >= 0 && rr->now - b->time > o->max_age) {
 		lb_format_duration(rr->now - b->time, age, sizeof(age));
 		return lb_err_set(&rr->err, LB_ENOBACKUP, 0, "'%s' is %s old, "
@@ -438,13 +497,9 @@ attempt(struct restore_run *rr, struct choice *c, size_t i, int pass)
 		    b->why_unverified);
 	if (rr->tsel < 0)
 		rr->tsel = lb_clock_mono() - rr->t0;
-	memset(&ev, 0, sizeof(ev));
 	ev.kind = LB_RESTORE_TRYING;
-	ev.name = b->name;
-	ev.store = store;
 	ev.doing = !rr->restoring ? "verifying" : o->dry_run ? "checking" :
 	    "restoring";
-	ev.size = b->size;
 	emit(o, &ev);
 	if (rr->restoring && !o->dry_run && rr->tp == NULL) {
 		if ((r = lb_txn_begin(&rr->txn, rr->dest, rr->res->id,
@@ -467,29 +522,38 @@ attempt(struct restore_run *rr, struct choice *c, size_t i, int pass)
 	}
 	if (r != LB_ESTORE)
 		c->only_store_errors = 0;
-	ev.kind = LB_RESTORE_REJECTED;
-	ev.reason = e.msg;
-	emit(o, &ev);
-	if (add_rejection(rr->res, i, b->name, store, e.msg) != 0)
-		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
-	return LB_OK;
+	return reject(rr, &ev, i, e.msg);
 }
 
-/* Unverified candidates passed over (newer than the winner, or all when
- * none won) are rejections too, each with its reason. */
+/* Unverified and refused candidates passed over (newer than the winner,
+ * or all when none won) are rejections too, each with its reason. */
 static int
 passed_over(struct restore_run *rr, struct choice *c)
 {
 	const struct lb_backup *b;
-	char why[512];
+	char why[1024];
 	size_t i;
 
 	for (i = 0; i < (c->win != NULL ? c->wi : rr->cat.nbackups); i++) {
 		b = &rr->cat.backups[i];
-		if (b->has_sum || c->tried[i] || (rr->o->name &&
-		    strcmp(b->name, rr->o->name)))
+		if ((lb_backup_verifiable(b) && b->refused == NULL) ||
+		    c->tried[i] || (rr->o->name && strcmp(b->name,
+		    rr->o->name)))
 			continue;
-		snprintf(why, sizeof(why), "unverified: %s", b->why_unverified);
+		/* a bad signature says more than a missing checksum */
+		if (b->refused != NULL)
+			snprintf(why, sizeof(why), "%s", b->refused);
+		else if (b->sig == LB_SIG_BAD && lb_backup_sig_refused(&rr->cat,
+		    b, why, sizeof(why)) != 0) {
+			struct lb_restore_event ev = { .kind =
+			    LB_RESTORE_REJECTED, .name = b->name, .store =
+			    rr->cat.confs[b->store]->name, .reason = why,
+			    .size = -1 };
+
+			emit(rr->o, &ev);
+		} else
+			snprintf(why, sizeof(why), "unverified: %s",
+			    b->why_unverified);
 		if (add_rejection(rr->res, i, b->name,
 		    rr->cat.confs[b->store]->name, why) != 0)
 			return lb_err_set(&rr->err, LB_ENOMEM, 0,
@@ -537,7 +601,9 @@ choose(struct restore_run *rr, struct choice *c)
 	size_t i;
 	int pass, r;
 
-	if ((c->tried = calloc(rr->cat.nbackups + 1, 1)) == NULL)
+	if ((c->tried = calloc(rr->cat.nbackups + 1, 1)) == NULL ||
+	    (rr->keys == NULL && (rr->keys = rr->nokeys =
+	    lb_age_keys_new()) == NULL))
 		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
 	for (pass = 0; pass < 2 && c->win == NULL; pass++) {
 		if (pass == 1 && !(o->allow_unverified ||
@@ -549,7 +615,9 @@ choose(struct restore_run *rr, struct choice *c)
 				continue;
 			if (pass == 0)
 				c->ncand++;
-			if (b->has_sum != (pass == 0))
+			/* an OpenPGP file is never a candidate */
+			if (b->refused != NULL ||
+			    lb_backup_verifiable(b) != (pass == 0))
 				continue;
 			if ((r = attempt(rr, c, i, pass)) != LB_OK)
 				return r;
@@ -576,7 +644,10 @@ take_winner(struct restore_run *rr, struct choice *c)
 	res->archive_size = win->size >= 0 ? win->size : c->nbytes;
 	res->archive_time = win->time;
 	res->archive_verified = win->has_sum;
+	res->archive_age = win->age;
 	memcpy(res->archive_sha256, c->hex, sizeof(c->hex));
+	if (proven(res, win) != 0)
+		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
 	res->layout = strdup(layout_name(x->used));
 	if (rr->o->max_age < 0 && rr->now - win->time > WARN_AGE) {
 		lb_format_duration(rr->now - win->time, age, sizeof(age));
@@ -699,6 +770,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	rr.t0 = lb_clock_mono();
 	rr.tsel = -1;
 	rr.now = (long long)time(NULL);
+	rr.keys = o->age_keys;
 	c.nbytes = -1;
 	c.only_store_errors = 1;
 	res->mode = o->mode;
@@ -733,6 +805,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 		}
 	}
 	free(c.tried);
+	lb_age_keys_free(rr.nokeys);
 	finish(&rr);
 	lb_extract_release(&rr.x);
 	lb_catalog_release(&rr.cat);
@@ -759,6 +832,9 @@ lb_restore_history(const struct lb_restore_opts *o,
 	h->started = h->ended - (long long)(res->t_total + 0.5);
 	h->archive = res->have_archive ? res->archive_name : NULL;
 	h->archive_time = res->have_archive ? res->archive_time : -1;
+	h->integrity = res->have_archive ? res->integrity : NULL;
+	h->authenticity = res->have_archive && res->authenticity[0] ?
+	    res->authenticity : NULL;
 	lb_history_phase(h, "select", res->t_select);
 	lb_history_phase(h, "transfer", res->t_transfer);
 	lb_history_phase(h, "commit", res->t_commit);
@@ -831,6 +907,17 @@ lb_restore_report_json(const struct lb_restore_result *res, char **out)
 		lb_json_str(&j, res->archive_sha256);
 		lb_json_key(&j, "verified");
 		lb_json_bool(&j, res->archive_verified);
+		/* what was proven */
+		lb_json_key(&j, "integrity");
+		lb_json_str(&j, res->integrity);
+		lb_json_key(&j, "encryption");
+		lb_json_str(&j, res->archive_age ? "age" : NULL);
+		lb_json_key(&j, "authenticity");
+		lb_json_str(&j, res->authenticity);
+		lb_json_key(&j, "signature");
+		lb_json_str(&j, res->signature);
+		lb_json_key(&j, "trusted_comment");
+		lb_json_str(&j, res->trusted_comment);
 		lb_time_iso(res->archive_time, t, sizeof(t));
 		lb_json_key(&j, "time");
 		lb_json_str(&j, t);
@@ -923,5 +1010,7 @@ lb_restore_result_release(struct lb_restore_result *res)
 	free(res->archive_name);
 	free(res->archive_store);
 	free(res->layout);
+	free(res->signature);
+	free(res->trusted_comment);
 	memset(res, 0, sizeof(*res));
 }

@@ -2,10 +2,10 @@
  * restore.h: selecting, verifying and restoring a backup, and undoing one.
  *
  * One streaming pass per candidate: store -> SHA-256 -> libarchive ->
- * staging directory DEST/.lifeboat/staging-ID on the target filesystem.
+ * staging directory DEST.lifeboat/staging-ID on the target filesystem.
  * Only when the digest matched and no entry failed are the staged volumes
  * renamed into DEST, journaled step by step; what they replace is set
- * aside in DEST/.lifeboat/previous-ID, never deleted.
+ * aside in DEST.lifeboat/previous-ID, never deleted.
  */
 #ifndef LB_RESTORE_H
 #define LB_RESTORE_H
@@ -56,6 +56,8 @@ struct lb_restore_opts {
 	int ignore_docker;	/* restore even though dockerd runs */
 	long long max_age;	/* seconds, -1: none */
 	const char *layout;	/* NULL or "auto", "docker", "offen", "plain" */
+	struct lb_age_keys *age_keys;	/* identities for .age archives
+					   (the caller's), NULL: none */
 	lb_progress_fn progress;
 	void *progress_arg;
 	/* Messages for a person: the CLI decides where they go. */
@@ -94,6 +96,15 @@ struct lb_restore_result {
 	long long archive_time;
 	char archive_sha256[65];
 	int archive_verified;	/* its digest matched a checksum */
+	const char *integrity;	/* what proved it intact: "sha256" (its
+				   checksum), "age" (every chunk of an age
+				   file authenticated), "minisign" (its
+				   signature over the archive itself), "none" */
+	int archive_age;	/* it was age-encrypted (and decrypted) */
+	/* who made it (minisign): */
+	char authenticity[32];	/* "minisign:KEYID" or "none" */
+	char *signature;	/* the .minisig that proved it, or NULL */
+	char *trusted_comment;	/* its trusted comment, or NULL */
 	struct lb_rejection *rejected;
 	size_t nrejected;
 	struct lb_volume_result *volumes;
@@ -118,7 +129,7 @@ int lb_restore_history(const struct lb_restore_opts *o,
     const struct lb_restore_result *res, struct lb_history *h);
 
 /* Undo a restore: put back what it set aside and move what it restored to
- * DEST/.lifeboat/rolledback-ID. id NULL: the latest restore. */
+ * DEST.lifeboat/rolledback-ID. id NULL: the latest restore. */
 int lb_rollback(const struct lb_restore_opts *o, const char *id,
     char *done_id, size_t idlen, struct lb_err *err);
 

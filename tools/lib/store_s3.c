@@ -15,6 +15,7 @@
  * messages. Listings are ListObjectsV2, paginated, parsed with expat.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #define MAX_PAGE (8 * 1024 * 1024)
 #define SKEW_LIMIT 300
 #define REGION_MAX 64
+#define PART_SIZE (16 * 1024 * 1024)	/* default; [store] part_size */
 
 struct s3store {
 	struct lb_fetch_conf fc;
@@ -46,6 +48,7 @@ struct s3store {
 	char key_id[128];
 	char secret[256];
 	char token[2048];
+	size_t part_size;	/* multipart uploads */
 };
 
 /* Credentials and settings from an AWS shared file (INI). */
@@ -120,6 +123,18 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	lb_fetch_conf_init(&s->fc, st->display);
 	s->fc.ca_file = lb_store_opt(sc, "ca_file");
 	s->fc.insecure = lb_store_opt_bool(sc, "insecure", 0);
+	s->part_size = PART_SIZE;
+	if ((v = lb_store_opt(sc, "part_size")) != NULL) {
+		long long ps;
+
+		/* S3's own bounds for every part but the last */
+		if (lb_parse_size(v, &ps) != 0 || ps < (5LL << 20) ||
+		    ps > (1LL << 30))
+			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
+			    "part_size must be from 5M to 1G, not '%s'",
+			    st->display, v);
+		s->part_size = (size_t)ps;
+	}
 	slash = strchr(url, '/');
 	n = slash != NULL ? (size_t)(slash - url) : strlen(url);
 	s->bucket = strndup(url, n);
@@ -335,6 +350,9 @@ x_end(void *arg, const XML_Char *name)
 		else if (x->depth == 2 &&
 		    strcmp(name, "NextContinuationToken") == 0)
 			snprintf(x->token, sizeof(x->token), "%s", x->text);
+	} else if (strcmp(top, "InitiateMultipartUploadResult") == 0 &&
+	    x->depth == 2 && strcmp(name, "UploadId") == 0) {
+		snprintf(x->token, sizeof(x->token), "%s", x->text);
 	} else if (strcmp(top, "Error") == 0 && x->depth == 2) {
 		if (strcmp(name, "Code") == 0)
 			snprintf(x->code, sizeof(x->code), "%s", x->text);
@@ -658,6 +676,319 @@ s3_close(struct lb_store *st)
 	free(s);
 }
 
+/* --- writing: multipart uploads (lifeboat backup) --- */
+
+#define MAX_PARTS 10000
+
+/* One request with a body, with the same corrections as a read (clock,
+ * region); a status that is no success is an error naming S3's code. */
+static int
+s3_send(struct lb_store *st, const char *method, const char *key,
+    const char *query, const void *body, size_t len, struct xml *out,
+    struct lb_err *err)
+{
+	struct s3store *s = st->priv;
+	struct lb_response r;
+	struct s3fix fx;
+	struct xml x;
+	char *u;
+	int rc;
+
+	memset(&fx, 0, sizeof(fx));
+	for (;;) {
+		if ((u = s3_url(s, key, query)) == NULL)
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		rc = lb_fetch_send(&s->fc, method, u, body, len, MAX_PAGE, &r,
+		    err);
+		free(u);
+		if (rc != LB_OK)
+			return rc;
+		rc = s3_answer(st, &r, &x, &fx, err);
+		if (rc == 1) {
+			lb_response_release(&r);
+			continue;
+		}
+		if (rc < 0) {
+			lb_response_release(&r);
+			return rc;
+		}
+		break;
+	}
+	if (r.status < 200 || r.status >= 300) {
+		rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': %s '%s': HTTP "
+		    "%ld%s%s%s%s", st->display, method, key, r.status,
+		    x.code[0] ? " " : "", x.code, x.message[0] ? ": " : "",
+		    x.message);
+		lb_response_release(&r);
+		return rc;
+	}
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->prefix = "";
+		if (r.len > 0 && parse_xml(out, r.body, r.len) != 0) {
+			lb_response_release(&r);
+			return lb_err_set(err, LB_ESTORE, 0, "store '%s': %s "
+			    "'%s': an answer that is not S3's XML", st->display,
+			    method, key);
+		}
+	}
+	lb_response_release(&r);
+	return LB_OK;
+}
+
+/* An upload in progress: a part fills while the one before it goes up
+ * in its own thread, so at most two parts are in memory. */
+struct s3writer {
+	struct lb_store *st;
+	char *key;
+	char upload[1024];
+	unsigned char *fill, *send;
+	size_t len, sendlen, part;
+	int parts;		/* parts started so far */
+	char (*etags)[80];
+	pthread_t th;
+	int busy;		/* the thread runs */
+	int th_rc;
+	struct lb_err th_err;
+	char th_etag[80];
+};
+
+static void *
+part_thread(void *arg)
+{
+	struct s3writer *w = arg;
+	struct s3store *s = w->st->priv;
+	struct lb_response r;
+	char q[1200], *u, *etag;
+	int i;
+
+	snprintf(q, sizeof(q), "partNumber=%d&uploadId=%s", w->parts,
+	    w->upload);
+	w->th_etag[0] = '\0';
+	lb_err_clear(&w->th_err);
+	if ((u = s3_url(s, w->key, q)) == NULL) {
+		w->th_rc = lb_err_set(&w->th_err, LB_ENOMEM, 0, "out of memory");
+		return NULL;
+	}
+	/* the ETag is in a header, which lb_fetch_send does not keep: the
+	 * part's MD5 is not needed, S3 accepts the ETag it gave, and
+	 * CompleteMultipartUpload is told each part's */
+	w->th_rc = lb_fetch_send(&s->fc, "PUT", u, w->send, w->sendlen,
+	    MAX_PAGE, &r, &w->th_err);
+	free(u);
+	if (w->th_rc != LB_OK)
+		return NULL;
+	if (r.status < 200 || r.status >= 300) {
+		w->th_rc = lb_err_set(&w->th_err, LB_ESTORE, 0, "store '%s': "
+		    "part %d of '%s': HTTP %ld", w->st->display, w->parts,
+		    w->key, r.status);
+	} else if ((etag = r.etag) != NULL) {
+		for (i = 0; etag[i] != '\0' && i < 79; i++)
+			w->th_etag[i] = etag[i];
+		w->th_etag[i] = '\0';
+	}
+	lb_response_release(&r);
+	return NULL;
+}
+
+/* Wait for the part in flight; its result. */
+static int
+part_wait(struct s3writer *w, struct lb_err *err)
+{
+	if (!w->busy)
+		return LB_OK;
+	pthread_join(w->th, NULL);
+	w->busy = 0;
+	if (w->th_rc != LB_OK) {
+		*err = w->th_err;
+		return w->th_rc;
+	}
+	if (w->th_etag[0] == '\0')
+		return lb_err_set(err, LB_ESTORE, 0, "store '%s': part %d of "
+		    "'%s' got no ETag", w->st->display, w->parts, w->key);
+	snprintf(w->etags[w->parts - 1], sizeof(w->etags[0]), "%s",
+	    w->th_etag);
+	return LB_OK;
+}
+
+/* Send what has filled as the next part, in the background. */
+static int
+part_start(struct s3writer *w, struct lb_err *err)
+{
+	unsigned char *t;
+	int r;
+
+	if ((r = part_wait(w, err)) != LB_OK)
+		return r;
+	if (w->parts >= MAX_PARTS)
+		return lb_err_set(err, LB_ESTORE, 0, "store '%s': '%s' needs "
+		    "more than %d parts", w->st->display, w->key, MAX_PARTS);
+	t = w->send;
+	w->send = w->fill;
+	w->fill = t;
+	w->sendlen = w->len;
+	w->len = 0;
+	w->parts++;
+	if (pthread_create(&w->th, NULL, part_thread, w) != 0) {
+		w->parts--;
+		return lb_err_set(err, LB_EFAIL, 0, "cannot start a thread");
+	}
+	w->busy = 1;
+	return LB_OK;
+}
+
+static void
+s3w_free(struct s3writer *w)
+{
+	if (w->busy)
+		pthread_join(w->th, NULL);
+	free(w->key);
+	free(w->fill);
+	free(w->send);
+	free(w->etags);
+	free(w);
+}
+
+static int
+s3_open_write(struct lb_store *st, const char *name, void **hp,
+    struct lb_err *err)
+{
+	struct s3store *s = st->priv;
+	struct s3writer *w;
+	struct xml x;
+	size_t n = strlen(s->prefix) + strlen(name) + 1;
+	int rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL || (w->key = malloc(n)) ==
+	    NULL || (w->fill = malloc(s->part_size)) == NULL ||
+	    (w->send = malloc(s->part_size)) == NULL ||
+	    (w->etags = calloc(MAX_PARTS, sizeof(*w->etags))) == NULL) {
+		if (w != NULL)
+			s3w_free(w);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	w->st = st;
+	w->part = s->part_size;
+	snprintf(w->key, n, "%s%s", s->prefix, name);
+	if ((rc = s3_send(st, "POST", w->key, "uploads", "", 0, &x, err)) !=
+	    LB_OK) {
+		s3w_free(w);
+		return rc;
+	}
+	if (x.token[0] == '\0' || strpbrk(x.token, "&# ") != NULL) {
+		s3w_free(w);
+		return lb_err_set(err, LB_ESTORE, 0, "store '%s': no upload "
+		    "id for '%s'", st->display, name);
+	}
+	snprintf(w->upload, sizeof(w->upload), "%s", x.token);
+	free(x.objs);
+	*hp = w;
+	return LB_OK;
+}
+
+static int
+s3_write(void *hp, const void *buf, size_t len, struct lb_err *err)
+{
+	struct s3writer *w = hp;
+	const unsigned char *p = buf;
+	size_t k;
+	int r;
+
+	while (len > 0) {
+		k = w->part - w->len < len ? w->part - w->len : len;
+		memcpy(w->fill + w->len, p, k);
+		w->len += k;
+		p += k;
+		len -= k;
+		if (w->len == w->part && (r = part_start(w, err)) != LB_OK)
+			return r;
+	}
+	return LB_OK;
+}
+
+static void
+s3_abort_write(void *hp)
+{
+	struct s3writer *w = hp;
+	struct lb_err e;
+	char q[1100];
+
+	if (w == NULL)
+		return;
+	if (w->busy) {
+		pthread_join(w->th, NULL);
+		w->busy = 0;
+	}
+	/* an upload never completed is never visible; aborting it frees
+	 * the parts the server keeps (and bills) */
+	snprintf(q, sizeof(q), "uploadId=%s", w->upload);
+	if (s3_send(w->st, "DELETE", w->key, q, "", 0, NULL, &e) != LB_OK &&
+	    w->st->notice != NULL) {
+		char msg[LB_ERR_MSG + 160];
+
+		snprintf(msg, sizeof(msg), "cannot abort the upload of '%s' "
+		    "(%s): its parts stay on the server until a lifecycle "
+		    "rule removes them", w->key, e.msg);
+		w->st->notice(w->st->notice_arg, msg);
+	}
+	s3w_free(w);
+}
+
+static int
+s3_commit_write(void *hp, struct lb_err *err)
+{
+	struct s3writer *w = hp;
+	char q[1100], line[160], *xml = NULL;
+	size_t cap, used;
+	int i, rc;
+
+	/* the last part (the only one of a small object) */
+	if ((w->len > 0 || w->parts == 0) &&
+	    (rc = part_start(w, err)) != LB_OK)
+		goto fail;
+	if ((rc = part_wait(w, err)) != LB_OK)
+		goto fail;
+	cap = (size_t)w->parts * 160 + 128;
+	if ((xml = malloc(cap)) == NULL) {
+		rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		goto fail;
+	}
+	used = (size_t)snprintf(xml, cap, "<CompleteMultipartUpload>");
+	for (i = 0; i < w->parts; i++) {
+		snprintf(line, sizeof(line), "<Part><PartNumber>%d</PartNumber>"
+		    "<ETag>%s</ETag></Part>", i + 1, w->etags[i]);
+		used += (size_t)snprintf(xml + used, cap - used, "%s", line);
+	}
+	snprintf(xml + used, cap - used, "</CompleteMultipartUpload>");
+	snprintf(q, sizeof(q), "uploadId=%s", w->upload);
+	if ((rc = s3_send(w->st, "POST", w->key, q, xml, strlen(xml), NULL,
+	    err)) != LB_OK)
+		goto fail;
+	free(xml);
+	s3w_free(w);
+	return LB_OK;
+fail:
+	free(xml);
+	s3_abort_write(w);
+	return rc;
+}
+
+static int
+s3_remove(struct lb_store *st, const char *name, struct lb_err *err)
+{
+	struct s3store *s = st->priv;
+	size_t n = strlen(s->prefix) + strlen(name) + 1;
+	char *key;
+	int rc;
+
+	if ((key = malloc(n)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	snprintf(key, n, "%s%s", s->prefix, name);
+	rc = s3_send(st, "DELETE", key, NULL, "", 0, NULL, err);
+	free(key);
+	return rc;
+}
+
 const struct lb_store_ops lb_store_s3_ops = {
 	.scheme = "s3",
 	.open = s3_open,
@@ -666,4 +997,9 @@ const struct lb_store_ops lb_store_s3_ops = {
 	.read = s3_read,
 	.close_read = s3_close_read,
 	.close = s3_close,
+	.open_write = s3_open_write,
+	.write = s3_write,
+	.commit_write = s3_commit_write,
+	.abort_write = s3_abort_write,
+	.remove = s3_remove,
 };

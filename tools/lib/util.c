@@ -101,3 +101,44 @@ lb_parse_bool(const char *s, int *out)
 	}
 	return LB_EUSAGE;
 }
+
+int
+lb_parse_size(const char *s, long long *bytes)
+{
+	char *end;
+	long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno != 0 || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0') {
+		end++;
+		if (*end == 'i')
+			end++;
+		if (*end == 'B')
+			end++;
+		if (*end != '\0')
+			return -1;
+	}
+	if (v > (LLONG_MAX >> shift))
+		return -1;
+	*bytes = v << shift;
+	return 0;
+}

@@ -11,6 +11,7 @@
 #include <libssh2.h>
 #include <lzma.h>
 #include <mbedtls/version.h>
+#include <sodium.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -40,6 +41,7 @@ lb_libversions(size_t *n)
 		{ "liblzma", NULL, LB_DEBIAN_xz },
 		{ "expat", NULL, LB_DEBIAN_expat },
 		{ "mbedtls", NULL, LB_DEBIAN_mbedtls },
+		{ "libsodium", NULL, LB_DEBIAN_libsodium },
 		{ "libattr", LB_UPSTREAM_attr, LB_DEBIAN_attr },
 		{ "libacl", LB_UPSTREAM_acl, LB_DEBIAN_acl },
 		{ "libssh2", NULL, LB_DEBIAN_libssh2 },
@@ -54,9 +56,10 @@ lb_libversions(size_t *n)
 	v[3].version = lzma_version_string();
 	v[4].version = after_word(XML_ExpatVersion());
 	v[5].version = mbedtls;
-	v[8].version = libssh2_version(0);
-	v[9].version = curl_version_info(CURLVERSION_NOW)->version;
-	v[10].version = after_word(archive_version_string());
+	v[6].version = sodium_version_string();
+	v[9].version = libssh2_version(0);
+	v[10].version = curl_version_info(CURLVERSION_NOW)->version;
+	v[11].version = after_word(archive_version_string());
 	*n = sizeof(v) / sizeof(v[0]);
 	return v;
 }

@@ -16,18 +16,74 @@ static const char usage[] =
 "usage: lifeboat list [--store URL]...\n"
 "\n"
 "List the backups of every store, newest first. STATUS is 'ok' when the\n"
-"archive has a checksum to verify it against, 'unverified' (with the\n"
-"reason) when it has none; a store that cannot be read is shown with its\n"
-"error. Nothing is downloaded but the checksum files.\n"
+"archive has a checksum to verify it against, 'age' when it is an .age\n"
+"archive without one (its chunks authenticate it as it decrypts),\n"
+"'unverified' (with the reason) when it has neither, and 'refused' (with\n"
+"the reason) for what lifeboat cannot read (OpenPGP, ASCII-armored age).\n"
+"A store that cannot be read is shown with its error. With [trust]\n"
+"minisign keys, a signed backup shows its signer's key id and trusted\n"
+"comment, and one that may not be restored is 'unsigned' or\n"
+"'bad-signature', with the reason. Nothing is downloaded but the checksum\n"
+"and signature files and the first bytes of .age archives.\n"
 "\n"
 "  --store URL  a store (repeatable); replaces the config's\n"
 "  -h, --help   show this help and exit\n";
+
+/* STATUS: whether a restore would take b, as far as the listing can
+ * tell; why: the reason when not (NULL otherwise). */
+static const char *
+status_of(const struct lb_catalog *cat, const struct lb_backup *b,
+    const char **why)
+{
+	*why = NULL;
+	if (b->refused != NULL) {
+		*why = b->refused;
+		return "refused";
+	}
+	if (b->sig == LB_SIG_BAD) {
+		*why = b->why_unsigned;
+		return "bad-signature";
+	}
+	if (b->sig == LB_SIG_NONE && cat->require_sig) {
+		*why = b->why_unsigned;
+		return "unsigned";
+	}
+	/* age's AEAD proves it intact as it decrypts */
+	if (!b->has_sum && b->age && b->sig != LB_SIG_STREAM) {
+		*why = b->why_unverified;
+		return "age";
+	}
+	if (!lb_backup_verifiable(b)) {
+		*why = b->why_unverified;
+		return "unverified";
+	}
+	return "ok";
+}
+
+/* What would prove it intact: its checksum, age's AEAD, its signature
+ * over the archive, or nothing. */
+static const char *
+integrity_of(const struct lb_backup *b)
+{
+	return b->refused != NULL ? "none" : b->has_sum ? "sha256" :
+	    b->age ? "age" : b->sig == LB_SIG_STREAM ? "minisign" : "none";
+}
+
+/* A trusted comment on one line of a terminal: control characters (the
+ * TABs minisign puts between its fields) shown as spaces. */
+static void
+put_comment(const char *s)
+{
+	for (; *s != '\0'; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
 
 static void
 print_json(const struct lb_catalog *cat)
 {
 	struct lb_json j;
-	char t[32];
+	const char *why;
+	char t[32], auth[32];
 	size_t i;
 
 	lb_json_init(&j);
@@ -51,9 +107,25 @@ print_json(const struct lb_catalog *cat)
 		else		/* an HTML listing tells no size */
 			lb_json_str(&j, NULL);
 		lb_json_key(&j, "status");
-		lb_json_str(&j, b->has_sum ? "ok" : "unverified");
+		lb_json_str(&j, status_of(cat, b, &why));
 		lb_json_key(&j, "reason");
-		lb_json_str(&j, b->has_sum ? NULL : b->why_unverified);
+		lb_json_str(&j, why);
+		/* what can be proven */
+		lb_json_key(&j, "integrity");
+		lb_json_str(&j, integrity_of(b));
+		lb_json_key(&j, "encryption");
+		lb_json_str(&j, b->age ? "age" : b->refused ? "openpgp" :
+		    NULL);
+		lb_json_key(&j, "authenticity");
+		if (b->sig == LB_SIG_OK || b->sig == LB_SIG_STREAM) {
+			snprintf(auth, sizeof(auth), "minisign:%s", b->key_id);
+			lb_json_str(&j, auth);
+		} else
+			lb_json_str(&j, "none");
+		lb_json_key(&j, "signature");
+		lb_json_str(&j, b->sig_file);
+		lb_json_key(&j, "trusted_comment");
+		lb_json_str(&j, b->trusted_comment);
 		lb_json_obj_end(&j);
 	}
 	for (i = 0; i < cat->nfailures; i++) {
@@ -94,6 +166,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 	struct lb_config cfg;
 	struct lb_err err;
 	char **stores = NULL, t[32], size[32];
+	const char *st, *why;
 	size_t nstores = 0, i;
 	int ch, rc, r;
 
@@ -141,6 +214,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 		rc = lb_cli_exit_for(r);
 		goto out;
 	}
+	lb_catalog_peek_age(&cat);
 	if (cli->json)
 		print_json(&cat);
 	else {
@@ -152,11 +226,16 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 
 			lb_time_iso(b->time, t, sizeof(t));
 			lb_cli_human_bytes(b->size, size, sizeof(size));
-			printf("%-48s %-20s %10s  %-10s %s%s%s%s\n", b->name, t,
-			    size, b->has_sum ? "ok" : "unverified",
-			    cat.confs[b->store]->name,
-			    b->has_sum ? "" : " (", b->has_sum ? "" :
-			    b->why_unverified, b->has_sum ? "" : ")");
+			st = status_of(&cat, b, &why);
+			printf("%-48s %-20s %10s  %-10s %s%s%s%s", b->name, t,
+			    size, st, cat.confs[b->store]->name,
+			    why ? " (" : "", why ? why : "", why ? ")" : "");
+			if (b->sig == LB_SIG_OK || b->sig == LB_SIG_STREAM) {
+				printf(" [signed by %s: ", b->key_id);
+				put_comment(b->trusted_comment);
+				putchar(']');
+			}
+			putchar('\n');
 		}
 		if (cat.nbackups == 0 && r == LB_OK && cli->verbosity >= 0)
 			fprintf(stderr, "%s: no backup archive in the "

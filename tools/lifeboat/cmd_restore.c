@@ -17,12 +17,17 @@ static const char usage[] =
 "                        [--dry-run] [--max-age DURATION]\n"
 "                        [--allow-unverified]"
 " [--layout auto|docker|offen|plain]\n"
+"                        [--identity FILE]...\n"
 "\n"
 "Restore the latest valid backup (or the archive NAME) into DEST, by\n"
 "default /var/lib/docker/volumes. The archive is verified while it streams\n"
 "into DEST.lifeboat/staging-ID, beside DEST; volumes go live only when its\n"
 "SHA-256 matched and every entry was restored, and what they replace is\n"
-"set aside in DEST.lifeboat/previous-ID, never deleted.\n"
+"set aside in DEST.lifeboat/previous-ID, never deleted. An .age archive is\n"
+"decrypted in the same pass and counts only once its last chunk\n"
+"authenticated. With [trust] minisign keys in the config, a backup must\n"
+"also be signed by one of them (unsigned or badly signed ones are rejected\n"
+"and the next is tried).\n"
 "\n"
 "  --store URL             a store (repeatable); replaces the config's.\n"
 "                          A plain path means file://PATH\n"
@@ -38,6 +43,9 @@ static const char usage[] =
 "  --allow-unverified      use a backup without checksum if no verified\n"
 "                          one is valid\n"
 "  --layout L              auto (default), docker, offen or plain\n"
+"  --identity FILE         an age identity file or OpenSSH ed25519 key\n"
+"                          for .age archives (repeatable); adds to\n"
+"                          [trust] identity_file\n"
 "  --ignore-running-docker restore even though Docker runs on the target\n"
 "  -h, --help              show this help and exit\n";
 
@@ -61,10 +69,11 @@ record(struct lb_cli *cli, const struct lb_restore_opts *o,
  * LB_EXIT_OK, the status to exit with, or -1 when the help was shown. */
 static int
 parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
-    char ***stores, size_t *nstores)
+    struct lb_cli_list *stores, struct lb_cli_list *ids)
 {
 	enum { O_STORE = 256, O_LATEST, O_DEST, O_ROOT, O_VOLUME, O_REPLACE,
-		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER, O_JSON };
+		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER, O_JSON,
+		O_IDENTITY };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "latest", no_argument, NULL, O_LATEST },
@@ -78,6 +87,7 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 		{ "layout", required_argument, NULL, O_LAYOUT },
 		{ "ignore-running-docker", no_argument, NULL, O_DOCKER },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "identity", required_argument, NULL, O_IDENTITY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -88,7 +98,7 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
-			if (lb_cli_push(stores, nstores, optarg) != 0)
+			if (lb_cli_push(&stores->v, &stores->n, optarg) != 0)
 				return LB_EXIT_FAIL;
 			break;
 		case O_LATEST:
@@ -134,6 +144,10 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 		case O_JSON:
 			cli->json = 1;
 			break;
+		case O_IDENTITY:
+			if (lb_cli_push(&ids->v, &ids->n, optarg) != 0)
+				return LB_EXIT_FAIL;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -164,24 +178,27 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	struct lb_restore_opts o;
 	struct lb_restore_result res;
 	struct lb_cli_meter prog;
+	struct lb_cli_list stores = { NULL, 0 }, ids = { NULL, 0 };
+	struct lb_age_keys *keys = NULL;
 	struct lb_config cfg;
-	char **stores = NULL;
-	size_t nstores = 0, i;
+	size_t i;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cfg, 0, sizeof(cfg));
 	o.mode = LB_MODE_RESTORE;
 	o.max_age = -1;
-	if ((rc = parse(cli, argc, argv, &o, &stores, &nstores)) !=
-	    LB_EXIT_OK) {
+	if ((rc = parse(cli, argc, argv, &o, &stores, &ids)) != LB_EXIT_OK) {
 		if (rc < 0)
 			rc = lb_cli_finish(cli, LB_EXIT_OK);
 		goto out;
 	}
-	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
+	if ((rc = lb_cli_config(cli, &cfg, stores.v, stores.n)) !=
+	    LB_EXIT_OK || (rc = lb_cli_age_keys(cli, &cfg, ids.v, ids.n,
+	    &keys)) != LB_EXIT_OK)
 		goto out;
 	o.cfg = &cfg;
+	o.age_keys = keys;
 	if (o.max_age < 0)
 		o.max_age = cfg.max_age;
 	if (o.layout == NULL)
@@ -208,8 +225,10 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	lb_restore_result_release(&res);
 	rc = lb_cli_finish(cli, rc);
 out:
+	lb_age_keys_free(keys);
 	lb_config_release(&cfg);
-	free(stores);
+	free(stores.v);
+	free(ids.v);
 	free(o.volumes);
 	return rc;
 }

@@ -1,9 +1,11 @@
 /*
  * common.c: see common.h.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +22,58 @@ lb_cli_push(char ***v, size_t *n, char *s)
 	p[(*n)++] = s;
 	*v = p;
 	return 0;
+}
+
+/* The passphrase prompt: on the terminal itself, echo off, so that it
+ * never passes through a command line, an environment or a log. */
+static int
+ask_passphrase(void *arg, char *buf, size_t len)
+{
+	static const char prompt[] = "age passphrase: ";
+	struct termios old, quiet;
+	size_t n = 0;
+	ssize_t r;
+	int fd, restore;
+	char c;
+
+	(void)arg;
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return -1;
+	if (write(fd, prompt, sizeof(prompt) - 1) < 0) {
+		close(fd);
+		return -1;
+	}
+	restore = tcgetattr(fd, &old) == 0;
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	while ((r = read(fd, &c, 1)) == 1 && c != '\n')
+		if (n + 1 < len)
+			buf[n++] = c;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	if (restore)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	close(fd);
+	return r < 0 ? -1 : 0;
+}
+
+int
+lb_cli_age_keys(struct lb_cli *cli, const struct lb_config *cfg,
+    char **files, size_t nfiles, struct lb_age_keys **out)
+{
+	struct lb_err err;
+
+	lb_err_clear(&err);
+	if (lb_age_keys_load(out, cfg, files, nfiles, &err) != LB_OK)
+		return lb_cli_fail(cli, &err);
+	if (isatty(STDIN_FILENO))
+		lb_age_keys_set_prompt(*out, ask_passphrase, NULL);
+	return LB_EXIT_OK;
 }
 
 int
@@ -207,6 +261,7 @@ lb_cli_print_result(const struct lb_cli *cli,
     const struct lb_restore_result *res)
 {
 	char *json, size[32], b[32], age[64];
+	const char *c;
 	size_t i;
 
 	if (cli->json) {
@@ -228,7 +283,28 @@ lb_cli_print_result(const struct lb_cli *cli,
 	    res->archive_name, res->archive_store);
 	printf("  archive: %s, made %s ago, sha256 %s (%s)\n", size, age,
 	    res->archive_sha256, res->archive_verified ? "matches its checksum"
-	    : "UNVERIFIED: no checksum");
+	    : res->archive_age ? "no checksum" : res->integrity != NULL &&
+	    strcmp(res->integrity, "none") != 0 ? "no checksum: its "
+	    "signature proves it" : "UNVERIFIED: no checksum");
+	/* what was proven */
+	if (res->archive_age)
+		printf("  integrity: %s\n  authenticity: %s\n",
+		    res->archive_verified ? "sha256 (its checksum matched), and "
+		    "age: every chunk authenticated" : "age: every chunk "
+		    "authenticated (intact; not proof of who made it: anyone "
+		    "with the public recipient can)", res->authenticity[0] ?
+		    res->authenticity : "none");
+	else
+		printf("  integrity: %s, authenticity: %s\n", res->integrity ?
+		    res->integrity : "none", res->authenticity[0] ?
+		    res->authenticity : "none");
+	if (res->trusted_comment != NULL) {
+		printf("  signed (%s), trusted comment: ", res->signature);
+		for (c = res->trusted_comment; *c != '\0'; c++)
+			putchar((unsigned char)*c < 0x20 || *c == 0x7f ? ' ' :
+			    *c);
+		putchar('\n');
+	}
 	for (i = 0; i < res->nrejected; i++)
 		printf("  rejected: '%s' from '%s': %s\n",
 		    res->rejected[i].name, res->rejected[i].store,

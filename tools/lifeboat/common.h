@@ -5,6 +5,7 @@
 #ifndef LB_COMMON_H
 #define LB_COMMON_H
 
+#include "age.h"
 #include "cli.h"
 #include "config.h"
 #include "restore.h"
@@ -17,8 +18,20 @@ int lb_cli_load(struct lb_cli *cli, struct lb_config *cfg);
 int lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
     size_t nstores);
 
+/* The age identities of restore and verify: the config's, the
+ * environment's and files (--identity); a passphrase is asked for on the
+ * terminal when an archive needs one and stdin is a terminal. */
+int lb_cli_age_keys(struct lb_cli *cli, const struct lb_config *cfg,
+    char **files, size_t nfiles, struct lb_age_keys **out);
+
 /* Append a string to a growing array (for repeatable options). */
 int lb_cli_push(char ***v, size_t *n, char *s);
+
+/* The values of a repeatable option: argv's strings, the array ours. */
+struct lb_cli_list {
+	char **v;
+	size_t n;
+};
 
 /* Progress and notices on stderr, as lifeboat(1) describes. */
 struct lb_cli_meter {
