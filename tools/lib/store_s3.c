@@ -106,35 +106,13 @@ set_sigv4(struct s3store *s)
 	s->fc.sigv4 = s->sigv4;
 }
 
+/* s3://BUCKET/PREFIX: the bucket and the prefix, ending in '/'. */
 static int
-s3_open(struct lb_store *st, struct lb_err *err)
+s3_where(struct lb_store *st, struct s3store *s, struct lb_err *err)
 {
-	const struct lb_store_conf *sc = st->conf;
-	const char *url = sc->url + 5, *slash, *profile, *credfile, *cfgfile,
-	    *v;
-	char path[1024], sect[160], *ep = NULL;
-	struct awsfile a;
-	struct s3store *s;
+	const char *url = st->conf->url + 5, *slash, *v;
 	size_t n;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	st->priv = s;
-	lb_fetch_conf_init(&s->fc, st->display);
-	s->fc.ca_file = lb_store_opt(sc, "ca_file");
-	s->fc.insecure = lb_store_opt_bool(sc, "insecure", 0);
-	s->part_size = PART_SIZE;
-	if ((v = lb_store_opt(sc, "part_size")) != NULL) {
-		long long ps;
-
-		/* S3's own bounds for every part but the last */
-		if (lb_parse_size(v, &ps) != 0 || ps < (5LL << 20) ||
-		    ps > (1LL << 30))
-			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
-			    "part_size must be from 5M to 1G, not '%s'",
-			    st->display, v);
-		s->part_size = (size_t)ps;
-	}
 	slash = strchr(url, '/');
 	n = slash != NULL ? (size_t)(slash - url) : strlen(url);
 	s->bucket = strndup(url, n);
@@ -147,12 +125,22 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	    "");
 	if (*s->bucket == '\0')
 		return lb_err_set(err, LB_EUSAGE, 0, "store '%s': no bucket in "
-		    "'%s' (s3://BUCKET/PREFIX/)", st->display, sc->url);
+		    "'%s' (s3://BUCKET/PREFIX/)", st->display, st->conf->url);
+	return LB_OK;
+}
 
-	/* Region and credentials: the store's keys, else the environment,
-	 * else the AWS shared files, as the AWS tools read them. */
-	profile = lb_store_opt(sc, "profile");
-	if (profile == NULL)
+/* Region and credentials: the store's keys, else the environment, else
+ * the AWS shared files, as the AWS tools read them. a gets what the
+ * config file says (its endpoint). */
+static int
+s3_credentials(struct lb_store *st, struct s3store *s, struct awsfile *a,
+    struct lb_err *err)
+{
+	const struct lb_store_conf *sc = st->conf;
+	const char *profile, *credfile, *cfgfile, *v;
+	char path[1024], sect[160];
+
+	if ((profile = lb_store_opt(sc, "profile")) == NULL)
 		profile = env("AWS_PROFILE");
 	credfile = lb_store_opt(sc, "credentials_file");
 	if ((v = lb_store_opt(sc, "region")) != NULL ||
@@ -168,35 +156,36 @@ s3_open(struct lb_store *st, struct lb_err *err)
 		if ((v = env("AWS_SESSION_TOKEN")) != NULL)
 			snprintf(s->token, sizeof(s->token), "%s", v);
 	} else {
-		memset(&a, 0, sizeof(a));
-		a.s = s;
-		a.section = profile ? profile : "default";
+		memset(a, 0, sizeof(*a));
+		a->s = s;
+		a->section = profile ? profile : "default";
 		if (credfile == NULL && (credfile =
 		    env("AWS_SHARED_CREDENTIALS_FILE")) == NULL) {
 			lb_home_path(".aws/credentials", path, sizeof(path));
 			credfile = path;
 		}
 		/* a profile may live in the config file alone */
-		if (ini_parse(credfile, aws_key, &a) < 0 && lb_store_opt(sc,
+		if (ini_parse(credfile, aws_key, a) < 0 && lb_store_opt(sc,
 		    "credentials_file"))
 			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
 			    "cannot read credentials file '%s'", st->display,
 			    credfile);
 	}
-	memset(&a, 0, sizeof(a));
-	a.s = s;
-	a.is_config = 1;
-	a.had_keys = s->key_id[0] != '\0' && s->secret[0] != '\0';
+	memset(a, 0, sizeof(*a));
+	a->s = s;
+	a->is_config = 1;
+	a->had_keys = s->key_id[0] != '\0' && s->secret[0] != '\0';
 	if (profile != NULL && strcmp(profile, "default") != 0) {
 		snprintf(sect, sizeof(sect), "profile %s", profile);
-		a.section = sect;
+		a->section = sect;
 	} else
-		a.section = "default";
+		a->section = "default";
 	if ((cfgfile = env("AWS_CONFIG_FILE")) == NULL) {
 		lb_home_path(".aws/config", path, sizeof(path));
 		cfgfile = path;
 	}
-	ini_parse(cfgfile, aws_key, &a);
+	ini_parse(cfgfile, aws_key, a);
+	a->section = NULL;	/* sect is ours */
 	if (s->region[0] == '\0')
 		snprintf(s->region, sizeof(s->region), "us-east-1");
 	if (s->key_id[0] == '\0' || s->secret[0] == '\0')
@@ -204,12 +193,22 @@ s3_open(struct lb_store *st, struct lb_err *err)
 		    "credentials: set AWS_ACCESS_KEY_ID and "
 		    "AWS_SECRET_ACCESS_KEY, or give a profile or "
 		    "credentials_file", st->display);
+	return LB_OK;
+}
 
-	/* Endpoint: the store's, the environment's, the profile's, or AWS. */
+/* Endpoint: the store's, the environment's, the profile's, or AWS. */
+static int
+s3_endpoint(const struct lb_store_conf *sc, struct s3store *s,
+    const struct awsfile *a, struct lb_err *err)
+{
+	const char *v;
+	char *ep = NULL;
+	size_t n;
+
 	if ((v = lb_store_opt(sc, "endpoint")) != NULL ||
 	    (v = env("AWS_ENDPOINT_URL_S3")) != NULL ||
 	    (v = env("AWS_ENDPOINT_URL")) != NULL ||
-	    (a.endpoint[0] != '\0' && (v = a.endpoint) != NULL)) {
+	    (a->endpoint[0] != '\0' && (v = a->endpoint) != NULL)) {
 		ep = strdup(v);
 	} else {
 		s->aws = 1;
@@ -229,6 +228,40 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	if (strchr(s->bucket, '.') != NULL && lb_store_opt(sc, "path_style") ==
 	    NULL)
 		s->path_style = 1;
+	return LB_OK;
+}
+
+static int
+s3_open(struct lb_store *st, struct lb_err *err)
+{
+	const struct lb_store_conf *sc = st->conf;
+	struct awsfile a;
+	struct s3store *s;
+	const char *v;
+	int r;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	st->priv = s;
+	lb_fetch_conf_init(&s->fc, st->display);
+	s->fc.ca_file = lb_store_opt(sc, "ca_file");
+	s->fc.insecure = lb_store_opt_bool(sc, "insecure", 0);
+	s->part_size = PART_SIZE;
+	if ((v = lb_store_opt(sc, "part_size")) != NULL) {
+		long long ps;
+
+		/* S3's own bounds for every part but the last */
+		if (lb_parse_size(v, &ps) != 0 || ps < (5LL << 20) ||
+		    ps > (1LL << 30))
+			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
+			    "part_size must be from 5M to 1G, not '%s'",
+			    st->display, v);
+		s->part_size = (size_t)ps;
+	}
+	if ((r = s3_where(st, s, err)) != LB_OK ||
+	    (r = s3_credentials(st, s, &a, err)) != LB_OK ||
+	    (r = s3_endpoint(sc, s, &a, err)) != LB_OK)
+		return r;
 	snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s", s->key_id,
 	    s->secret);
 	s->fc.userpwd = s->userpwd;
