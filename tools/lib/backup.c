@@ -1157,8 +1157,8 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 	/* Everything that can be checked is, before anything is stopped. */
 	if ((rc = list_volumes(o, src, res, &err)) != LB_OK ||
 	    (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, store_notice,
-	    (void *)o, &r.d, &r.nd, &err)) != LB_OK || (rc = check_free(r.d, r.nd, base, &err)) !=
-	    LB_OK)))
+	    (void *)o, &r.d, &r.nd, &err)) != LB_OK ||
+	    (rc = check_free(r.d, r.nd, base, &err)) != LB_OK)))
 		goto out;
 	if ((r.buf = malloc(COPYBUF)) == NULL) {
 		rc = lb_err_set(&err, LB_ENOMEM, 0, "out of memory");

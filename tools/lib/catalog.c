@@ -597,7 +597,8 @@ load_keys(struct lb_catalog *cat, const struct lb_config *cfg,
 	if (cat->require_sig && cat->nkeys == 0)
 		return lb_err_set(err, LB_EUSAGE, 0, "[trust] "
 		    "require_signature = yes, but no public key is configured "
-		    "(public_key, public_key_file or %s)", LB_DEFAULT_TRUST_KEYS);
+		    "(public_key, public_key_file or %s)",
+		    LB_DEFAULT_TRUST_KEYS);
 	return LB_OK;
 }
 

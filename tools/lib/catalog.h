@@ -14,7 +14,8 @@
 /* What a minisign signature proved about a backup (with trusted keys). */
 enum lb_sig_state {
 	LB_SIG_NONE,		/* no signature file */
-	LB_SIG_BAD,		/* one there, but it proved nothing: why_unsigned */
+	LB_SIG_BAD,		/* one there, but it proved nothing:
+				   why_unsigned */
 	LB_SIG_OK,		/* its checksum file is signed: the digest is */
 	LB_SIG_STREAM,		/* NAME.minisig: comment and key checked, the
 				   archive's BLAKE2b is checked in its pass */

@@ -67,8 +67,9 @@ lb_ms_key_parse(const char *b64, struct lb_ms_key *k, struct lb_err *err)
 	    b64[len - 1] == '\r'))
 		len--;
 	if (len != KEY_B64 || b64_exact(b64, len, raw, sizeof(raw)) != 0)
-		return lb_err_set(err, LB_EUSAGE, 0, "'%.80s' is not a minisign "
-		    "public key (56 base64 characters starting with RW)", b64);
+		return lb_err_set(err, LB_EUSAGE, 0, "'%.80s' is not a "
+		    "minisign public key (56 base64 characters starting with "
+		    "RW)", b64);
 	if (raw[0] != 'E' || raw[1] != 'd')
 		return lb_err_set(err, LB_EUSAGE, 0, "'%.80s': not an Ed25519 "
 		    "minisign public key", b64);
@@ -106,8 +107,8 @@ lb_ms_keys_parse(const char *text, struct lb_ms_key **keys, size_t *n,
 		buf[len] = '\0';
 		if ((r = lb_ms_key_parse(buf, &k, err)) != LB_OK) {
 			if (r == LB_EUSAGE)
-				lb_err_set(err, LB_EUSAGE, 0, "line %d is not a "
-				    "minisign public key", lineno);
+				lb_err_set(err, LB_EUSAGE, 0, "line %d is not "
+				    "a minisign public key", lineno);
 			return r;
 		}
 		if ((p = realloc(*keys, (*n + 1) * sizeof(*p))) == NULL)
@@ -235,7 +236,8 @@ lb_ms_sig_key(const struct lb_ms_sig *s, const struct lb_ms_key *keys,
 	free(m);
 	if (!ok)
 		return lb_err_set(err, LB_EVERIFY, 0, "bad signature by key "
-		    "%s: the trusted comment does not match its signature", hex);
+		    "%s: the trusted comment does not match its signature",
+		    hex);
 	*which = i;
 	return LB_OK;
 }

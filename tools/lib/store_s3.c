@@ -800,7 +800,8 @@ part_thread(void *arg)
 	w->th_etag[0] = '\0';
 	lb_err_clear(&w->th_err);
 	if ((u = s3_url(s, w->key, q)) == NULL) {
-		w->th_rc = lb_err_set(&w->th_err, LB_ENOMEM, 0, "out of memory");
+		w->th_rc = lb_err_set(&w->th_err, LB_ENOMEM, 0,
+		    "out of memory");
 		return NULL;
 	}
 	/* the ETag is in a header, which lb_fetch_send does not keep: the

@@ -289,11 +289,11 @@ lb_cli_print_result(const struct lb_cli *cli,
 	/* what was proven */
 	if (res->archive_age)
 		printf("  integrity: %s\n  authenticity: %s\n",
-		    res->archive_verified ? "sha256 (its checksum matched), and "
-		    "age: every chunk authenticated" : "age: every chunk "
+		    res->archive_verified ? "sha256 (its checksum matched), "
+		    "and age: every chunk authenticated" : "age: every chunk "
 		    "authenticated (intact; not proof of who made it: anyone "
-		    "with the public recipient can)", res->authenticity[0] ?
-		    res->authenticity : "none");
+		    "with the public recipient can)",
+		    res->authenticity[0] ? res->authenticity : "none");
 	else
 		printf("  integrity: %s, authenticity: %s\n", res->integrity ?
 		    res->integrity : "none", res->authenticity[0] ?
