@@ -21,9 +21,9 @@ $(eval $(call unit_template,musl))
 $(eval $(call unit_template,asan))
 
 check-unit: build/musl/unit-tests
-	build/musl/unit-tests
+	LIFEBOAT_AGE_VECTORS=$$(tests/helpers/age-vectors) build/musl/unit-tests
 check-asan: build/asan/unit-tests
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 build/asan/unit-tests
+	LIFEBOAT_AGE_VECTORS=$$(tests/helpers/age-vectors) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 build/asan/unit-tests
 check-cli: build/lifeboat
 	bats tests/cli
 .PHONY: check-unit check-asan check-cli

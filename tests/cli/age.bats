@@ -100,7 +100,7 @@ restored_old() {
 @test "age -r (X25519): listed as an age archive, restored bit-exact, integrity 'age'" {
 	cp "$D/new.age" "$STORE/$NEW"
 	run -0 --separate-stderr "$LIFEBOAT" list --store "$STORE"
-	assert_line --index 1 --regexp "^$NEW +2026-11-21T03:00:00Z .* age +$STORE \\(no checksum"
+	assert_line --index 1 --regexp "^$NEW +2026-11-21T03:00:00Z .* age +$STORE \\(neither '$NEW.sha256' nor SHA256SUMS is in the store\\)$"
 	run -0 --separate-stderr "$LIFEBOAT" --json list --store "$STORE"
 	jq -e '.[0].status == "age" and .[0].integrity == "age" and .[0].encryption == "age"' <<< "$output"
 	run -0 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$DEST" --identity "$D/id.txt"

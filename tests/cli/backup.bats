@@ -255,3 +255,59 @@ running() {
 	[[ "$output" == *"Unknown key 'OnCalendar' in section [Install]"* ]]
 	grep -Eq '^0 3 \* \* \* root lifeboat -q backup' "$TOP/configs/lifeboat-backup.cron"
 }
+
+@test "restore checks the manifest: a backup whose content disagrees with it is rejected, as is a manifest the sidecar does not vouch for" {
+	local m
+	run -0 "$LIFEBOAT" -q backup --source "$SRC" --store "$STORE"
+	m=$STORE/$NAME.manifest.json
+	cp "$m" "$BATS_TEST_TMPDIR/m.orig"
+	cp "$STORE/$NAME.tar.gz.sha256" "$BATS_TEST_TMPDIR/s.orig"
+	# a manifest that says one file more, vouched for by the sidecar
+	jq -c '(.volumes[] | select(.name == "dockerwarts_glpi") | .files) += 1' "$BATS_TEST_TMPDIR/m.orig" > "$m"
+	(cd "$STORE" && sha256sum "$NAME.tar.gz" "$NAME.manifest.json" > "$NAME.tar.gz.sha256")
+	run -3 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$BATS_TEST_TMPDIR/d1"
+	[[ "$(jq -r '.rejected[0].reason' <<< "$output")" == "'dockerwarts_glpi': the manifest says "*" files and "*" bytes, the archive held "*" files and "*" bytes" ]]
+	[ ! -e "$BATS_TEST_TMPDIR/d1/dockerwarts_glpi" ]
+	# a manifest changed behind the sidecar's back
+	cp "$BATS_TEST_TMPDIR/s.orig" "$STORE/$NAME.tar.gz.sha256"
+	run -3 --separate-stderr "$LIFEBOAT" --json restore --store "$STORE" --dest "$BATS_TEST_TMPDIR/d2"
+	assert_equal "$(jq -r '.rejected[0].reason' <<< "$output")" \
+		"its manifest '$NAME.manifest.json' does not match the sidecar's digest for it"
+	# as written, it restores
+	cp "$BATS_TEST_TMPDIR/m.orig" "$m"
+	run -0 "$LIFEBOAT" -q restore --store "$STORE" --dest "$BATS_TEST_TMPDIR/d3"
+	run -0 "$TREECMP" diff "$SRC" "$BATS_TEST_TMPDIR/d3"
+}
+
+@test "signed backups: the sidecar's signature passes minisign -V, and restore with the public key proves who made it; a key that does not open stops the backup before anything is written" {
+	local k=$BATS_TEST_TMPDIR/keys
+	mkdir "$k"
+	minisign -G -W -p "$k/w.pub" -s "$k/w.key" > /dev/null
+	printf '[trust]\nsecret_key_file = %s\n' "$k/w.key" > "$BATS_TEST_TMPDIR/sign.conf"
+	run -0 "$LIFEBOAT" -q -c "$BATS_TEST_TMPDIR/sign.conf" backup --source "$SRC" --store "$STORE"
+	[ -f "$STORE/$NAME.tar.gz.sha256.minisig" ]
+	run -0 minisign -V -p "$k/w.pub" -m "$STORE/$NAME.tar.gz.sha256"
+	[[ "$output" == *"file:$NAME.tar.gz.sha256"* ]]
+	(cd "$STORE" && sha256sum -c --strict "$NAME.tar.gz.sha256")
+	printf '[trust]\npublic_key_file = %s\n' "$k/w.pub" > "$BATS_TEST_TMPDIR/verify.conf"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$BATS_TEST_TMPDIR/verify.conf" --json restore \
+		--store "$STORE" --dest "$BATS_TEST_TMPDIR/d"
+	id=$(sed -n 2p "$k/w.pub" | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n' | fold -w2 | tac | tr -d '\n' | tr a-f A-F)
+	assert_equal "$(jq -r .archive.authenticity <<< "$output")" "minisign:$id"
+	# a passphrase-protected key (minisign -G reads it from stdin when
+	# that is no terminal), opened with its passphrase file
+	printf 'correct horse\ncorrect horse\n' | minisign -G -p "$k/p.pub" -s "$k/p.key" > /dev/null
+	echo 'correct horse' > "$k/pass"
+	printf '[trust]\nsecret_key_file = %s\nsecret_key_passphrase_file = %s\n' "$k/p.key" "$k/pass" \
+		> "$BATS_TEST_TMPDIR/sign2.conf"
+	export LIFEBOAT_TEST_NOW=$((LIFEBOAT_TEST_NOW + 86400))
+	run -0 "$LIFEBOAT" -q -c "$BATS_TEST_TMPDIR/sign2.conf" backup --source "$SRC" --store "$STORE"
+	run -0 minisign -V -p "$k/p.pub" -m "$STORE/lifeboat-2026-12-05T03-00-00.tar.gz.sha256"
+	# the wrong passphrase: refused before anything is stopped or written
+	echo 'wrong' > "$k/pass"
+	export LIFEBOAT_TEST_NOW=$((LIFEBOAT_TEST_NOW + 86400))
+	before=$(ls "$STORE")
+	run -2 --separate-stderr "$LIFEBOAT" -c "$BATS_TEST_TMPDIR/sign2.conf" backup --source "$SRC" --store "$STORE"
+	[[ "$stderr" == *"secret_key_file '$k/p.key': the minisign secret key does not open: wrong passphrase, or a damaged key"* ]]
+	assert_equal "$(ls "$STORE")" "$before"
+}

@@ -1,7 +1,8 @@
 /*
  * test_age.c: age decryption against every C2SP test vector
- * (../shared/testdata/age-cctv beside the checkout, or the directory in
- * LIFEBOAT_AGE_VECTORS), and identity files.
+ * (the directory in LIFEBOAT_AGE_VECTORS, which tests/run fills from the
+ * pinned npm package cctv-age, else ../shared/testdata/age-cctv beside
+ * the checkout), and identity files.
  *
  * In scope: binary files with X25519 identities and passphrases. Each one's
  * outcome must be the "expect:" class, and the plaintext handed out (all of

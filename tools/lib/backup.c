@@ -26,10 +26,12 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <mbedtls/sha256.h>
+#include <sodium.h>
 
 #include "backup.h"
 #include "lb_version.h"
 #include "json.h"
+#include "minisign.h"
 #include "proc.h"
 #include "restore.h"
 #include "store.h"
@@ -926,6 +928,70 @@ manifest(const struct run *r, const char *src, const char *comp,
 	return j.buf;
 }
 
+/* A small file whole (a key, a passphrase), NUL-terminated; never one
+ * behind a symlink. */
+static int
+read_small(const char *path, char **out, size_t *len, struct lb_err *err)
+{
+	char *buf;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return lb_err_set(err, LB_EUSAGE, errno, "cannot read '%s'",
+		    path);
+	if ((buf = malloc(8192)) == NULL) {
+		close(fd);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	while (got < 8191 && (n = read(fd, buf + got, 8191 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return LB_OK;
+}
+
+/* [trust] secret_key_file, opened with its passphrase file: before
+ * anything is stopped, so that a key that does not open costs nothing. */
+static int
+load_sign_key(const struct lb_config *cfg, struct lb_ms_seckey *k,
+    int *have, struct lb_err *err)
+{
+	char *text = NULL, *pass = NULL;
+	struct lb_err e;
+	size_t len, plen;
+	int rc;
+
+	*have = 0;
+	if (cfg->sign_key_file == NULL)
+		return LB_OK;
+	if ((rc = read_small(cfg->sign_key_file, &text, &len, err)) != LB_OK)
+		return rc;
+	if (cfg->sign_pass_file != NULL && (rc = read_small(cfg->sign_pass_file,
+	    &pass, &plen, err)) != LB_OK)
+		goto out;
+	if (pass != NULL)	/* its first line */
+		pass[strcspn(pass, "\r\n")] = '\0';
+	if ((rc = lb_ms_seckey_load(text, len, pass, k, &e)) != LB_OK) {
+		lb_err_set(err, rc, 0, "[trust] secret_key_file '%s': %s",
+		    cfg->sign_key_file, e.msg);
+		goto out;
+	}
+	*have = 1;
+out:
+	if (pass != NULL)
+		sodium_memzero(pass, strlen(pass));
+	free(pass);
+	if (text != NULL)
+		sodium_memzero(text, len);
+	free(text);
+	return rc;
+}
+
 /* Run a [backup] pre or post command; LB_EIO when it fails. */
 static int
 hook(const struct lb_backup_opts *o, const char *key, struct lb_err *err)
@@ -1055,11 +1121,22 @@ check_free(struct dest *d, size_t n, const char *name, struct lb_err *err)
 	return LB_OK;
 }
 
+/* NAME.sha256.minisig, beside the sidecar it signs. */
+static int
+put_sig(struct lb_store *s, const char *sidecar, const char *sig,
+    struct lb_err *err)
+{
+	char name[1024];
+
+	snprintf(name, sizeof(name), "%s.minisig", sidecar);
+	return lb_store_put(s, name, sig, strlen(sig), err);
+}
+
 /* Publish on each store that got the whole stream: the archive, then the
- * manifest, then the sidecar. */
+ * manifest, then the sidecar, then its signature. */
 static void
 publish(struct run *r, const char *manifest_name, const char *mtext,
-    const char *sidecar_name, const char *stext)
+    const char *sidecar_name, const char *stext, const char *sig)
 {
 	struct lb_err e;
 	size_t i;
@@ -1078,9 +1155,11 @@ publish(struct run *r, const char *manifest_name, const char *mtext,
 		d->h = NULL;
 		if (lb_store_put(d->s, manifest_name, mtext, strlen(mtext),
 		    &e) != LB_OK || lb_store_put(d->s, sidecar_name, stext,
-		    strlen(stext), &e) != LB_OK) {
+		    strlen(stext), &e) != LB_OK || (sig != NULL &&
+		    put_sig(d->s, sidecar_name, sig, &e) != LB_OK)) {
 			dest_fail(r, d, e.msg);
 			/* never an archive without its sidecar left behind */
+			d->s->ops->remove(d->s, sidecar_name, &e);
 			d->s->ops->remove(d->s, r->res->archive, &e);
 			d->s->ops->remove(d->s, manifest_name, &e);
 		} else
@@ -1103,6 +1182,9 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 	const char *src, *comp, *sock, *pattern;
 	char base[MAX_PATTERN * 2 + 64], mname[sizeof(base) + 32];
 	char sname[sizeof(base) + 32], *mtext = NULL, *stext = NULL, **names;
+	char *sig = NULL, trusted[sizeof(base) + 96];
+	struct lb_ms_seckey key;
+	int have_key = 0;
 	struct archive *a = NULL;
 	struct lb_quiesce q;
 	struct lb_err err, e;
@@ -1155,7 +1237,9 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 	}
 
 	/* Everything that can be checked is, before anything is stopped. */
-	if ((rc = list_volumes(o, src, res, &err)) != LB_OK ||
+	memset(&key, 0, sizeof(key));
+	if ((rc = load_sign_key(cfg, &key, &have_key, &err)) != LB_OK ||
+	    (rc = list_volumes(o, src, res, &err)) != LB_OK ||
 	    (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, store_notice,
 	    (void *)o, &r.d, &r.nd, &err)) != LB_OK ||
 	    (rc = check_free(r.d, r.nd, base, &err)) != LB_OK)))
@@ -1289,9 +1373,15 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 		snprintf(stext, sl, "%s  %s\n%s  %s\n", res->sha256, base, mhex,
 		    mname);
 	}
+	/* minisign's own trusted comment, naming the file it signs */
+	snprintf(trusted, sizeof(trusted), "timestamp:%lld\tfile:%s\thashed",
+	    started, sname);
+	if (have_key && (rc = lb_ms_sign(&key, stext, strlen(stext), trusted,
+	    &sig, &err)) != LB_OK)
+		goto out;
 	tr = mono();
 	if (!o->dry_run)
-		publish(&r, mname, mtext, sname, stext);
+		publish(&r, mname, mtext, sname, stext, sig);
 	res->t_publish = mono() - tr;
 	rc = LB_OK;
 	for (i = 0; i < r.nd; i++)
@@ -1353,6 +1443,8 @@ out:
 	free_strs(r.cur, r.ncur);
 	free(mtext);
 	free(stext);
+	free(sig);
+	lb_ms_seckey_wipe(&key);
 	free(r.buf);
 	res->t_total = mono() - t0;
 	if (rc != LB_OK)

@@ -602,6 +602,30 @@ load_keys(struct lb_catalog *cat, const struct lb_config *cfg,
 	return LB_OK;
 }
 
+/* The manifest that lifeboat backup wrote beside the archive b, when
+ * the sidecar vouches for it too (its second line); -1: no memory. */
+static int
+manifest_of(struct lb_backup *b, const char *side,
+    const struct lb_object *objs, size_t nobj)
+{
+	static const char *const ext[] = { ".tar.gz", ".tar.zst", NULL };
+	char name[1024], why[256];
+	size_t n = strlen(b->name), k;
+	int i;
+
+	for (i = 0; ext[i] != NULL; i++) {
+		k = strlen(ext[i]);
+		if (n > k && strcmp(b->name + n - k, ext[i]) == 0)
+			break;
+	}
+	if (ext[i] == NULL || snprintf(name, sizeof(name), "%.*s.manifest."
+	    "json", (int)(n - k), b->name) >= (int)sizeof(name) ||
+	    !has_object(objs, nobj, name) || lb_sum_lookup(side, name, 0,
+	    b->manifest_sha256, why, sizeof(why)) != 0)
+		return 0;
+	return (b->manifest = strdup(name)) == NULL ? -1 : 0;
+}
+
 /* Add the archives of one listed store. */
 static int
 catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
@@ -653,6 +677,9 @@ catalog_store(struct lb_catalog *cat, size_t si, const struct lb_config *cfg,
 				r = lb_sum_lookup(side, b->name, 1, b->sha256,
 				    why, sizeof(why));
 				from_side = 1;
+				if (r == 0 && manifest_of(b, side, objs, nobj)
+				    != 0)
+					goto nomem;
 			}
 		} else if (sums != NULL) {
 			r = lb_sum_lookup(sums, b->name, 0, b->sha256, why,
@@ -816,6 +843,7 @@ lb_catalog_release(struct lb_catalog *cat)
 		free(cat->backups[i].name);
 		free(cat->backups[i].why_unverified);
 		free(cat->backups[i].refused);
+		free(cat->backups[i].manifest);
 		free(cat->backups[i].sig_file);
 		free(cat->backups[i].trusted_comment);
 		free(cat->backups[i].why_unsigned);

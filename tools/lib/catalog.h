@@ -30,6 +30,10 @@ struct lb_backup {
 	int has_sum;		/* sha256 below is the expected digest */
 	char sha256[65];
 	char *why_unverified;	/* when !has_sum: the reason */
+	/* NAME.manifest.json (lifeboat backup), named with its digest in
+	 * the same sidecar: what the archive must hold */
+	char *manifest;		/* its name, or NULL */
+	char manifest_sha256[65];
 	int age;		/* age-encrypted (NAME.age): intact when every
 				   chunk authenticates, sidecar or not */
 	char *refused;		/* never a candidate, and why (OpenPGP) */

@@ -311,9 +311,15 @@ trust_key(struct lb_config *cfg, const char *key, const char *value,
 		p[cfg->nage_identity_files++] = v;
 		return 0;
 	}
-	if (strcmp(key, "passphrase_file") == 0) {
-		free(cfg->age_passphrase_file);
-		if ((cfg->age_passphrase_file = strdup(value)) == NULL) {
+	if (strcmp(key, "passphrase_file") == 0 ||
+	    strcmp(key, "secret_key_file") == 0 ||
+	    strcmp(key, "secret_key_passphrase_file") == 0) {
+		char **slot = key[0] == 'p' ? &cfg->age_passphrase_file :
+		    strcmp(key, "secret_key_file") == 0 ? &cfg->sign_key_file :
+		    &cfg->sign_pass_file;
+
+		free(*slot);
+		if ((*slot = strdup(value)) == NULL) {
 			snprintf(why, len, "out of memory");
 			return -1;
 		}
@@ -909,6 +915,8 @@ lb_config_release(struct lb_config *cfg)
 		free(cfg->age_identity_files[i]);
 	free(cfg->age_identity_files);
 	free(cfg->age_passphrase_file);
+	free(cfg->sign_key_file);
+	free(cfg->sign_pass_file);
 	for (i = 0; i < cfg->ntrust_keys; i++)
 		free(cfg->trust_keys[i]);
 	free(cfg->trust_keys);

@@ -90,6 +90,8 @@ struct lb_config {
 	char **age_identity_files;	/* [trust] identity_file */
 	size_t nage_identity_files;
 	char *age_passphrase_file;	/* [trust] passphrase_file */
+	char *sign_key_file;		/* [trust] secret_key_file */
+	char *sign_pass_file;		/* [trust] secret_key_passphrase_file */
 	/* [trust], minisign: keys as given (RW... strings, checked when
 	 * read; .pub files, read by the catalog), and whether a backup
 	 * must be signed: -1 unset, which means yes once a key is set */

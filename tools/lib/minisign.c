@@ -343,3 +343,144 @@ lb_ms_hash_free(struct lb_ms_hash *h)
 {
 	free(h);
 }
+
+/* --- signing (lifeboat backup) --- */
+
+#define SK_RAW (2 + 2 + 2 + 32 + 8 + 8 + LB_MS_IDLEN + 64 + 32)
+#define SK_SCRYPT_MEM_MAX (1ULL << 31)	/* minisign -G asks for 1 GiB */
+
+static unsigned long long
+le64(const unsigned char *b)
+{
+	unsigned long long v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+int
+lb_ms_seckey_load(const char *text, size_t len, const char *pass,
+    struct lb_ms_seckey *k, struct lb_err *err)
+{
+	unsigned char raw[SK_RAW], *ks, stream[LB_MS_IDLEN + 64 + 32];
+	unsigned char chk[32], zero[32], pk[32], sk2[64];
+	crypto_generichash_state h;
+	const char *line, *end;
+	unsigned long long ops, mem;
+	size_t i;
+	int rc = LB_OK;
+
+	memset(k, 0, sizeof(*k));
+	if ((rc = sodium_ready(err)) != LB_OK)
+		return rc;
+	/* the second line: the base64 of the key structure */
+	if ((line = memchr(text, '\n', len)) == NULL)
+		return lb_err_set(err, LB_EUSAGE, 0, "not a minisign secret "
+		    "key: one line only");
+	line++;
+	end = memchr(line, '\n', len - (size_t)(line - text));
+	if (end == NULL)
+		end = text + len;
+	while (end > line && (end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	if (b64_exact(line, (size_t)(end - line), raw, sizeof(raw)) != 0 ||
+	    memcmp(raw, "Ed", 2) != 0 || memcmp(raw + 4, "B2", 2) != 0)
+		return lb_err_set(err, LB_EUSAGE, 0, "not a minisign secret "
+		    "key");
+	ks = raw + 6 + 32 + 16;
+	if (memcmp(raw + 2, "Sc", 2) == 0) {
+		ops = le64(raw + 38);
+		mem = le64(raw + 46);
+		if (pass == NULL)
+			return lb_err_set(err, LB_EUSAGE, 0, "the minisign "
+			    "secret key is protected by a passphrase: give "
+			    "[trust] secret_key_passphrase_file");
+		if (mem > SK_SCRYPT_MEM_MAX || ops > (1ULL << 33))
+			return lb_err_set(err, LB_EUSAGE, 0, "the minisign "
+			    "secret key asks for more scrypt work than "
+			    "lifeboat allows");
+		if (crypto_pwhash_scryptsalsa208sha256(stream, sizeof(stream),
+		    pass, strlen(pass), raw + 6, ops, (size_t)mem) != 0) {
+			sodium_memzero(raw, sizeof(raw));
+			return lb_err_set(err, LB_ENOMEM, 0, "scrypt could not "
+			    "run (out of memory?)");
+		}
+		for (i = 0; i < sizeof(stream); i++)
+			ks[i] ^= stream[i];
+		sodium_memzero(stream, sizeof(stream));
+	} else if (memcmp(raw + 2, "\0\0", 2) != 0)
+		return lb_err_set(err, LB_EUSAGE, 0, "not a minisign secret "
+		    "key: unknown key derivation");
+	/* its checksum, BLAKE2b-256 of the algorithm, key id and key (an
+	 * unprotected key of minisign -W leaves it zero), and the key
+	 * itself: its public half must be the one its seed makes */
+	crypto_generichash_init(&h, NULL, 0, sizeof(chk));
+	crypto_generichash_update(&h, raw, 2);
+	crypto_generichash_update(&h, ks, LB_MS_IDLEN + 64);
+	crypto_generichash_final(&h, chk, sizeof(chk));
+	memset(zero, 0, sizeof(zero));
+	crypto_sign_seed_keypair(pk, sk2, ks + LB_MS_IDLEN);
+	if ((sodium_memcmp(chk, ks + LB_MS_IDLEN + 64, sizeof(chk)) != 0 &&
+	    (memcmp(raw + 2, "\0\0", 2) != 0 || sodium_memcmp(zero,
+	    ks + LB_MS_IDLEN + 64, sizeof(zero)) != 0)) ||
+	    sodium_memcmp(pk, ks + LB_MS_IDLEN + 32, 32) != 0)
+		rc = lb_err_set(err, LB_EUSAGE, 0, "the minisign secret key "
+		    "does not open: wrong passphrase, or a damaged key");
+	else {
+		memcpy(k->id, ks, LB_MS_IDLEN);
+		memcpy(k->sk, ks + LB_MS_IDLEN, 64);
+	}
+	sodium_memzero(sk2, sizeof(sk2));
+	sodium_memzero(raw, sizeof(raw));
+	return rc;
+}
+
+void
+lb_ms_seckey_wipe(struct lb_ms_seckey *k)
+{
+	sodium_memzero(k, sizeof(*k));
+}
+
+int
+lb_ms_sign(const struct lb_ms_seckey *k, const void *msg, size_t len,
+    const char *trusted, char **out, struct lb_err *err)
+{
+	unsigned char hash[LB_MS_HASHLEN], sig[2 + LB_MS_IDLEN + 64];
+	unsigned char *both, global[64];
+	char s64[sodium_base64_ENCODED_LEN(sizeof(sig),
+	    sodium_base64_VARIANT_ORIGINAL)];
+	char g64[sodium_base64_ENCODED_LEN(64,
+	    sodium_base64_VARIANT_ORIGINAL)];
+	size_t tl = strlen(trusted), n;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sodium_ready(err)) != LB_OK)
+		return rc;
+	if (tl > MAX_TRUSTED || strchr(trusted, '\n') != NULL)
+		return lb_err_set(err, LB_EUSAGE, 0, "bad trusted comment");
+	/* prehashed ("ED"), as minisign -S -H and minisign >= 0.11 do */
+	crypto_generichash(hash, sizeof(hash), msg, len, NULL, 0);
+	memcpy(sig, "ED", 2);
+	memcpy(sig + 2, k->id, LB_MS_IDLEN);
+	crypto_sign_detached(sig + 2 + LB_MS_IDLEN, NULL, hash, sizeof(hash),
+	    k->sk);
+	if ((both = malloc(64 + tl)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	memcpy(both, sig + 2 + LB_MS_IDLEN, 64);
+	memcpy(both + 64, trusted, tl);
+	crypto_sign_detached(global, NULL, both, 64 + tl, k->sk);
+	free(both);
+	sodium_bin2base64(s64, sizeof(s64), sig, sizeof(sig),
+	    sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(g64, sizeof(g64), global, sizeof(global),
+	    sodium_base64_VARIANT_ORIGINAL);
+	n = strlen(s64) + strlen(g64) + tl + 128;
+	if ((*out = malloc(n)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	snprintf(*out, n, UNTRUSTED " signature from lifeboat backup\n%s\n"
+	    TRUSTED "%s\n%s\n", s64, trusted, g64);
+	return LB_OK;
+}

@@ -88,4 +88,24 @@ void lb_ms_hash_update(struct lb_ms_hash *h, const void *buf, size_t len);
 void lb_ms_hash_final(struct lb_ms_hash *h, unsigned char out[LB_MS_HASHLEN]);
 void lb_ms_hash_free(struct lb_ms_hash *h);
 
+/* A secret key for signing (lifeboat backup); wipe it after use. */
+struct lb_ms_seckey {
+	unsigned char id[LB_MS_IDLEN];
+	unsigned char sk[64];
+};
+
+/* Read minisign's secret key file text (as minisign -G writes it), with
+ * the passphrase when it is protected (NULL: none); scrypt's memory is
+ * bounded. LB_EUSAGE, saying why, for a wrong passphrase or another
+ * file. */
+int lb_ms_seckey_load(const char *text, size_t len, const char *pass,
+    struct lb_ms_seckey *k, struct lb_err *err);
+void lb_ms_seckey_wipe(struct lb_ms_seckey *k);
+
+/* A prehashed ("ED") signature of msg, as minisign -S -H makes it, with
+ * the trusted comment (one line): the text of a .minisig file into *out
+ * (the caller's). */
+int lb_ms_sign(const struct lb_ms_seckey *k, const void *msg, size_t len,
+    const char *trusted, char **out, struct lb_err *err);
+
 #endif

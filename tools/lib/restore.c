@@ -24,12 +24,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mbedtls/sha256.h>
+
 #include "clock.h"
 #include "docker.h"
 #include "files.h"
 #include "history.h"
 #include "extract.h"
+#include "jread.h"
 #include "json.h"
+#include "segw.h"
 #include "restore.h"
 #include "txn.h"
 
@@ -250,6 +254,82 @@ layout_name(enum lb_layout l)
 	}
 }
 
+/* What lifeboat backup's manifest says the archive holds, against what
+ * the pass restored: each volume's files and bytes. Read from the store,
+ * its digest checked against the sidecar's line for it. */
+static int
+check_manifest(struct lb_store *s, const struct lb_backup *b,
+    const struct lb_extract *x, struct lb_err *err)
+{
+	const struct lb_jval *vols, *v;
+	struct lb_jval *j = NULL;
+	unsigned char d[32];
+	char *text = NULL, hex[65], why[160];
+	const char *name;
+	size_t len, i, seen = 0;
+	long long files, bytes;
+	int r = LB_OK;
+
+	if ((r = lb_store_read_small(s, b->manifest, 4 << 20, &text, &len,
+	    err)) != LB_OK) {
+		/* err->msg is not both the format's argument and its output */
+		char msg[LB_ERR_MSG];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return lb_err_set(err, LB_EVERIFY, 0, "cannot read its "
+		    "manifest '%s': %s", b->manifest, msg);
+	}
+	mbedtls_sha256((const unsigned char *)text, len, d, 0);
+	lb_hex32(d, hex);
+	if (strcmp(hex, b->manifest_sha256) != 0) {
+		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' does not "
+		    "match the sidecar's digest for it", b->manifest);
+		goto out;
+	}
+	if (lb_jread_parse(text, len, &j, why, sizeof(why)) != 0 ||
+	    (vols = lb_jread_get(j, "volumes")) == NULL ||
+	    vols->type != LB_JARR) {
+		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' cannot "
+		    "be read", b->manifest);
+		goto out;
+	}
+	for (v = vols->child; v != NULL; v = v->next) {
+		if ((name = lb_jread_str(v, "name")) == NULL)
+			continue;
+		files = (long long)lb_jread_num(v, "files", -1);
+		bytes = (long long)lb_jread_num(v, "bytes", -1);
+		for (i = 0; i < x->nitems; i++)
+			if (strcmp(x->items[i].name, name) == 0)
+				break;
+		if (i == x->nitems) {
+			/* not restored: asked away with --volume, else lost */
+			if (x->nvolumes == 0) {
+				r = lb_err_set(err, LB_EVERIFY, 0, "the "
+				    "manifest lists '%s', which the archive "
+				    "does not hold", name);
+				goto out;
+			}
+			continue;
+		}
+		seen++;
+		if (x->items[i].files != files || x->items[i].bytes != bytes) {
+			r = lb_err_set(err, LB_EVERIFY, 0, "'%s': the manifest "
+			    "says %lld files and %lld bytes, the archive held "
+			    "%lld files and %lld bytes", name, files, bytes,
+			    x->items[i].files, x->items[i].bytes);
+			goto out;
+		}
+	}
+	if (seen != x->nitems)
+		r = lb_err_set(err, LB_EVERIFY, 0, "the archive holds %zu "
+		    "volumes and files the manifest does not list",
+		    x->nitems - seen);
+out:
+	lb_jread_free(j);
+	free(text);
+	return r;
+}
+
 /* One candidate, one pass. 0: it is the winner (x filled); else err. */
 static int
 try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
@@ -296,6 +376,10 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 		r = lb_err_set(err, LB_EVERIFY, 0, "SHA-256 mismatch: the "
 		    "checksum says %.12s..., the stream is %.12s...",
 		    b->sha256, hex);
+	/* a decoded docker-layout archive with its manifest: counted */
+	if (r == LB_OK && b->manifest != NULL && o->mode != LB_MODE_VERIFY &&
+	    x->used == LB_LAYOUT_DOCKER)
+		r = check_manifest(s, b, x, err);
 	x->staging = NULL;
 	if (r != LB_OK && txn != NULL)
 		lb_txn_unstage(txn);
