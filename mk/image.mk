@@ -53,12 +53,13 @@ IMAGE_INPUTS := build/lifeboat $(PREFIX_busybox_musl)/.done $(PREFIX_dropbear_mu
 	$(IMG)/trusted-keys.pub $(IMG)/lifeboat.conf initramfs/files.list initramfs/init configs/modules.list \
 	scripts/mkinitramfs $(shell find overlay -type f 2>/dev/null)
 
-# mkinitramfs(KEYS): the environment of scripts/mkinitramfs
+# mkinitramfs(KEYS[,TRUST]): the environment of scripts/mkinitramfs; TRUST
+# (a checked trusted-keys.pub) defaults to the image's own
 mkinitramfs_env = BUSYBOX=$(PREFIX_busybox_musl)/bin/busybox LIFEBOAT=$(CURDIR)/build/lifeboat \
 	DROPBEAR=$(PREFIX_dropbear_musl)/bin/dropbearmulti \
 	CABUNDLE=$(CURDIR)/$(IMG)/ca-certificates.crt AUTHORIZED_KEYS=$(1) \
 	CONFIG=$(CURDIR)/$(IMG)/lifeboat.conf KROOT=$(CURDIR)/$(IMG)/kernel \
-	TRUST_KEYS=$(CURDIR)/$(IMG)/trusted-keys.pub
+	TRUST_KEYS=$(or $(2),$(CURDIR)/$(IMG)/trusted-keys.pub)
 
 $(IMAGE_INITRD): $(IMAGE_INPUTS)
 	@mkdir -p $(@D)

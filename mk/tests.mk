@@ -29,14 +29,22 @@ check-cli: build/lifeboat
 .PHONY: check-unit check-asan check-cli
 
 # The end-to-end tests boot the image in qemu; their SSH case needs an
-# initramfs with a test key.
+# initramfs with a test key, their signed-backup case one with a minisign
+# public key baked in (TRUST_KEYS), whose secret key signs its backups.
 build/e2e/id_ecdsa:
 	@mkdir -p $(@D)
 	rm -f $@ $@.pub && ssh-keygen -q -t ecdsa -N '' -C lifeboat-e2e -f $@
 build/e2e/ssh.initramfs.img: $(IMAGE_INPUTS) build/e2e/id_ecdsa
 	scripts/check-keys build/e2e/id_ecdsa.pub > build/e2e/authorized_keys
 	$(call mkinitramfs_env,$(CURDIR)/build/e2e/authorized_keys) scripts/mkinitramfs $@ build/e2e/ssh-root
-e2e-images: images/SHA256SUMS build/e2e/ssh.initramfs.img
+build/e2e/minisign.key:
+	@mkdir -p $(@D)
+	rm -f $@ build/e2e/minisign.pub && minisign -G -W -p build/e2e/minisign.pub -s $@ >/dev/null
+build/e2e/trust.initramfs.img: $(IMAGE_INPUTS) build/e2e/minisign.key
+	scripts/check-trust-keys build/e2e/minisign.pub > build/e2e/trusted-keys.pub
+	$(call mkinitramfs_env,$(CURDIR)/$(IMG)/authorized_keys,$(CURDIR)/build/e2e/trusted-keys.pub) \
+		scripts/mkinitramfs $@ build/e2e/trust-root
+e2e-images: images/SHA256SUMS build/e2e/ssh.initramfs.img build/e2e/trust.initramfs.img
 check-e2e: e2e-images
 	bats tests/e2e
 .PHONY: e2e-images check-e2e

@@ -36,6 +36,7 @@ setup_file() {
 teardown_file() {
 	"$TOP/tests/helpers/nginx-store" stop "$E2E/ng" 2>/dev/null || true
 	"$TOP/tests/helpers/s3-store" stop "$E2E/s3" 2>/dev/null || true
+	"$TOP/tests/helpers/nginx-store" stop "$E2E/ngage" 2>/dev/null || true
 	umount "$E2E/mnt" 2>/dev/null || true
 }
 
@@ -211,6 +212,73 @@ assert_restored() {
 	run result "$E2E/off.log" offline
 	assert_output 0 || { cat "$E2E/off.log"; false; }
 	assert_restored "$E2E/off.img"
+}
+
+@test "unattended restore of .age archives over HTTP: the age identity from the LIFEBOAT disk, the minisign key baked in; only the signed backup is restored" {
+	local a=$E2E/agecase key=$TOP/build/e2e/minisign.key kid
+	local old=backup-2026-11-19T03-00-00.tar.gz.age
+	local mid=backup-2026-11-20T03-00-00.tar.gz.age
+	local new=backup-2026-11-21T03-00-00.tar.gz.age
+	kid=$(sed -n '1s/.*minisign public key //p' "$TOP/build/e2e/minisign.pub")
+	mkdir -p "$a/store" "$a/lbfs" "$a/forged/dockerwarts_glpi/_data"
+	# the identity on the LIFEBOAT disk; the archives encrypted to it by age
+	age-keygen -o "$a/lbfs/age-identity.txt" 2>/dev/null
+	local r
+	r=$(age-keygen -y "$a/lbfs/age-identity.txt")
+	age -r "$r" -o "$a/store/$old" "$E2E/store/$NAME"
+	# the forgeries: restorable archives of another tree, encrypted to the same
+	# recipient (it is public), with a sidecar signed by a stranger's key
+	# (mid) and none at all (new), both newer than the signed one
+	echo "not your data" > "$a/forged/dockerwarts_glpi/_data/forged.txt"
+	tar -C "$a/forged" -czf "$a/forged.tar.gz" .
+	age -r "$r" -o "$a/store/$mid" "$a/forged.tar.gz"
+	age -r "$r" -o "$a/store/$new" "$a/forged.tar.gz"
+	(cd "$a/store" && for f in "$old" "$mid" "$new"; do sha256sum "$f" > "$f.sha256"; done)
+	minisign -S -H -s "$key" -m "$a/store/$old.sha256" >/dev/null
+	minisign -G -W -p "$a/stranger.pub" -s "$a/stranger.key" >/dev/null
+	minisign -S -H -s "$a/stranger.key" -m "$a/store/$mid.sha256" >/dev/null
+	"$TOP/tests/helpers/nginx-store" start "$E2E/ngage" "$a/store" >/dev/null
+	local port
+	port=$(. "$E2E/ngage/ports.env" && echo "$HTTP_PORT")
+	cat > "$a/lbfs/lifeboat.conf" <<-EOF
+	[store "web"]
+	url = http://10.0.2.100/json/
+
+	[trust]
+	identity_file = /lifeboat/age-identity.txt
+	EOF
+	mkfs.ext4 -q -F -L LIFEBOAT -d "$a/lbfs" "$E2E/agefs.img" 32M
+	target_disk "$E2E/age.img"
+	E2E_INITRD=$TOP/build/e2e/trust.initramfs.img \
+		direct "$E2E/age.log" "lifeboat.e2e=age lifeboat.auto=restore" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat STDIO TCP:127.0.0.1:$port" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$E2E/age.img,format=raw,if=virtio" \
+		-drive "file=$E2E/agefs.img,format=raw,if=virtio"
+	run result "$E2E/age.log" age
+	assert_output 0 || { cat "$E2E/age.log"; false; }
+	grep -q "config: /lifeboat/lifeboat.conf" "$E2E/age.log"
+	grep -q "trust: 1 minisign public key(s) built in" "$E2E/age.log" || { cat "$E2E/age.log"; false; }
+	# the forgeries were fetched and turned down, each with its reason
+	tr -d '\r' < "$E2E/age.log" | grep -q "rejected '$new'" || { cat "$E2E/age.log"; false; }
+	tr -d '\r' < "$E2E/age.log" | grep -q "rejected '$mid'"
+	# the identity is the guest's only: never on its consoles
+	refute grep -q AGE-SECRET-KEY "$E2E/age.log"
+	NAME=$old assert_restored "$E2E/age.img"
+	# the report says what was proven, and why the newer ones were not taken
+	mkdir -p "$E2E/mnt"
+	mount -o loop,ro "$E2E/age.img" "$E2E/mnt"
+	local rep
+	rep=$(cat "$E2E"/mnt/var/lib/lifeboat/reports/restore-*.json)
+	umount "$E2E/mnt"
+	jq -e --arg a "minisign:$kid" --arg s "$old.sha256.minisig" '.archive.store == "web" and
+		.archive.integrity == "sha256" and .archive.encryption == "age" and
+		.archive.verified == true and .archive.authenticity == $a and
+		.archive.signature == $s' <<< "$rep" || { echo "$rep"; false; }
+	jq -e --arg n "$mid" '.rejected[] | select(.name == $n) | .reason | test("not a trusted key")' <<< "$rep" \
+		|| { echo "$rep"; false; }
+	jq -e --arg n "$new" '.rejected[] | select(.name == $n) | .reason | test("not signed")' <<< "$rep" \
+		|| { echo "$rep"; false; }
 }
 
 @test "two Linux roots: the image refuses to guess the target and says what it found" {
