@@ -6,7 +6,9 @@
 # TF_VAR_* (values hashed) and fail on demand. Checked: the order of the
 # steps, the credentials pushed through stdin only (never in argv, a
 # process list, a file or the output), the inventory update, --dry-run,
-# --from, a failing step, the history line and the RTO/RPO summary.
+# --from, a failing step, the history line and the RTO/RPO summary; the
+# paths of [handoff] taken from the config's directory, and a real
+# ansible-playbook run against the sshd through the updated inventory.
 # Needs root (mktree, owners, xattrs; sshd).
 
 NAME=backup-2026-11-20T03-00-00.tar.gz
@@ -48,6 +50,8 @@ setup() {
 	export LIFEBOAT_HISTORY=$T/history.jsonl
 	TF_SECRET=tf-secret-$RANDOM$RANDOM
 	mkdir -p "$T/bin" "$T/infra/terraform" "$T/infra/ansible"
+	# the inventory Ansible reads: a hand-off updates it, never makes it
+	: > "$T/infra/ansible/inventory.ini"
 	for f in terraform ansible-playbook; do
 		cat > "$T/bin/$f" <<-'EOF'
 			#!/bin/sh
@@ -193,7 +197,7 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	[[ "$stderr" == *"[restore] running "*"(config and no variables through stdin)"* ]]
 	[[ "$stderr" == *"[restore] the restore on 127.0.0.1 failed (exit 2): store 'offsite': no S3 credentials"* ]]
 	[[ "$stderr" == *"--from restore"* ]]
-	[ ! -e "$T/infra/ansible/inventory.ini" ]
+	[ ! -s "$T/infra/ansible/inventory.ini" ]
 	jq -e '.result == "failed" and .failed_step == "restore"' "$LIFEBOAT_HISTORY"
 	# the remote report was kept all the same
 	jq -e '.result == "failed"' "$T/state/restore-report.json"
@@ -213,7 +217,7 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	not_leaked "$KEY"
 	[ ! -e "$FAKE_LOG" ]
 	[ ! -e "$T/state" ]
-	[ ! -e "$T/infra/ansible/inventory.ini" ]
+	[ ! -s "$T/infra/ansible/inventory.ini" ]
 	[ ! -e "$LIFEBOAT_HISTORY" ]
 	[ ! -e "$T/host" ]
 }
@@ -363,7 +367,7 @@ ansible-playbook aws: "
 	sed -i 's/^steps = .*/steps = restore inventory/' "$CONF"
 	run -8 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
 	[[ "$stderr" == *"[restore] the restore on 127.0.0.1 did not report a committed restore"* ]]
-	[ ! -e "$T/infra/ansible/inventory.ini" ]
+	[ ! -s "$T/infra/ansible/inventory.ini" ]
 	sed -i 's|^restore_args = .*|restore_args = --dry-run --dest '"$T"'/remote-dest|' "$CONF"
 	printf '#!/bin/sh\nexec %s "$@"\n' "$LIFEBOAT" > "$T/bin/remote-lifeboat"
 	run -8 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
@@ -394,4 +398,97 @@ ansible-playbook aws: "
 	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
 	grep -qx "terraform env: TF_VAR_dns_token sha256=$(printf %s "$TF_SECRET" | sha256sum | cut -c1-16)" "$FAKE_LOG"
 	not_leaked "$TF_SECRET" "$T/state" "$LIFEBOAT_HISTORY"
+}
+
+# relconf DIR: a config in DIR whose [handoff] paths are all relative
+relconf() {
+	local d=$1
+	mkdir -p "$d/infra/ansible" "$d/infra/terraform"
+	sed -e 's|^inventory = .*|inventory = infra/ansible/inventory.ini|' \
+		-e 's|^terraform_dir = .*|terraform_dir = infra|' \
+		-e 's|^ansible_dir = .*|ansible_dir = infra|' \
+		-e 's|^state_dir = .*|state_dir = state|' \
+		-e 's|^tf_vars = .*|tf_vars = dns_token\ntf_var_file = secrets.env|' \
+		-e 's|^steps = .*|steps = inventory terraform ansible|' \
+		"$CONF" > "$d/lifeboat.conf"
+	printf 'TF_VAR_dns_token=%s\n' "$TF_SECRET" > "$d/secrets.env"
+}
+
+@test "relative [handoff] paths are taken from the config's directory, not the shell's" {
+	local c=$T/conf elsewhere=$T/elsewhere
+	unset TF_VAR_dns_token
+	relconf "$c"
+	printf '[docker_hosts]\nvps ansible_host=198.51.100.4\n' > "$c/infra/ansible/inventory.ini"
+	mkdir -p "$elsewhere"
+	cd "$elsewhere"
+	run -0 --separate-stderr "$LIFEBOAT" -c ../conf/lifeboat.conf handoff --host 127.0.0.1
+	assert_equal "$(cat "$c/infra/ansible/inventory.ini")" \
+"[docker_hosts]
+vps ansible_host=127.0.0.1 ansible_user=debian"
+	[[ "$stderr" == *"[inventory] ../conf/infra/ansible/inventory.ini: [docker_hosts] "*"(written)"* ]]
+	grep -qx "terraform cwd: $c/infra" "$FAKE_LOG"
+	grep -qx "ansible-playbook cwd: $c/infra" "$FAKE_LOG"
+	grep -qx "terraform env: TF_VAR_dns_token sha256=$(printf %s "$TF_SECRET" | sha256sum | cut -c1-16)" "$FAKE_LOG"
+	[ -s "$c/state/state" ]
+	# nothing was made where the shell stood
+	assert_equal "$(find "$elsewhere" -mindepth 1)" ""
+	# an absolute config path says where as well
+	cd /
+	run -0 --separate-stderr "$LIFEBOAT" -c "$c/lifeboat.conf" handoff --host 127.0.0.1 --dry-run
+	[[ "$stderr" == *"[inventory] would write to $c/infra/ansible/inventory.ini:"* ]]
+	[[ "$stderr" == *"[terraform] would run: "*"(in $c/infra; "* ]]
+}
+
+@test "a missing inventory is refused with exit 8 naming it, and never made" {
+	local c=$T/conf
+	relconf "$c"
+	mkdir -p "$T/elsewhere/ansible"
+	cd "$T/elsewhere"
+	run -8 --separate-stderr "$LIFEBOAT" -c "$c/lifeboat.conf" handoff --host 127.0.0.1
+	[[ "$stderr" == *"[inventory] inventory '$c/infra/ansible/inventory.ini' does not exist: nothing was written"* ]]
+	[[ "$stderr" == *"--from inventory"* ]]
+	[ ! -e "$c/infra/ansible/inventory.ini" ]
+	assert_equal "$(find "$T/elsewhere" -mindepth 1)" "$T/elsewhere/ansible"
+	[ ! -e "$FAKE_LOG" ]
+	jq -e '.result == "failed" and .failed_step == "inventory"' "$LIFEBOAT_HISTORY"
+	# and a dry run says so with the same status
+	run -8 --separate-stderr "$LIFEBOAT" -c "$c/lifeboat.conf" handoff --host 127.0.0.1 --dry-run
+	[[ "$stderr" == *"[inventory] inventory '$c/infra/ansible/inventory.ini' does not exist"* ]]
+	[ ! -e "$c/infra/ansible/inventory.ini" ]
+}
+
+@test "a real ansible-playbook runs against the address the hand-off wrote into the relative inventory" {
+	command -v ansible-playbook > /dev/null ||
+		fail "ansible-playbook is not installed (Debian's ansible-core; scripts/bootstrap installs it)"
+	local c=$T/conf key=$SSH/id_ecdsa
+	relconf "$c"
+	# the real one, not the fake
+	rm "$T/bin/ansible-playbook"
+	sed -i 's/^steps = .*/steps = inventory ansible/' "$c/lifeboat.conf"
+	sed -i "s|^inventory_host = .*|inventory_host = vps ansible_host={host} ansible_port=$SSH_PORT ansible_user=$SSH_USER ansible_ssh_private_key_file=$key|" "$c/lifeboat.conf"
+	# the old address: TEST-NET, where nothing answers
+	cat > "$c/infra/ansible/inventory.ini" <<-EOF
+		[docker_hosts]
+		vps ansible_host=192.0.2.1 ansible_port=$SSH_PORT ansible_user=$SSH_USER
+
+		[docker_hosts:vars]
+		ansible_ssh_use_tty=false
+		ansible_ssh_common_args=-F /dev/null -o UserKnownHostsFile=$SSH/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes
+	EOF
+	# raw: no Python needed on the host
+	cat > "$c/infra/ansible/site.yml" <<-EOF
+		- hosts: docker_hosts
+		  gather_facts: false
+		  tasks:
+		    - ansible.builtin.raw: echo "reached by ansible at \$SSH_CONNECTION" > $T/ansible-was-here
+	EOF
+	mkdir -p "$T/elsewhere"
+	cd "$T/elsewhere"
+	LC_ALL=C.UTF-8 ANSIBLE_LOCAL_TEMP=$T/ansible-tmp ANSIBLE_HOME=$T/ansible-home \
+		ANSIBLE_SSH_ARGS='-o ControlMaster=no' ANSIBLE_TIMEOUT=10 ANSIBLE_NOCOLOR=1 \
+		run -0 --separate-stderr "$LIFEBOAT" -c ../conf/lifeboat.conf handoff --host 127.0.0.1
+	[[ "$stderr" == *"[ansible] "*"ok=1 "*"unreachable=0"*"failed=0"* ]]
+	grep -q "^reached by ansible at 127.0.0.1 [0-9]* 127.0.0.1 $SSH_PORT\$" "$T/ansible-was-here"
+	grep -q "^vps ansible_host=127.0.0.1 " "$c/infra/ansible/inventory.ini"
+	assert_equal "$(find "$T/elsewhere" -mindepth 1)" ""
 }

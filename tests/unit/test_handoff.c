@@ -2,13 +2,16 @@
  * test_handoff.c: the history record and its one-line summary, and the
  * ISO time parser the hand-off reads a remote report with.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "handoff.h"
+#include "clock.h"
+#include "history.h"
+#include "inventory.h"
 #include "jread.h"
 #include "lbtest.h"
 
@@ -39,11 +42,11 @@ base(struct lb_history *h)
 
 LB_TEST(iso_time_parses_utc)
 {
-	CHECK_INT(lb_parse_iso_time("2026-11-30T10:12:00Z"), T_1012);
-	CHECK_INT(lb_parse_iso_time("2026-11-30T10:12:00"), T_1012);
-	CHECK_INT(lb_parse_iso_time("2026-11-30 10:12:00Z"), -1);
-	CHECK_INT(lb_parse_iso_time("2026-11-30T10:12:00Zjunk"), -1);
-	CHECK_INT(lb_parse_iso_time(NULL), -1);
+	CHECK_INT(lb_time_parse_iso("2026-11-30T10:12:00Z"), T_1012);
+	CHECK_INT(lb_time_parse_iso("2026-11-30T10:12:00"), T_1012);
+	CHECK_INT(lb_time_parse_iso("2026-11-30 10:12:00Z"), -1);
+	CHECK_INT(lb_time_parse_iso("2026-11-30T10:12:00Zjunk"), -1);
+	CHECK_INT(lb_time_parse_iso(NULL), -1);
 }
 
 LB_TEST(summary_of_a_handoff_that_met_both_objectives)
@@ -120,6 +123,38 @@ LB_TEST(history_json_round_trips_through_the_reader)
 	free(json);
 }
 
+LB_TEST(history_from_a_remote_restore_report)
+{
+	static const char rep[] = "{\"result\":\"ok\",\"archive\":{\"name\":"
+	    "\"b.tar.gz\",\"time\":\"2026-11-30T10:12:00Z\",\"integrity\":"
+	    "\"minisign\",\"authenticity\":\"minisign key 0123\"},"
+	    "\"timings\":{\"select\":1.5,\"transfer\":20,\"commit\":0.25}}";
+	struct lb_history_report keep;
+	struct lb_history h;
+	struct lb_jval *v;
+	char why[128];
+
+	memset(&h, 0, sizeof(h));
+	lb_history_phase(&h, "wait-ssh", 3);
+	CHECK(lb_jread_parse(rep, strlen(rep), &v, why, sizeof(why)) == 0);
+	lb_history_from_report(&h, v, &keep);
+	lb_jread_free(v);
+	CHECK_STR(h.archive, "b.tar.gz");
+	CHECK_STR(h.integrity, "minisign");
+	CHECK_STR(h.authenticity, "minisign key 0123");
+	CHECK_INT(h.archive_time, T_1012);
+	CHECK_INT((long long)h.nphases, 4);
+	CHECK_STR(h.phases[2].name, "transfer");
+	CHECK(h.phases[2].seconds == 20 && h.phases[3].seconds == 0.25);
+	/* a report without them: an unknown name and time */
+	CHECK(lb_jread_parse("{}", 2, &v, why, sizeof(why)) == 0);
+	lb_history_from_report(&h, v, &keep);
+	lb_jread_free(v);
+	CHECK_STR(h.archive, "?");
+	CHECK_STR(h.integrity, "none");
+	CHECK_INT(h.archive_time, -1);
+}
+
 LB_TEST(history_append_makes_the_directory_and_appends_lines)
 {
 	struct lb_err err;
@@ -166,16 +201,24 @@ get(const char *path)
 
 #define HOST "vps ansible_host=192.0.2.7 ansible_user=debian"
 
-LB_TEST(inventory_made_when_missing)
+LB_TEST(inventory_missing_is_refused_never_made)
 {
 	struct lb_err err;
+	struct stat st;
 	int ch;
 
 	CHECK(lb_inventory_update("ansible/inv.ini", "docker_hosts", HOST, &ch,
+	    &err) == LB_EIO);
+	CHECK(strstr(err.msg, "inventory 'ansible/inv.ini' does not exist") !=
+	    NULL);
+	CHECK_INT(ch, 0);
+	CHECK(stat("ansible", &st) != 0 && errno == ENOENT);
+	put("empty.ini", "");
+	CHECK(lb_inventory_update("empty.ini", "docker_hosts", HOST, &ch,
 	    &err) == LB_OK);
 	CHECK_INT(ch, 1);
-	CHECK_STR(get("ansible/inv.ini"), "[docker_hosts]\n" HOST "\n");
-	CHECK(lb_inventory_update("ansible/inv.ini", "docker_hosts", HOST, &ch,
+	CHECK_STR(get("empty.ini"), "[docker_hosts]\n" HOST "\n");
+	CHECK(lb_inventory_update("empty.ini", "docker_hosts", HOST, &ch,
 	    &err) == LB_OK);
 	CHECK_INT(ch, 0);
 }

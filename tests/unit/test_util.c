@@ -126,6 +126,22 @@ LB_TEST(config_errors_name_file_and_line)
 	CHECK_INT(lb_config_load(&cfg, "empty.conf", &err), LB_EUSAGE);
 	CHECK_STR(err.msg, "empty.conf: [store \"x\"] has no url");
 	lb_config_release(&cfg);
+	/* booleans: one parser, the key and the words it takes named */
+	write_file("b.conf", "[store \"x\"]\nurl = https://h/\n"
+	    "insecure = maybe\n");
+	CHECK_INT(lb_config_load(&cfg, "b.conf", &err), LB_EUSAGE);
+	CHECK_STR(err.msg, "b.conf:3: insecure must be yes, true, on, 1, no, "
+	    "false, off or 0, not 'maybe'");
+	lb_config_release(&cfg);
+	write_file("b2.conf", "[store \"x\"]\nurl = s3://b/\n"
+	    "path_style = On\ninsecure = FALSE\n[restore]\n"
+	    "allow_unverified = TRUE\n");
+	CHECK_INT(lb_config_load(&cfg, "b2.conf", &err), LB_OK);
+	CHECK_INT(lb_store_opt_bool(&cfg.stores[0], "path_style", 0), 1);
+	CHECK_INT(lb_store_opt_bool(&cfg.stores[0], "insecure", 1), 0);
+	CHECK_INT(lb_store_opt_bool(&cfg.stores[0], "absent", 1), 1);
+	CHECK_INT(cfg.allow_unverified, 1);
+	lb_config_release(&cfg);
 	write_file("sect.conf", "[restor]\n");
 	CHECK_INT(lb_config_load(&cfg, "sect.conf", &err), LB_EUSAGE);
 	CHECK_STR(err.msg, "sect.conf:1: unknown section [restor]");

@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "backup.h"
+#include "clock.h"
 #include "lb_version.h"
 #include "json.h"
 #include "minisign.h"
@@ -379,15 +380,6 @@ store_notice(void *arg, const char *msg)
 	say(arg, LB_BWARN, "%s", msg);
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 dest_fail(struct run *r, struct dest *d, const char *why)
 {
@@ -563,8 +555,9 @@ copy_data(struct run *r, int fd, la_int64_t size, struct archive *a,
 			off += got;
 		}
 		/* a few times a second at most */
-		if (r->o->progress != NULL && mono() - r->last_progress > 0.25) {
-			r->last_progress = mono();
+		if (r->o->progress != NULL &&
+		    lb_clock_mono() - r->last_progress > 0.25) {
+			r->last_progress = lb_clock_mono();
 			r->o->progress(r->o->progress_arg, r->done, -1);
 		}
 	}
@@ -828,16 +821,6 @@ out:
 	return rc;
 }
 
-static void
-iso(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* NAME.manifest.json: what the archive holds, segment by segment. */
 static char *
 manifest(const struct run *r, const char *src, const char *comp,
@@ -869,10 +852,10 @@ manifest(const struct run *r, const char *src, const char *comp,
 	lb_json_str(&j, src);
 	lb_json_key(&j, "tool");
 	lb_json_str(&j, "lifeboat " LB_VERSION);
-	iso(started, t, sizeof(t));
+	lb_time_iso(started, t, sizeof(t));
 	lb_json_key(&j, "started");
 	lb_json_str(&j, t);
-	iso(finished, t, sizeof(t));
+	lb_time_iso(finished, t, sizeof(t));
 	lb_json_key(&j, "finished");
 	lb_json_str(&j, t);
 	lb_json_key(&j, "volumes");
@@ -1114,8 +1097,8 @@ check_free(struct dest *d, size_t n, const char *name, struct lb_err *err)
 		lb_objects_free(objs, no);
 		if (k < no)
 			return lb_err_set(err, LB_EUSAGE, 0, "store '%s' holds "
-			    "'%s' already: nothing was written", d[i].s->display,
-			    name);
+			    "'%s' already: nothing was written",
+			    d[i].s->display, name);
 	}
 	return LB_OK;
 }
@@ -1190,7 +1173,7 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 	struct run r;
 	struct tm tm;
 	time_t now;
-	double t0 = mono(), ts = 0, tr = 0;
+	double t0 = lb_clock_mono(), ts = 0, tr = 0;
 	long long started;
 	size_t i, nnames = 0, nseg;
 	int rc, quiesced = 0, threads;
@@ -1240,8 +1223,8 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 	if ((rc = load_sign_key(cfg, &key, &have_key, &err)) != LB_OK ||
 	    (rc = list_volumes(o, src, res, &err)) != LB_OK ||
 	    (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, store_notice,
-	    (void *)o, &r.d, &r.nd, &err)) != LB_OK || (rc = check_free(r.d, r.nd, base, &err)) !=
-	    LB_OK)))
+	    (void *)o, &r.d, &r.nd, &err)) != LB_OK ||
+	    (rc = check_free(r.d, r.nd, base, &err)) != LB_OK)))
 		goto out;
 	if ((r.buf = malloc(COPYBUF)) == NULL) {
 		rc = lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
@@ -1262,7 +1245,7 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 		if (sc == NULL)
 			names = NULL;
 		lb_parse_duration(conf(cfg, "stop_timeout", "2m"), &wait);
-		ts = mono();
+		ts = lb_clock_mono();
 		quiesced = 1;
 		rc = lb_docker_quiesce(&q, sock, conf(cfg, "stop_label",
 		    LB_BACKUP_STOP_LABEL), names, nnames, (long)wait,
@@ -1270,7 +1253,7 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 		lb_words_free(names);
 		res->containers_stopped = q.ncontainers;
 		res->services_scaled = q.nservices;
-		res->t_stop = mono() - ts;
+		res->t_stop = lb_clock_mono() - ts;
 		if (rc != LB_OK)
 			goto out;
 	} else if (!o->dry_run && !o->no_stop)
@@ -1286,7 +1269,7 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 		rc = err.code;
 		goto out;
 	}
-	tr = mono();
+	tr = lb_clock_mono();
 	if ((a = archive_write_new()) == NULL) {
 		rc = lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
 		goto out;
@@ -1327,15 +1310,15 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 		goto out;
 	}
 	res->tar_bytes = r.done;
-	res->t_write = mono() - tr;
+	res->t_write = lb_clock_mono() - tr;
 	if (!o->dry_run && (rc = hook(o, "post", &err)) != LB_OK)
 		goto out;
 	/* the volumes are read: what was stopped runs again now */
 	if (quiesced) {
-		tr = mono();
+		tr = lb_clock_mono();
 		rc = lb_docker_resume(&q, docker_notice, (void *)o, &err);
-		res->t_start = mono() - tr;
-		res->downtime = mono() - ts;
+		res->t_start = lb_clock_mono() - tr;
+		res->downtime = lb_clock_mono() - ts;
 		quiesced = 0;
 		res->restarted = rc == LB_OK;
 		if (rc != LB_OK)
@@ -1378,10 +1361,10 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 	if (have_key && (rc = lb_ms_sign(&key, stext, strlen(stext), trusted,
 	    &sig, &err)) != LB_OK)
 		goto out;
-	tr = mono();
+	tr = lb_clock_mono();
 	if (!o->dry_run)
 		publish(&r, mname, mtext, sname, stext, sig);
-	res->t_publish = mono() - tr;
+	res->t_publish = lb_clock_mono() - tr;
 	rc = LB_OK;
 	for (i = 0; i < r.nd; i++)
 		if (r.d[i].failed && rc == LB_OK)
@@ -1408,13 +1391,13 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 out:
 	if (quiesced) {
 		/* whatever happened, what was stopped is started again */
-		double t1 = mono();
+		double t1 = lb_clock_mono();
 
 		lb_err_clear(&e);
 		res->restarted = lb_docker_resume(&q, docker_notice, (void *)o,
 		    &e) == LB_OK;
-		res->t_start = mono() - t1;
-		res->downtime = mono() - ts;
+		res->t_start = lb_clock_mono() - t1;
+		res->downtime = lb_clock_mono() - ts;
 		if (!res->restarted)
 			say(o, LB_BWARN, "%s", e.msg);
 	} else if (q.sock == NULL)
@@ -1445,7 +1428,7 @@ out:
 	free(sig);
 	lb_ms_seckey_wipe(&key);
 	free(r.buf);
-	res->t_total = mono() - t0;
+	res->t_total = lb_clock_mono() - t0;
 	if (rc != LB_OK)
 		return fail(res, &err);
 	res->ok = 1;
@@ -1467,7 +1450,7 @@ lb_backup_report_json(const struct lb_backup_result *res, char **out)
 	lb_json_bool(&j, res->dry_run);
 	lb_json_key(&j, "archive");
 	lb_json_str(&j, res->archive);
-	iso(res->time, t, sizeof(t));
+	lb_time_iso(res->time, t, sizeof(t));
 	lb_json_key(&j, "time");
 	lb_json_str(&j, t);
 	lb_json_key(&j, "size");

@@ -23,47 +23,6 @@
 #define MAX_MINISIG (16 * 1024)
 #define MAX_KEYFILE (64 * 1024)
 
-static const char *const suffixes[] = {
-	".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz", ".txz",
-	NULL,
-};
-
-/* Does the first n bytes of name end in a tar suffix (with a stem)? */
-static int
-tar_suffix(const char *name, size_t n)
-{
-	size_t k;
-	int i;
-
-	for (i = 0; suffixes[i] != NULL; i++) {
-		k = strlen(suffixes[i]);
-		if (n > k && strncmp(name + n - k, suffixes[i], k) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-enum lb_archive_kind
-lb_archive_kind(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n > 4 && strcmp(name + n - 4, ".age") == 0)
-		return tar_suffix(name, n - 4) ? LB_ARCHIVE_AGE :
-		    LB_ARCHIVE_NONE;
-	if (n > 4 && (strcmp(name + n - 4, ".gpg") == 0 ||
-	    strcmp(name + n - 4, ".pgp") == 0))
-		return tar_suffix(name, n - 4) ? LB_ARCHIVE_GPG :
-		    LB_ARCHIVE_NONE;
-	return tar_suffix(name, n) ? LB_ARCHIVE_PLAIN : LB_ARCHIVE_NONE;
-}
-
-int
-lb_is_archive_name(const char *name)
-{
-	return lb_archive_kind(name) != LB_ARCHIVE_NONE;
-}
-
 /* Read exactly n digits at s into *v. */
 static int
 digits(const char *s, int n, int *v)
@@ -90,7 +49,8 @@ time_at(const char *s, struct tm *tm)
 		return 0;
 	if (s[4] == '-') {
 		/* YYYY-MM-DD[T_-]HH[-:]MM[-:]SS or YYYY-MM-DD */
-		if (digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
+		if (digits(s + 5, 2, &mo) || s[7] != '-' ||
+		    digits(s + 8, 2, &d))
 			return 0;
 		used = 10;
 		if ((s[10] == 'T' || s[10] == '_' || s[10] == '-') &&
@@ -637,7 +597,8 @@ load_keys(struct lb_catalog *cat, const struct lb_config *cfg,
 	if (cat->require_sig && cat->nkeys == 0)
 		return lb_err_set(err, LB_EUSAGE, 0, "[trust] "
 		    "require_signature = yes, but no public key is configured "
-		    "(public_key, public_key_file or %s)", LB_DEFAULT_TRUST_KEYS);
+		    "(public_key, public_key_file or %s)",
+		    LB_DEFAULT_TRUST_KEYS);
 	return LB_OK;
 }
 
@@ -756,9 +717,7 @@ fail:
 static int
 insecure(const struct lb_store_conf *sc)
 {
-	const char *v = lb_store_opt(sc, "insecure");
-
-	return v != NULL && (!strcmp(v, "yes") || !strcmp(v, "true"));
+	return lb_store_opt_bool(sc, "insecure", 0);
 }
 
 int

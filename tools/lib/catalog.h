@@ -14,7 +14,8 @@
 /* What a minisign signature proved about a backup (with trusted keys). */
 enum lb_sig_state {
 	LB_SIG_NONE,		/* no signature file */
-	LB_SIG_BAD,		/* one there, but it proved nothing: why_unsigned */
+	LB_SIG_BAD,		/* one there, but it proved nothing:
+				   why_unsigned */
 	LB_SIG_OK,		/* its checksum file is signed: the digest is */
 	LB_SIG_STREAM,		/* NAME.minisig: comment and key checked, the
 				   archive's BLAKE2b is checked in its pass */
@@ -56,7 +57,8 @@ struct lb_catalog {
 	struct lb_store **stores;	/* owned; NULL where it failed */
 	const struct lb_store_conf **confs;
 	size_t nstores;
-	struct lb_backup *backups;	/* newest first; same time: store order */
+	struct lb_backup *backups;	/* newest first; same time: store
+					   order */
 	size_t nbackups;
 	struct lb_store_failure *failures;
 	size_t nfailures;
@@ -90,20 +92,6 @@ void lb_catalog_peek_age(struct lb_catalog *cat);
 
 /* Archive name -> time, from the patterns of lifeboat(1). 0 if found. */
 int lb_name_time(const char *name, int local, long long *t);
-
-enum lb_archive_kind {
-	LB_ARCHIVE_NONE,
-	LB_ARCHIVE_PLAIN,	/* .tar, .tar.gz, .tgz, .tar.zst, .tzst,
-				   .tar.xz, .txz */
-	LB_ARCHIVE_AGE,		/* one of those with .age after it */
-	LB_ARCHIVE_GPG,		/* ... or .gpg, .pgp: listed, refused */
-};
-
-/* What kind of archive a file name says it is. */
-enum lb_archive_kind lb_archive_kind(const char *name);
-
-/* Is name an archive of any kind? */
-int lb_is_archive_name(const char *name);
 
 /* Find the digest for 'name' in the text of a checksum file (GNU
  * "HEX  NAME" or "HEX *NAME", BSD "SHA256 (NAME) = HEX"). With sidecar set,

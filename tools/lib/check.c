@@ -20,21 +20,13 @@
 #include <curl/curl.h>
 
 #include "check.h"
+#include "clock.h"
 #include "lb_version.h"
 #include "fetch.h"
 #include "proc.h"
 
 #define BODY_MAX (1 << 20)	/* what expect_body is looked for in */
 #define BACKOFF_MAX 30.0
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct body {
 	char *p;
@@ -93,8 +85,8 @@ check_http(const struct lb_check_conf *c, char *why, size_t len)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	/* follow redirects, unless a redirect is what is expected */
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, c->expect_status / 100 == 3 ?
-	    0L : 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
+	    c->expect_status / 100 == 3 ? 0L : 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "lifeboat-check/" LB_VERSION);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->timeout);
@@ -152,7 +144,7 @@ check_tcp(const struct lb_check_conf *c, char *why, size_t len)
 	struct addrinfo hints, *ai = NULL, *a;
 	char host[256], port[32];
 	struct pollfd pfd;
-	double deadline = now_s() + (double)c->timeout;
+	double deadline = lb_clock_mono() + (double)c->timeout;
 	socklen_t sl;
 	int fd, r, soerr = 0;
 
@@ -179,7 +171,7 @@ check_tcp(const struct lb_check_conf *c, char *why, size_t len)
 		}
 		r = connect(fd, a->ai_addr, a->ai_addrlen);
 		if (r != 0 && errno == EINPROGRESS) {
-			double left = deadline - now_s();
+			double left = deadline - lb_clock_mono();
 
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
@@ -191,8 +183,8 @@ check_tcp(const struct lb_check_conf *c, char *why, size_t len)
 				continue;
 			}
 			sl = sizeof(soerr);
-			if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
-			    &sl) != 0)
+			if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR,
+			    &soerr, &sl) != 0)
 				soerr = errno;
 			r = soerr == 0 ? 0 : -1;
 			errno = soerr;
@@ -328,7 +320,7 @@ static int
 run_group(struct lb_check_result *res, size_t n, int prio,
     lb_check_report_fn report, void *arg)
 {
-	double t0 = now_s(), wait = 1, next, el;
+	double t0 = lb_clock_mono(), wait = 1, next, el;
 	size_t i, pending;
 	int failed = 0;
 
@@ -343,7 +335,7 @@ run_group(struct lb_check_result *res, size_t n, int prio,
 				continue;
 			if (lb_stop_requested) {
 				r->state = LB_CHECK_FAIL;
-				r->seconds = now_s() - t0;
+				r->seconds = lb_clock_mono() - t0;
 				snprintf(r->error, sizeof(r->error),
 				    "interrupted");
 				report(arg, r, 0);
@@ -352,11 +344,11 @@ run_group(struct lb_check_result *res, size_t n, int prio,
 			r->attempts++;
 			if (lb_check_once(c, r->error, sizeof(r->error)) == 0) {
 				r->state = LB_CHECK_PASS;
-				r->seconds = now_s() - t0;
+				r->seconds = lb_clock_mono() - t0;
 				report(arg, r, 0);
 				continue;
 			}
-			el = now_s() - t0;
+			el = lb_clock_mono() - t0;
 			if (el >= (double)c->within) {
 				r->state = LB_CHECK_FAIL;
 				r->seconds = el;

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -22,20 +21,6 @@ struct ctx {
 	struct lb_err *err;
 	int failed;
 };
-
-static int
-bool_value(const char *v, int *out)
-{
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
-	    !strcasecmp(v, "on") || !strcmp(v, "1"))
-		*out = 1;
-	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
-	    !strcasecmp(v, "off") || !strcmp(v, "0"))
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
 
 static int
 kv_add(struct lb_kv **kv, size_t *n, const char *k, const char *v)
@@ -180,6 +165,26 @@ store_key(const char *key)
 	return 0;
 }
 
+int
+lb_layout_valid(const char *s)
+{
+	static const char *const names[] = { "auto", "docker", "offen",
+		"plain", NULL };
+	int i;
+
+	for (i = 0; s != NULL && names[i] != NULL; i++)
+		if (strcmp(s, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The keys of [store "NAME"] sections that are booleans. */
+static int
+store_bool(const char *key)
+{
+	return strcmp(key, "insecure") == 0 || strcmp(key, "path_style") == 0;
+}
+
 /* The keys of [handoff] and their defaults (NULL: none). The example
  * config documents each. */
 static const struct {
@@ -272,8 +277,8 @@ lb_config_env_name(const char *name)
 	static const char *const names[] = {
 		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 		"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
-		"AWS_CONFIG_FILE", NULL,
+		"AWS_ENDPOINT_URL", "AWS_PROFILE",
+		"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", NULL,
 	};
 	int i;
 
@@ -391,9 +396,9 @@ check_key(struct lb_check_conf *ck, const char *key, const char *value,
 		ck->priority = value[1] - '0';
 		return 0;
 	} else if (strcmp(key, "insecure") == 0) {
-		if (bool_value(value, &ck->insecure) != 0) {
-			snprintf(why, len, "insecure must be yes or no, not "
-			    "'%s'", value);
+		if (lb_parse_bool(value, &ck->insecure) != LB_OK) {
+			snprintf(why, len, "insecure must be " LB_BOOL_WORDS
+			    ", not '%s'", value);
 			return -1;
 		}
 		return 0;
@@ -407,6 +412,21 @@ check_key(struct lb_check_conf *ck, const char *key, const char *value,
 		return -1;
 	}
 	return 0;
+}
+
+void
+lb_check_conf_write(FILE *f, const struct lb_check_conf *c)
+{
+	static const char *const kind[] = { "", "http", "tcp", "command" };
+
+	fprintf(f, "[check \"%s\"]\n%s = %s\nexpect_status = %d\n"
+	    "within = %llds\ntimeout = %llds\ninsecure = %s\n", c->name,
+	    kind[c->kind], c->target, c->expect_status, c->within, c->timeout,
+	    c->insecure ? "yes" : "no");
+	if (c->expect_body != NULL)
+		fprintf(f, "expect_body = %s\n", c->expect_body);
+	if (c->ca_file != NULL)
+		fprintf(f, "ca_file = %s\n", c->ca_file);
 }
 
 /* One key of [trust], minisign's part: a key given inline is decoded now,
@@ -423,9 +443,9 @@ trust_minisign_key(struct lb_config *cfg, const char *key, const char *value,
 	char **p;
 
 	if (strcmp(key, "require_signature") == 0) {
-		if (bool_value(value, &cfg->require_signature) != 0) {
-			snprintf(why, len, "require_signature must be yes or "
-			    "no, not '%s'", value);
+		if (lb_parse_bool(value, &cfg->require_signature) != LB_OK) {
+			snprintf(why, len, "require_signature must be "
+			    LB_BOOL_WORDS ", not '%s'", value);
 			return -1;
 		}
 		return 0;
@@ -473,6 +493,7 @@ on_key(void *user, const char *section, const char *key, const char *value,
 	struct lb_store_conf *sc;
 	char name[256];
 	long long secs;
+	int b;
 	char **slot;
 
 	if (c->failed)
@@ -509,11 +530,9 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		if (strcmp(key, "dest") == 0)
 			slot = &cfg->dest;
 		else if (strcmp(key, "layout") == 0) {
-			if (strcmp(value, "auto") && strcmp(value, "docker") &&
-			    strcmp(value, "offen") && strcmp(value, "plain"))
-				BAD("%s:%d: layout must be auto, docker, offen "
-				    "or plain, not '%s'", cfg->path, lineno,
-				    value);
+			if (!lb_layout_valid(value))
+				BAD("%s:%d: layout must be " LB_LAYOUT_WORDS
+				    ", not '%s'", cfg->path, lineno, value);
 			slot = &cfg->layout;
 		} else if (strcmp(key, "max_age") == 0) {
 			if (lb_parse_duration(value, &secs) != LB_OK)
@@ -523,9 +542,11 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			cfg->max_age = secs;
 			return 1;
 		} else if (strcmp(key, "allow_unverified") == 0) {
-			if (bool_value(value, &cfg->allow_unverified) != 0)
-				BAD("%s:%d: allow_unverified must be yes or "
-				    "no, not '%s'", cfg->path, lineno, value);
+			if (lb_parse_bool(value, &cfg->allow_unverified) !=
+			    LB_OK)
+				BAD("%s:%d: allow_unverified must be "
+				    LB_BOOL_WORDS ", not '%s'", cfg->path,
+				    lineno, value);
 			return 1;
 		} else if (strcmp(key, "name_time") == 0) {
 			if (strcmp(value, "utc") == 0)
@@ -550,6 +571,9 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		if (!store_key(key))
 			BAD("%s:%d: unknown key '%s' in [store \"%s\"]",
 			    cfg->path, lineno, key, name);
+		if (store_bool(key) && lb_parse_bool(value, &b) != LB_OK)
+			BAD("%s:%d: %s must be " LB_BOOL_WORDS ", not '%s'",
+			    cfg->path, lineno, key, value);
 		if (strcmp(key, "url") == 0) {
 			free(sc->url);
 			if ((sc->url = strdup(value)) == NULL)
@@ -846,6 +870,15 @@ lb_store_opt(const struct lb_store_conf *sc, const char *key)
 		if (strcmp(sc->opts[i].key, key) == 0)
 			return sc->opts[i].value;
 	return NULL;
+}
+
+int
+lb_store_opt_bool(const struct lb_store_conf *sc, const char *key, int dflt)
+{
+	const char *v = lb_store_opt(sc, key);
+	int b;
+
+	return v != NULL && lb_parse_bool(v, &b) == LB_OK ? b : dflt;
 }
 
 void

@@ -20,6 +20,7 @@
 #define LB_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lb.h"
 
@@ -29,7 +30,8 @@ struct lb_kv {
 };
 
 struct lb_store_conf {
-	char *name;		/* from [store "NAME"], or the URL for --store */
+	char *name;		/* from [store "NAME"], or the URL for
+				   --store */
 	char *url;
 	struct lb_kv *opts;	/* every other key of the section */
 	size_t nopts;
@@ -53,6 +55,11 @@ struct lb_check_conf {
 	char *ca_file;		/* https */
 	int insecure;		/* https: no verification (warned) */
 };
+
+/* c as a [check "NAME"] section that check_key reads back the same (the
+ * checks a hand-off runs on the host). The values came through inih, so
+ * they hold nothing it would cut. */
+void lb_check_conf_write(FILE *f, const struct lb_check_conf *c);
 
 struct lb_config {
 	char *path;		/* the file read, NULL if none */
@@ -130,6 +137,11 @@ long long lb_config_rpo(const struct lb_config *cfg);
 /* The names that [env] may set: the variables lifeboat itself reads. */
 int lb_config_env_name(const char *name);
 
+/* Is s an archive layout (auto, docker, offen, plain)? The config and
+ * --layout are checked by it; restore.c maps the names. */
+int lb_layout_valid(const char *s);
+#define LB_LAYOUT_WORDS "auto, docker, offen or plain"
+
 /* Must a backup be signed? [trust] require_signature, else whether any
  * public key is configured in [trust] (the catalog also counts the keys of
  * LB_DEFAULT_TRUST_KEYS). */
@@ -137,6 +149,11 @@ int lb_config_require_signature(const struct lb_config *cfg);
 
 /* Value of KEY in a store's section, or NULL. */
 const char *lb_store_opt(const struct lb_store_conf *sc, const char *key);
+
+/* A boolean of a store's section (insecure, path_style: checked when the
+ * config was read), or dflt when it is not set. */
+int lb_store_opt_bool(const struct lb_store_conf *sc, const char *key,
+    int dflt);
 
 void lb_config_release(struct lb_config *cfg);
 

@@ -257,7 +257,8 @@ by_process(const char *dest, char *why, size_t wl)
 		snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
 		if ((cmd = slurp(p, MAX_CMDLINE, &cl)) == NULL)
 			continue;
-		for (n = 0, s = cmd; s < cmd + cl && n < 512; s += strlen(s) + 1)
+		for (n = 0, s = cmd; s < cmd + cl && n < 512;
+		    s += strlen(s) + 1)
 			args[n++] = s;
 		process_root(pid, args, n, root, sizeof(root));
 		free(cmd);
@@ -324,8 +325,8 @@ by_socket(const char *dest, const char *prefix, const char *sock, char *why,
 				found = root_holds(dest, 0, p);
 			}
 			if (found)
-				snprintf(why, wl, "the daemon at '%s' keeps its "
-				    "data in '%s'", sock, dr);
+				snprintf(why, wl, "the daemon at '%s' keeps "
+				    "its data in '%s'", sock, dr);
 			lb_jread_free(j);
 			lb_response_release(&r);
 			return found;
@@ -722,8 +723,8 @@ stop_services(struct lb_quiesce *q, const char *label, long wait,
 			continue;
 		name = name != NULL ? name : id;
 		if (lb_jread_get(s, "Spec.Mode.Replicated.Replicas") == NULL) {
-			tell(notice, arg, "service '%s' is global: it cannot be "
-			    "scaled to 0 and keeps running", name);
+			tell(notice, arg, "service '%s' is global: it cannot "
+			    "be scaled to 0 and keeps running", name);
 			continue;
 		}
 		if ((p = realloc(q->services, (q->nservices + 1) *

@@ -28,7 +28,7 @@
 
 enum act { A_WRITE, A_SKIP, A_SKIP_WARN, A_REFUSE, A_LATER };
 
-struct run {
+struct extract_run {
 	struct lb_extract *x;
 	struct lb_pipe *p;
 	struct archive *a;
@@ -125,7 +125,7 @@ static const char *const docker_prefixes[] = {
 /* Auto-detect the layout from the first meaningful entry (see
  * lifeboat(1)). A_LATER: a lone directory, wait for the next entry. */
 static enum act
-detect(struct run *r, const char *p, int isdir, char *why, size_t wl)
+detect(struct extract_run *r, const char *p, int isdir, char *why, size_t wl)
 {
 	struct lb_extract *x = r->x;
 	char c0[256], c1[256];
@@ -172,7 +172,7 @@ detect(struct run *r, const char *p, int isdir, char *why, size_t wl)
 /* Map the normalized archive path p to out (relative to the staging
  * directory) and the top-level item it belongs to. */
 static enum act
-map(struct run *r, const char *p, int abs, mode_t type, char *out,
+map(struct extract_run *r, const char *p, int abs, mode_t type, char *out,
     size_t ol, char *item, size_t il, int *is_volume, char *why, size_t wl)
 {
 	struct lb_extract *x = r->x;
@@ -194,7 +194,8 @@ map(struct run *r, const char *p, int abs, mode_t type, char *out,
 				    "layout (expected '%s...')", r->prefix);
 				return A_REFUSE;
 			}
-			if (abs && strcmp(r->prefix, "var/lib/docker/volumes/")) {
+			if (abs && strcmp(r->prefix,
+			    "var/lib/docker/volumes/")) {
 				snprintf(why, wl, "absolute path");
 				return A_REFUSE;
 			}
@@ -284,7 +285,7 @@ fnv(const char *s)
 
 /* Add a path to the set; 1 if it was there already. */
 static int
-seen(struct run *r, const char *path)
+seen(struct extract_run *r, const char *path)
 {
 	uint64_t h = fnv(path), *ns;
 	size_t i, cap;
@@ -315,7 +316,7 @@ seen(struct run *r, const char *path)
 }
 
 static struct lb_volume_result *
-item_get(struct run *r, const char *name, int is_volume)
+item_get(struct extract_run *r, const char *name, int is_volume)
 {
 	struct lb_extract *x = r->x;
 	struct lb_volume_result *v;
@@ -351,7 +352,7 @@ is_dest_errno(int e)
 }
 
 static int
-fail_w(struct run *r, const char *name, const char *what)
+fail_w(struct extract_run *r, const char *name, const char *what)
 {
 	int e = archive_errno(r->w);
 
@@ -364,7 +365,7 @@ fail_w(struct run *r, const char *name, const char *what)
 }
 
 static int
-fail_r(struct run *r, const char *name)
+fail_r(struct extract_run *r, const char *name)
 {
 	const struct lb_err *pe = lb_pipe_error(r->p);
 
@@ -383,7 +384,7 @@ fail_r(struct run *r, const char *name)
 
 /* Copy (or with no staging, read through) the entry's data. */
 static int
-copy_data(struct run *r, const char *name, int writing)
+copy_data(struct extract_run *r, const char *name, int writing)
 {
 	const void *buf;
 	size_t size;
@@ -405,7 +406,7 @@ copy_data(struct run *r, const char *name, int writing)
 }
 
 static int
-process(struct run *r, struct archive_entry *e)
+process(struct extract_run *r, struct archive_entry *e)
 {
 	struct lb_extract *x = r->x;
 	struct lb_volume_result *it;
@@ -441,18 +442,20 @@ process(struct run *r, struct archive_entry *e)
 		int s = seen(r, out);
 
 		if (s < 0)
-			return lb_err_set(r->err, LB_ENOMEM, 0, "out of memory");
+			return lb_err_set(r->err, LB_ENOMEM, 0,
+			    "out of memory");
 		if (s)
-			return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': refused: "
-			    "duplicate entry", orig);
+			return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': "
+			    "refused: duplicate entry", orig);
 	}
 	if ((hl = archive_entry_hardlink(e)) != NULL) {
 		if (norm(hl, np, sizeof(np), &abs) != 0 ||
 		    map(r, np, abs, AE_IFREG, hout, sizeof(hout), hitem,
 		    sizeof(hitem), &hvol, why, sizeof(why)) != A_WRITE ||
 		    strcmp(hitem, item) != 0)
-			return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': refused: "
-			    "hard link to '%s' outside its volume", orig, hl);
+			return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': "
+			    "refused: hard link to '%s' outside its volume",
+			    orig, hl);
 	}
 	if ((it = item_get(r, item, isvol)) == NULL)
 		return lb_err_set(r->err, LB_EDEST, errno, "'%s'", item);
@@ -477,7 +480,7 @@ process(struct run *r, struct archive_entry *e)
 static la_ssize_t
 read_cb(struct archive *a, void *arg, const void **buf)
 {
-	struct run *r = arg;
+	struct extract_run *r = arg;
 	long n = lb_pipe_next(r->p, buf);
 
 	if (n < 0) {
@@ -488,7 +491,7 @@ read_cb(struct archive *a, void *arg, const void **buf)
 }
 
 static int
-entries(struct run *r)
+entries(struct extract_run *r)
 {
 	struct lb_extract *x = r->x;
 	struct archive_entry *e, *pending = NULL;
@@ -575,7 +578,7 @@ entries(struct run *r)
 int
 lb_extract_run(struct lb_extract *x, struct lb_pipe *p, struct lb_err *err)
 {
-	struct run r;
+	struct extract_run r;
 	int rc, cwd = -1, flags;
 
 	memset(&r, 0, sizeof(r));
@@ -626,7 +629,8 @@ lb_extract_run(struct lb_extract *x, struct lb_pipe *p, struct lb_err *err)
 		goto out;
 	}
 	rc = entries(&r);
-	if (rc == LB_OK && r.w != NULL && archive_write_close(r.w) != ARCHIVE_OK)
+	if (rc == LB_OK && r.w != NULL &&
+	    archive_write_close(r.w) != ARCHIVE_OK)
 		rc = fail_w(&r, x->staging, "cannot set directory metadata");
 out:
 	if (r.w != NULL)

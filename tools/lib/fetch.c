@@ -162,7 +162,8 @@ header_cb(char *buf, size_t size, size_t n, void *arg)
 	} else if ((v = header_value(buf, len, "ETag")) != NULL) {
 		free(x->etag);
 		x->etag = v;
-	} else if ((v = header_value(buf, len, "x-amz-bucket-region")) != NULL) {
+	} else if ((v = header_value(buf, len,
+	    "x-amz-bucket-region")) != NULL) {
 		free(x->bucket_region);
 		x->bucket_region = v;
 	} else if ((v = header_value(buf, len, "Content-Range")) != NULL) {
@@ -255,7 +256,8 @@ xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 		curl_easy_setopt(e, CURLOPT_SSH_KEYFUNCTION, kh_cb);
 		curl_easy_setopt(e, CURLOPT_SSH_KEYDATA, &x->kh);
 	}
-	curl_easy_setopt(e, CURLOPT_SSH_AUTH_TYPES, (long)CURLSSH_AUTH_PUBLICKEY);
+	curl_easy_setopt(e, CURLOPT_SSH_AUTH_TYPES,
+	    (long)CURLSSH_AUTH_PUBLICKEY);
 	if (offset > 0) {
 		if (strncmp(url, "sftp:", 5) == 0)
 			curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
@@ -684,9 +686,10 @@ after_failure(struct lb_fetch *f, struct lb_err *err)
 		if (f->status == 404)
 			return lb_err_set(err, LB_EIO, 0, "store '%s': '%s' is "
 			    "gone (HTTP 404)", f->c->display, f->url);
-		return lb_err_set(err, f->status == 401 || f->status == 403 ?
-		    LB_ESTORE : LB_EIO, 0, "store '%s': HTTP %ld for '%s'%s%.200s",
-		    f->c->display, f->status, f->url, f->errbody.p ? ": " : "",
+		return lb_err_set(err,
+		    f->status == 401 || f->status == 403 ? LB_ESTORE : LB_EIO,
+		    0, "store '%s': HTTP %ld for '%s'%s%.200s", f->c->display,
+		    f->status, f->url, f->errbody.p ? ": " : "",
 		    f->errbody.p ? f->errbody.p : "");
 	}
 	if (!f->bad && !transient(f->result))

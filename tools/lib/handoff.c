@@ -1,11 +1,14 @@
 /*
- * handoff.c: see handoff.h. The history is JSON Lines so that a person can
- * read it with jq and a monitoring job can tail it; each line is written
- * with one write(2) in O_APPEND mode, so two runs never interleave.
+ * handoff.c: see handoff.h. One table of steps drives both the run and
+ * the dry run, so that what --dry-run says is what a run does. Commands
+ * are argv lists, never given to a shell here; the remote ones go through
+ * ssh.c. Secrets (the pushed credentials, TF_VAR_* values) only ever
+ * travel through stdin and the environment (handoff_env.c), and are never
+ * in an event.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,449 +16,999 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "clock.h"
+#include "files.h"
 #include "handoff.h"
-#include "json.h"
+#include "handoff_env.h"
+#include "inventory.h"
+#include "jread.h"
+#include "strv.h"
 
-void
-lb_history_phase(struct lb_history *h, const char *name, double secs)
+/* The keys of enum lb_handoff_path. */
+static const char *const path_keys[LB_HP_N] = { "identity_file",
+	"known_hosts", "remote_config", "inventory", "terraform_dir",
+	"tf_var_file", "ansible_dir", "state_dir" };
+
+static const char *
+opt(const struct lb_handoff *ho, const char *key)
 {
-	size_t i;
-
-	for (i = 0; i < h->nphases; i++)
-		if (strcmp(h->phases[i].name, name) == 0) {
-			h->phases[i].seconds += secs;
-			return;
-		}
-	if (h->nphases < LB_MAX_PHASES) {
-		h->phases[h->nphases].name = name;
-		h->phases[h->nphases++].seconds = secs;
-	}
+	return lb_config_handoff(ho->o.cfg, key);
 }
 
 static void
-iso(struct lb_json *j, const char *key, long long t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	char buf[32];
-
-	lb_json_key(j, key);
-	if (t < 0) {
-		lb_json_str(j, NULL);
-		return;
-	}
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	lb_json_str(j, buf);
-}
+tell(struct lb_handoff *ho, enum lb_handoff_event ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void
-objective(struct lb_json *j, const char *key, long long limit,
-    long long value)
+tell(struct lb_handoff *ho, enum lb_handoff_event ev, const char *fmt, ...)
 {
-	lb_json_key(j, key);
-	if (limit < 0 || value < 0) {
-		lb_json_str(j, NULL);
-		return;
-	}
-	lb_json_bool(j, value <= limit);
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ho->o.event != NULL)
+		ho->o.event(ho->o.arg, ev, ho->step, msg);
 }
 
-int
-lb_history_json(const struct lb_history *h, char **out)
-{
-	long long took = h->ended - h->started;
-	long long age = h->archive_time >= 0 ? h->ended - h->archive_time : -1;
-	struct lb_json j;
-	size_t i;
+#define say(ho, ...) tell(ho, LB_HO_NOTE, __VA_ARGS__)
 
-	lb_json_init(&j);
-	lb_json_obj(&j);
-	lb_json_key(&j, "kind");
-	lb_json_str(&j, h->kind);
-	lb_json_key(&j, "id");
-	lb_json_str(&j, h->id);
-	if (h->host != NULL) {
-		lb_json_key(&j, "host");
-		lb_json_str(&j, h->host);
-	}
-	lb_json_key(&j, "result");
-	lb_json_str(&j, h->ok ? "ok" : "failed");
-	if (!h->ok) {
-		if (h->failed_step != NULL) {
-			lb_json_key(&j, "failed_step");
-			lb_json_str(&j, h->failed_step);
-		}
-		lb_json_key(&j, "error");
-		lb_json_str(&j, h->error);
-	}
-	iso(&j, "started", h->started);
-	iso(&j, "ended", h->ended);
-	lb_json_key(&j, "archive");
-	lb_json_str(&j, h->archive);
-	iso(&j, "archive_time", h->archive_time);
-	/* what was proven */
-	if (h->integrity != NULL) {
-		lb_json_key(&j, "integrity");
-		lb_json_str(&j, h->integrity);
-	}
-	if (h->authenticity != NULL) {
-		lb_json_key(&j, "authenticity");
-		lb_json_str(&j, h->authenticity);
-	}
-	lb_json_key(&j, "backup_age_seconds");
-	if (age >= 0)
-		lb_json_int(&j, age);
-	else
-		lb_json_str(&j, NULL);
-	lb_json_key(&j, "phases");
-	lb_json_obj(&j);
-	for (i = 0; i < h->nphases; i++) {
-		lb_json_key(&j, h->phases[i].name);
-		lb_json_num(&j, h->phases[i].seconds);
-	}
-	lb_json_obj_end(&j);
-	lb_json_key(&j, "total_seconds");
-	lb_json_int(&j, took);
-	lb_json_key(&j, "rto_seconds");
-	if (h->rto >= 0)
-		lb_json_int(&j, h->rto);
-	else
-		lb_json_str(&j, NULL);
-	objective(&j, "rto_met", h->rto, h->ok ? took : -1);
-	lb_json_key(&j, "rpo_seconds");
-	if (h->rpo >= 0)
-		lb_json_int(&j, h->rpo);
-	else
-		lb_json_str(&j, NULL);
-	objective(&j, "rpo_met", h->rpo, age);
-	lb_json_obj_end(&j);
-	if (j.failed) {
-		lb_json_release(&j);
-		*out = NULL;
-		return -1;
-	}
-	*out = j.buf;
-	return 0;
+/* The step fails: the reason is kept and told; returns code. */
+static int
+fail(struct lb_handoff *ho, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct lb_handoff *ho, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ho->error, sizeof(ho->error), fmt, ap);
+	va_end(ap);
+	tell(ho, LB_HO_FAILED, "%s", ho->error);
+	return code;
 }
 
 static int
-mkdirs(char *path, mode_t mode)
+fail_err(struct lb_handoff *ho, int code, const struct lb_err *err)
 {
-	char *s;
-
-	for (s = path + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, mode) != 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	return mkdir(path, mode) != 0 && errno != EEXIST ? -1 : 0;
+	return fail(ho, code, "%s", err->msg);
 }
 
-int
-lb_history_append(const char *path, const char *line, struct lb_err *err)
+static void
+on_line(void *arg, int fd, const char *line)
 {
-	char dir[PATH_MAX], *buf, *slash;
-	size_t n = strlen(line);
-	int fd, rc = LB_OK;
+	(void)fd;
+	tell(arg, LB_HO_OUTPUT, "%s", line);
+}
 
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return lb_err_set(err, LB_EIO, ENAMETOOLONG, "'%s'", path);
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdirs(dir, 0755) != 0)
-			return lb_err_set(err, LB_EIO, errno, "cannot create "
-			    "'%s'", dir);
+static void
+on_note(void *arg, const char *msg)
+{
+	say((struct lb_handoff *)arg, "%s", msg);
+}
+
+/* The exit status of a remote lifeboat, as the code it stands for. */
+static int
+code_of_exit(int status)
+{
+	static const int codes[] = { LB_OK, LB_EFAIL, LB_EUSAGE,
+		LB_ENOBACKUP, LB_EVERIFY, LB_ESTORE, LB_EDEST, LB_ECHECK,
+		LB_EHANDOFF };
+
+	return status >= 2 && status <= 6 ? codes[status] : LB_EHANDOFF;
+}
+
+/* The remote lifeboat's words for verb: REMOTE_LIFEBOAT -c - [--json]
+ * VERB ARGS, into words. */
+static int
+remote_words(struct lb_handoff *ho, const char *verb, const char *args,
+    struct lb_strv *words)
+{
+	struct lb_err err;
+
+	return lb_strv_words(words, opt(ho, "remote_lifeboat"), &err) !=
+	    LB_OK || lb_strv_add(words, "-c") || lb_strv_add(words, "-") ||
+	    (strcmp(verb, "restore") == 0 && lb_strv_add(words, "--json")) ||
+	    lb_strv_add(words, verb) ||
+	    lb_strv_words(words, args, &err) != LB_OK ? -1 : 0;
+}
+
+/* A failure to make the pushed config: a bad config is a usage error. */
+static int
+push_failed(struct lb_handoff *ho, const struct lb_err *err)
+{
+	return fail_err(ho, err->code == LB_ENOMEM ? LB_EFAIL : LB_EUSAGE,
+	    err);
+}
+
+/* wait-ssh */
+
+static int
+run_wait(struct lb_handoff *ho)
+{
+	struct lb_err err;
+	long long limit = 0;
+	int r;
+
+	lb_parse_duration(opt(ho, "ssh_wait"), &limit);
+	if ((r = lb_ssh_wait(&ho->ssh, (double)limit, &err)) != LB_OK)
+		return fail_err(ho, r, &err);
+	ho->reached = 1;
+	return LB_OK;
+}
+
+static int
+describe_wait(struct lb_handoff *ho)
+{
+	char *line = lb_ssh_line(ho->ssh.argv.v, ho->ssh.argv.n);
+
+	say(ho, "would wait up to %s for: %s true", opt(ho, "ssh_wait"),
+	    line ? line : "ssh");
+	free(line);
+	return LB_OK;
+}
+
+/* restore */
+
+/* Keep the report the host's lifeboat printed, for the person. */
+static void
+keep_report(struct lb_handoff *ho, const struct lb_proc_result *pr)
+{
+	struct lb_err err;
+
+	if (lb_write_atomic(ho->report_path, pr->out, pr->out_len, 0600,
+	    &err) != LB_OK)
+		tell(ho, LB_HO_WARN, "%s", err.msg);
+	else
+		say(ho, "report kept in %s", ho->report_path);
+}
+
+/* Only a committed restore counts, whatever the exit status said. */
+static int
+committed(const struct lb_jval *rep)
+{
+	const char *r = rep ? lb_jread_str(rep, "result") : NULL;
+	const struct lb_jval *d = rep ? lb_jread_get(rep, "dry_run") : NULL;
+
+	return r != NULL && strcmp(r, "ok") == 0 && d != NULL &&
+	    d->type == LB_JBOOL && !d->boolean;
+}
+
+/* What the remote restore's output and status say. */
+static int
+restore_outcome(struct lb_handoff *ho, const struct lb_proc_result *pr)
+{
+	struct lb_jval *rep = NULL;
+	const char *e;
+	char why[256];
+	int rc;
+
+	snprintf(why, sizeof(why), "no report on its standard output");
+	if (pr->out_len > 0 && lb_jread_parse(pr->out, pr->out_len, &rep, why,
+	    sizeof(why)) == 0)
+		keep_report(ho, pr);
+	if (pr->status == 0 && !committed(rep))
+		rc = fail(ho, LB_EHANDOFF, "the restore on %s did not report "
+		    "a committed restore (result ok, not a dry run)%s%s",
+		    ho->host, rep == NULL ? ": " : "", rep == NULL ? why : "");
+	else if (pr->status != 0 || rep == NULL) {
+		e = rep != NULL ? lb_jread_str(rep, "error") : NULL;
+		rc = fail(ho, code_of_exit(pr->status), "the restore on %s "
+		    "failed (exit %d): %s", ho->host, pr->status, e ? e :
+		    pr->last[0] ? pr->last : "no report");
+	} else {
+		lb_history_from_report(&ho->h, rep, &ho->got);
+		say(ho, "restored '%s' on %s", ho->h.archive, ho->host);
+		ho->restored = ho->reached = 1;
+		rc = LB_OK;
 	}
-	if ((buf = malloc(n + 1)) == NULL)
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	memcpy(buf, line, n);
-	buf[n] = '\n';
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd < 0 || write(fd, buf, n + 1) != (ssize_t)(n + 1) ||
-	    fsync(fd) != 0)
-		rc = lb_err_set(err, LB_EIO, errno, "cannot append to '%s'",
-		    path);
-	if (fd >= 0 && close(fd) != 0 && rc == LB_OK)
-		rc = lb_err_set(err, LB_EIO, errno, "cannot append to '%s'",
-		    path);
-	free(buf);
+	lb_jread_free(rep);
 	return rc;
 }
 
-/* "03:00 last night", "14:10 yesterday", "2026-11-20 03:00" */
-static void
-when(long long t, long long now, char *buf, size_t len)
-{
-	time_t tt = (time_t)t, tn = (time_t)now;
-	struct tm a, b;
-	char hm[8];
-	int days;
-
-	localtime_r(&tt, &a);
-	localtime_r(&tn, &b);
-	strftime(hm, sizeof(hm), "%H:%M", &a);
-	/* calendar days between them, by the day of the year */
-	days = b.tm_year == a.tm_year ? b.tm_yday - a.tm_yday :
-	    b.tm_year == a.tm_year + 1 && b.tm_yday == 0 &&
-	    a.tm_mon == 11 && a.tm_mday == 31 ? 1 : 99;
-	if ((days == 0 && a.tm_hour < 6) || (days == 1 && a.tm_hour >= 18))
-		snprintf(buf, len, "%s last night", hm);
-	else if (days == 0)
-		snprintf(buf, len, "%s today", hm);
-	else if (days == 1)
-		snprintf(buf, len, "%s yesterday", hm);
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M", &a);
-}
-
-static const char *
-verdict(long long value, long long limit)
-{
-	return value <= limit ? "met" : "MISSED";
-}
-
-void
-lb_history_summary(const struct lb_history *h, char *buf, size_t len)
-{
-	char took[48], lim[48], at[48], age[48];
-	size_t n;
-
-	lb_format_duration(h->ended - h->started, took, sizeof(took));
-	if (!h->ok)
-		n = (size_t)snprintf(buf, len, "%s failed after %s%s%s",
-		    h->kind, took, h->failed_step ? " at " : "",
-		    h->failed_step ? h->failed_step : "");
-	else
-		n = (size_t)snprintf(buf, len, "%s after %s",
-		    strcmp(h->kind, "handoff") == 0 ? "service back" :
-		    "volumes restored", took);
-	if (n < len && h->ok && h->rto >= 0) {
-		lb_format_duration(h->rto, lim, sizeof(lim));
-		n += (size_t)snprintf(buf + n, len - n, " (RTO %s: %s)", lim,
-		    verdict(h->ended - h->started, h->rto));
-	}
-	if (n < len && h->archive_time >= 0) {
-		when(h->archive_time, h->ended, at, sizeof(at));
-		lb_format_duration(h->ended - h->archive_time, age,
-		    sizeof(age));
-		n += (size_t)snprintf(buf + n, len - n, "; data from %s, %s "
-		    "old", at, age);
-		if (n < len && h->rpo >= 0) {
-			lb_format_duration(h->rpo, lim, sizeof(lim));
-			snprintf(buf + n, len - n, " (RPO %s: %s)", lim,
-			    verdict(h->ended - h->archive_time, h->rpo));
-		}
-	}
-}
-
-long long
-lb_parse_iso_time(const char *s)
-{
-	struct tm tm;
-	char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) ==
-	    NULL || (*end != 'Z' && *end != '\0') || (*end == 'Z' &&
-	    end[1] != '\0'))
-		return -1;
-	return (long long)timegm(&tm);
-}
-
-/* The first word of a line, for matching host lines. */
-static size_t
-first_word(const char *s, size_t n, const char **w)
-{
-	size_t i = 0, k;
-
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	*w = s + i;
-	for (k = i; k < n && s[k] != ' ' && s[k] != '\t' && s[k] != '\r' &&
-	    s[k] != '\n'; k++)
-		;
-	return k - i;
-}
-
-/* Is s[0..n) the header of [group]? */
 static int
-is_header(const char *s, size_t n, const char *group, int *any)
+run_restore(struct lb_handoff *ho)
 {
-	size_t i = 0, g = strlen(group);
+	struct lb_strv words = { NULL, 0 };
+	struct lb_proc_result pr;
+	struct lb_err err;
+	char *line = NULL, *input, names[256];
+	size_t ilen = 0;
+	int rc;
 
-	*any = 0;
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	if (i >= n || s[i] != '[')
-		return 0;
-	*any = 1;
-	return n - i > g + 1 && memcmp(s + i + 1, group, g) == 0 &&
-	    s[i + 1 + g] == ']';
+	if ((input = lb_handoff_pushed_config(ho->o.cfg,
+	    ho->path[LB_HP_REMOTE_CONFIG], &ilen, names, sizeof(names),
+	    &err)) == NULL)
+		return push_failed(ho, &err);
+	if (remote_words(ho, "restore", opt(ho, "restore_args"), &words) !=
+	    0 || (line = lb_ssh_line(words.v, words.n)) == NULL) {
+		rc = fail(ho, LB_EUSAGE, "[handoff] remote_lifeboat or "
+		    "restore_args cannot be split into words");
+		goto out;
+	}
+	say(ho, "running %s on %s (config and %s through stdin)", line,
+	    ho->host, names[0] ? names : "no variables");
+	if ((rc = lb_ssh_run(&ho->ssh, line, input, ilen, 0, LB_SSH_CAPTURE,
+	    &pr, &err)) != LB_OK) {
+		rc = fail_err(ho, rc, &err);
+		goto out;
+	}
+	rc = restore_outcome(ho, &pr);
+	lb_proc_result_release(&pr);
+out:
+	explicit_bzero(input, ilen);
+	free(input);
+	free(line);
+	lb_strv_release(&words, 0);
+	return rc;
 }
 
-/* The line ending a file uses: CRLF if its first line ends so. */
-static const char *
-line_ending(const char *s, size_t n)
+static int
+describe_restore(struct lb_handoff *ho)
 {
-	const char *nl = memchr(s, '\n', n);
+	const char *rc = ho->path[LB_HP_REMOTE_CONFIG];
+	char *line, *in, names[256];
+	struct lb_err err;
+	size_t il = 0;
+	int r = LB_OK;
 
-	return nl != NULL && nl > s && nl[-1] == '\r' ? "\r\n" : "\n";
+	line = lb_ssh_line(ho->ssh.argv.v, ho->ssh.argv.n);
+	in = lb_handoff_pushed_config(ho->o.cfg, rc, &il, names,
+	    sizeof(names), &err);
+	if (in == NULL)
+		r = push_failed(ho, &err);
+	else {
+		explicit_bzero(in, il);
+		free(in);
+	}
+	say(ho, "would run: %s %s -c - --json restore %s", line ? line :
+	    "ssh", opt(ho, "remote_lifeboat"), opt(ho, "restore_args"));
+	say(ho, "stdin: %s, then [env] with %s", rc ? rc : ho->o.cfg->path ?
+	    ho->o.cfg->path : "(no config)", names[0] ? names :
+	    "no variable (none set)");
+	free(line);
+	return r;
+}
+
+/* reboot */
+
+static int
+run_reboot(struct lb_handoff *ho)
+{
+	struct lb_strv words = { NULL, 0 };
+	struct lb_err err;
+	long long limit = 0;
+	char *line;
+	int r;
+
+	lb_parse_duration(opt(ho, "reboot_wait"), &limit);
+	if (lb_strv_words(&words, opt(ho, "reboot_command"), &err) != LB_OK)
+		return fail(ho, LB_EUSAGE, "reboot_command: %s", err.msg);
+	line = lb_ssh_line(words.v, words.n);
+	lb_strv_release(&words, 0);
+	if (line == NULL)
+		return fail(ho, LB_EFAIL, "out of memory");
+	r = lb_ssh_reboot(&ho->ssh, line, (double)limit, &ho->rebooted, &err);
+	free(line);
+	if (r != LB_OK)
+		return fail_err(ho, r, &err);
+	ho->reached = 1;
+	return LB_OK;
+}
+
+static int
+describe_reboot(struct lb_handoff *ho)
+{
+	char *line = lb_ssh_line(ho->ssh.argv.v, ho->ssh.argv.n);
+
+	say(ho, "would run: %s %s, wait for %s to go down and answer again "
+	    "(up to %s)", line ? line : "ssh", opt(ho, "reboot_command"),
+	    ho->host, opt(ho, "reboot_wait"));
+	free(line);
+	return LB_OK;
+}
+
+/* inventory */
+
+/* inventory_host with {host} replaced */
+static int
+host_line(const struct lb_handoff *ho, char *buf, size_t len)
+{
+	const char *t = opt(ho, "inventory_host"), *p;
+	size_t n = 0;
+
+	for (p = t; *p != '\0' && n + 1 < len; p++) {
+		if (strncmp(p, "{host}", 6) == 0) {
+			n += (size_t)snprintf(buf + n, len - n, "%s", ho->host);
+			p += 5;
+		} else
+			buf[n++] = *p;
+	}
+	if (n >= len)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The inventory must be there: a new file Ansible is not pointed at would
+ * be updated in vain, and Ansible would run against the old address. */
+static int
+inventory_there(struct lb_handoff *ho)
+{
+	struct stat st;
+
+	if (stat(ho->path[LB_HP_INVENTORY], &st) == 0)
+		return LB_OK;
+	return fail(ho, LB_EHANDOFF, "inventory '%s' %s: nothing was written "
+	    "(a relative path is taken from the config's directory)",
+	    ho->path[LB_HP_INVENTORY], errno == ENOENT ? "does not exist" :
+	    strerror(errno));
+}
+
+static int
+run_inventory(struct lb_handoff *ho)
+{
+	const char *inv = ho->path[LB_HP_INVENTORY];
+	struct lb_err err;
+	char line[1024];
+	int changed;
+
+	if (host_line(ho, line, sizeof(line)) != 0)
+		return fail(ho, LB_EUSAGE, "inventory_host is too long");
+	if (inventory_there(ho) != LB_OK)
+		return LB_EHANDOFF;
+	if (lb_inventory_update(inv, opt(ho, "inventory_group"), line,
+	    &changed, &err) != LB_OK)
+		return fail_err(ho, LB_EHANDOFF, &err);
+	say(ho, "%s: [%s] %s (%s)", inv, opt(ho, "inventory_group"), line,
+	    changed ? "written" : "already so");
+	return LB_OK;
+}
+
+static int
+describe_inventory(struct lb_handoff *ho)
+{
+	char hl[1024];
+
+	if (host_line(ho, hl, sizeof(hl)) != 0)
+		return fail(ho, LB_EUSAGE, "inventory_host is too long");
+	say(ho, "would write to %s: [%s] %s", ho->path[LB_HP_INVENTORY],
+	    opt(ho, "inventory_group"), hl);
+	return inventory_there(ho);
+}
+
+/* terraform and ansible: a command here */
+
+struct local_cmd {
+	const char *key;		/* the command's key */
+	enum lb_handoff_path dir;	/* where it runs */
+	int tf;				/* terraform's environment */
+};
+
+static const struct local_cmd terraform = { "terraform",
+	LB_HP_TERRAFORM_DIR, 1 };
+static const struct local_cmd ansible = { "ansible", LB_HP_ANSIBLE_DIR, 0 };
+
+static int
+run_local(struct lb_handoff *ho, const struct local_cmd *c)
+{
+	struct lb_strv argv = { NULL, 0 }, env = { NULL, 0 };
+	const char *dir = ho->path[c->dir];
+	char shown[1024], *line = NULL;
+	struct lb_proc_result pr;
+	struct lb_proc_opts po;
+	struct lb_err err;
+	int rc;
+
+	if (lb_strv_words(&argv, opt(ho, c->key), &err) != LB_OK ||
+	    argv.n == 0) {
+		rc = fail(ho, LB_EUSAGE, "[handoff] %s: no command", c->key);
+		goto out;
+	}
+	if ((rc = lb_handoff_env(ho->o.cfg, ho->host,
+	    ho->path[LB_HP_TF_VAR_FILE], c->tf, &env, shown, sizeof(shown),
+	    &err)) != LB_OK) {
+		rc = fail_err(ho, rc == LB_EUSAGE ? rc : LB_EFAIL, &err);
+		goto out;
+	}
+	line = lb_ssh_line(argv.v, argv.n);
+	say(ho, "$ %s  (in %s%s%s)", line ? line : argv.v[0], dir,
+	    shown[0] ? "; " : "", shown);
+	memset(&po, 0, sizeof(po));
+	po.argv = argv.v;
+	po.cwd = dir;
+	po.env = env.v;
+	po.on_line = on_line;
+	po.arg = ho;
+	if ((rc = lb_proc_run(&po, &pr, &err)) != LB_OK) {
+		rc = fail_err(ho, rc == LB_EINTR ? rc : LB_EHANDOFF, &err);
+		goto out;
+	}
+	rc = pr.status == 0 ? LB_OK : fail(ho, LB_EHANDOFF, "'%s' failed "
+	    "(%s %d)%s%s", argv.v[0], pr.signal ? "signal" : "exit",
+	    pr.signal ? pr.signal : pr.status, pr.last[0] ? ": " : "",
+	    pr.last);
+	lb_proc_result_release(&pr);
+out:
+	free(line);
+	lb_strv_release(&argv, 0);
+	lb_strv_release(&env, 1);
+	return rc;
+}
+
+static int
+describe_local(struct lb_handoff *ho, const struct local_cmd *c)
+{
+	struct lb_strv env = { NULL, 0 };
+	struct lb_err err;
+	char shown[1024];
+	int r = LB_OK;
+
+	if (lb_handoff_env(ho->o.cfg, ho->host, ho->path[LB_HP_TF_VAR_FILE],
+	    c->tf, &env, shown, sizeof(shown), &err) != LB_OK) {
+		r = fail_err(ho, err.code == LB_EUSAGE ? LB_EUSAGE : LB_EFAIL,
+		    &err);
+		shown[0] = '\0';
+	}
+	lb_strv_release(&env, 1);
+	say(ho, "would run: %s  (in %s%s%s)", opt(ho, c->key),
+	    ho->path[c->dir], shown[0] ? "; " : "", shown);
+	return r;
+}
+
+static int
+run_terraform(struct lb_handoff *ho)
+{
+	return run_local(ho, &terraform);
+}
+
+static int
+describe_terraform(struct lb_handoff *ho)
+{
+	return describe_local(ho, &terraform);
+}
+
+static int
+run_ansible(struct lb_handoff *ho)
+{
+	return run_local(ho, &ansible);
+}
+
+static int
+describe_ansible(struct lb_handoff *ho)
+{
+	return describe_local(ho, &ansible);
+}
+
+/* check */
+
+/* Run the checks of one priority group that name the host's own
+ * addresses on the host: its lifeboat gets a config of those checks
+ * alone (nothing else of ours, no credential) on stdin. */
+static int
+remote_checks(struct lb_handoff *ho, int prio)
+{
+	struct lb_strv words = { NULL, 0 };
+	char *line = NULL, *text = NULL;
+	struct lb_proc_result pr;
+	struct lb_err err;
+	size_t tlen = 0, i, n = 0;
+	FILE *f;
+	int rc = LB_EFAIL;
+
+	if ((f = open_memstream(&text, &tlen)) == NULL)
+		return fail(ho, LB_EFAIL, "out of memory");
+	if (remote_words(ho, "check", NULL, &words) != 0)
+		goto out;
+	for (i = 0; i < ho->o.cfg->nchecks; i++) {
+		const struct lb_check_conf *c = &ho->o.cfg->checks[i];
+
+		if (c->priority != prio || !lb_check_is_local(c))
+			continue;
+		lb_check_conf_write(f, c);
+		if (lb_strv_add(&words, c->name) != 0)
+			goto out;
+		n++;
+	}
+	if (fclose(f) != 0 || n == 0) {
+		f = NULL;
+		rc = n == 0 ? LB_OK : fail(ho, LB_EFAIL, "out of memory");
+		goto out;
+	}
+	f = NULL;
+	if ((line = lb_ssh_line(words.v, words.n)) == NULL)
+		goto out;
+	say(ho, "on %s (they name it): %s", ho->host, line);
+	if ((rc = lb_ssh_run(&ho->ssh, line, text, tlen, 0, 0, &pr, &err)) !=
+	    LB_OK) {
+		rc = fail_err(ho, rc, &err);
+		goto out;
+	}
+	rc = pr.status == 0 ? LB_OK : fail(ho, pr.status == 7 ? LB_ECHECK :
+	    LB_EHANDOFF, "checks on %s failed (exit %d)", ho->host,
+	    pr.status);
+	lb_proc_result_release(&pr);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(text);
+	free(line);
+	lb_strv_release(&words, 0);
+	return rc;
+}
+
+/* The checks of one priority group that run here. */
+static int
+local_checks(struct lb_handoff *ho, int prio)
+{
+	const struct lb_config *cfg = ho->o.cfg;
+	char **names;
+	size_t n = 0, i;
+	int rc = LB_OK;
+
+	if ((names = calloc(cfg->nchecks + 1, sizeof(*names))) == NULL)
+		return fail(ho, LB_EFAIL, "out of memory");
+	for (i = 0; i < cfg->nchecks; i++)
+		if (cfg->checks[i].priority == prio &&
+		    !lb_check_is_local(&cfg->checks[i]))
+			names[n++] = cfg->checks[i].name;
+	if (n > 0) {
+		say(ho, "on this machine: %zu check%s", n, n > 1 ? "s" : "");
+		rc = ho->o.run_checks(ho->o.arg, names, n);
+		if (rc != LB_OK)
+			fail(ho, rc, "checks failed");
+	}
+	free(names);
+	return rc;
+}
+
+/* The checks, by priority group as 'lifeboat check' runs them: those that
+ * name this machine's own addresses run on the host through ssh, the
+ * others here; a group with a failure stops the later ones. */
+static int
+run_check(struct lb_handoff *ho)
+{
+	int prio, rc = LB_OK;
+
+	if (ho->o.cfg->nchecks == 0)
+		return fail(ho, LB_EUSAGE, "no [check \"NAME\"] section in the "
+		    "config");
+	for (prio = 1; prio <= LB_MAX_PRIO + 1 && rc == LB_OK; prio++)
+		if ((rc = remote_checks(ho, prio)) == LB_OK)
+			rc = local_checks(ho, prio);
+	return rc;
+}
+
+static int
+describe_check(struct lb_handoff *ho)
+{
+	const struct lb_check_conf *c;
+	size_t i;
+
+	for (i = 0; i < ho->o.cfg->nchecks; i++) {
+		c = &ho->o.cfg->checks[i];
+		say(ho, "would check '%s' (%s) %s", c->name, c->target,
+		    lb_check_is_local(c) ? "on the host, over ssh" :
+		    "from this machine");
+	}
+	return LB_OK;
+}
+
+/* The table */
+
+static const struct step {
+	const char *name;
+	const char *phase;	/* its time in the history; NULL: the
+				   phases it reports itself */
+	int (*run)(struct lb_handoff *);
+	int (*describe)(struct lb_handoff *);
+} steps[] = {
+	{ "wait-ssh", "wait-ssh", run_wait, describe_wait },
+	{ "restore", NULL, run_restore, describe_restore },
+	{ "reboot", "reboot", run_reboot, describe_reboot },
+	{ "inventory", "inventory", run_inventory, describe_inventory },
+	{ "terraform", "terraform", run_terraform, describe_terraform },
+	{ "ansible", "ansible", run_ansible, describe_ansible },
+	{ "check", "checks", run_check, describe_check },
+};
+#define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+const char *const lb_handoff_steps[] = { "wait-ssh", "restore", "reboot",
+	"inventory", "terraform", "ansible", "check", NULL };
+
+static int
+step_index(const char *name)
+{
+	size_t s;
+
+	for (s = 0; s < NSTEPS; s++)
+		if (strcmp(steps[s].name, name) == 0)
+			return (int)s;
+	return -1;
+}
+
+/* The state of a hand-off, kept in state_dir so that --from can resume
+ * it: "key value" lines, replaced whole. */
+static void
+state_save(struct lb_handoff *ho, const char *done)
+{
+	struct lb_err err;
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		tell(ho, LB_HO_WARN, "cannot write '%s': out of memory",
+		    ho->state_path);
+		return;
+	}
+	fprintf(f, "id %s\nhost %s\nstarted %lld\ndone %s\n", ho->id,
+	    ho->host, ho->h.started, done);
+	if (ho->h.archive != NULL)
+		fprintf(f, "archive %s\narchive_time %lld\n", ho->h.archive,
+		    ho->h.archive_time);
+	for (i = 0; i < ho->h.nphases; i++)
+		fprintf(f, "phase %s %.3f\n", ho->h.phases[i].name,
+		    ho->h.phases[i].seconds);
+	if (fclose(f) != 0)
+		tell(ho, LB_HO_WARN, "cannot write '%s': out of memory",
+		    ho->state_path);
+	else if (lb_write_atomic(ho->state_path, text, len, 0600, &err) !=
+	    LB_OK)
+		tell(ho, LB_HO_WARN, "%s", err.msg);
+	free(text);
+}
+
+/* A phase name of a state file, as the static string the history keeps. */
+static const char *
+known_phase(const char *name)
+{
+	static const char *const names[] = { "select", "transfer", "commit",
+		"wait-ssh", "restore", "reboot", "inventory", "terraform",
+		"ansible", "check", "checks", NULL };
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], name) == 0)
+			return names[i];
+	return NULL;
+}
+
+/* Read the state of the hand-off to resume; nothing of it is taken
+ * unless it is the same host's. */
+static int
+state_load(struct lb_handoff *ho)
+{
+	char line[512], k[32], v[400], id[32] = "", archive[256] = "";
+	long long started = -1, atime = -1;
+	struct lb_history h;
+	double secs;
+	FILE *f;
+	int ok = 0;
+
+	memset(&h, 0, sizeof(h));
+	if ((f = fopen(ho->state_path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%31s %399[^\n]", k, v) != 2)
+			continue;
+		if (strcmp(k, "host") == 0)
+			ok = strcmp(v, ho->host) == 0;
+		else if (strcmp(k, "id") == 0)
+			snprintf(id, sizeof(id), "%s", v);
+		else if (strcmp(k, "started") == 0)
+			started = strtoll(v, NULL, 10);
+		else if (strcmp(k, "archive") == 0)
+			snprintf(archive, sizeof(archive), "%s", v);
+		else if (strcmp(k, "archive_time") == 0)
+			atime = strtoll(v, NULL, 10);
+		else if (strcmp(k, "phase") == 0 && sscanf(v, "%31s %lf", k,
+		    &secs) == 2 && known_phase(k) != NULL)
+			lb_history_phase(&h, known_phase(k), secs);
+	}
+	fclose(f);
+	if (!ok || started <= 0 || id[0] == '\0')
+		return -1;
+	snprintf(ho->id, sizeof(ho->id), "%s", id);
+	ho->h.started = started;
+	if (archive[0] != '\0') {
+		snprintf(ho->archive, sizeof(ho->archive), "%s", archive);
+		ho->h.archive = ho->archive;
+		ho->h.archive_time = atime;
+	}
+	memcpy(ho->h.phases, h.phases, sizeof(h.phases));
+	ho->h.nphases = h.nphases;
+	return 0;
+}
+
+/* A path of [handoff], relative ones taken from the config's directory
+ * (the user's shell may be anywhere when a disaster strikes). */
+static char *
+resolve(const struct lb_config *cfg, const char *v)
+{
+	const char *slash = cfg->path ? strrchr(cfg->path, '/') : NULL;
+	size_t dl, n;
+	char *out;
+
+	if (v == NULL)
+		return NULL;
+	if (v[0] == '/' || slash == NULL)
+		return strdup(v);
+	dl = (size_t)(slash - cfg->path);
+	if (dl == 0)
+		dl = 1;		/* a config in / */
+	if (strcmp(v, ".") == 0)
+		return strndup(cfg->path, dl);
+	n = dl + strlen(v) + 2;
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%.*s%s%s", (int)dl, cfg->path,
+		    dl == 1 && cfg->path[0] == '/' ? "" : "/", v);
+	return out;
+}
+
+/* The steps to run: those of [handoff] steps, from --from on. */
+static int
+plan(struct lb_handoff *ho, struct lb_err *err)
+{
+	struct lb_strv w = { NULL, 0 };
+	size_t i;
+	int s, rc = LB_OK;
+
+	if (lb_strv_words(&w, opt(ho, "steps"), err) != LB_OK) {
+		char why[LB_ERR_MSG];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return lb_err_set(err, LB_EUSAGE, 0, "steps: %s", why);
+	}
+	for (i = 0; i < w.n && rc == LB_OK; i++) {
+		if ((s = step_index(w.v[i])) < 0)
+			rc = lb_err_set(err, LB_EUSAGE, 0, "steps: unknown "
+			    "step '%s' (wait-ssh restore reboot inventory "
+			    "terraform ansible check)", w.v[i]);
+		else
+			ho->steps |= 1u << s;
+	}
+	lb_strv_release(&w, 0);
+	if (rc != LB_OK || ho->o.from == NULL)
+		return rc;
+	s = step_index(ho->o.from);
+	if (s < 0 || !(ho->steps & 1u << s))
+		return lb_err_set(err, LB_EUSAGE, 0, "--from: '%s' is not one "
+		    "of the steps (%s)", ho->o.from, opt(ho, "steps"));
+	ho->steps &= ~((1u << s) - 1);
+	return LB_OK;
 }
 
 int
-lb_inventory_update(const char *path, const char *group, const char *line,
-    int *changed, struct lb_err *err)
+lb_handoff_init(struct lb_handoff *ho, const struct lb_handoff_opts *o,
+    struct lb_err *err)
 {
-	char real[PATH_MAX], tmp[PATH_MAX + 8], dir[PATH_MAX], *old = NULL;
-	char *out = NULL, *slash;
-	const char *lw, *w, *p, *e, *eol, *nl = "\n";
-	size_t len = 0, olen, outlen = 0, lwn, wn, ins = 0;
-	int in = 0, found = 0, have_sec = 0, any, fd = -1, rc = LB_OK;
-	mode_t mode = 0644;
-	struct stat st;
-	FILE *f, *o;
+	int i, r;
 
-	*changed = 0;
-	lwn = first_word(line, strlen(line), &lw);
-	/* an inventory that is a link is updated where it points */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if (realpath(path, real) == NULL)
-			return lb_err_set(err, LB_EIO, errno, "cannot resolve "
-			    "'%s'", path);
-		path = real;
+	memset(ho, 0, sizeof(*ho));
+	lb_err_clear(err);
+	ho->o = *o;
+	ho->step = "handoff";
+	ho->h.kind = "handoff";
+	ho->h.archive_time = -1;
+	ho->h.rto = o->cfg->rto;
+	ho->h.rpo = lb_config_rpo(o->cfg);
+	if ((ho->host = o->host) == NULL &&
+	    (ho->host = opt(ho, "host")) == NULL)
+		return lb_err_set(err, LB_EUSAGE, 0, "no host: give --host "
+		    "ADDR or [handoff] host");
+	if (ho->host[0] == '-' || strpbrk(ho->host, " \t\n'\"\\;") != NULL)
+		return lb_err_set(err, LB_EUSAGE, 0, "'%s' is not a host name "
+		    "or address", ho->host);
+	if ((r = plan(ho, err)) != LB_OK)
+		return r;
+	for (i = 0; i < LB_HP_N; i++)
+		if (opt(ho, path_keys[i]) != NULL && (ho->path[i] =
+		    resolve(o->cfg, opt(ho, path_keys[i]))) == NULL)
+			return lb_err_set(err, LB_ENOMEM, ENOMEM,
+			    "out of memory");
+	if ((r = lb_ssh_init(&ho->ssh, o->cfg, ho->host,
+	    ho->path[LB_HP_IDENTITY], ho->path[LB_HP_KNOWN_HOSTS], err)) !=
+	    LB_OK)
+		return r;
+	ho->ssh.note = on_note;
+	ho->ssh.on_line = on_line;
+	ho->ssh.arg = ho;
+	return LB_OK;
+}
+
+void
+lb_handoff_release(struct lb_handoff *ho)
+{
+	int i;
+
+	for (i = 0; i < LB_HP_N; i++)
+		free(ho->path[i]);
+	lb_ssh_release(&ho->ssh);
+	free(ho->json);
+	ho->json = NULL;
+}
+
+/* Where the target keeps its history: remote_history, or the target's
+ * /var/lib/lifeboat as the host sees it at the end of the run (inside the
+ * restore's --root while still in the rescue system). */
+static void
+remote_history_path(struct lb_handoff *ho, char *buf, size_t len)
+{
+	const char *p = opt(ho, "remote_history");
+	struct lb_strv w = { NULL, 0 };
+	struct lb_err err;
+	size_t i;
+
+	if (p != NULL) {
+		snprintf(buf, len, "%s", p);
+		return;
 	}
-	if ((f = fopen(path, "re")) != NULL) {
-		char chunk[4096];
-		size_t got;
+	snprintf(buf, len, "/var/lib/lifeboat/history.jsonl");
+	if (ho->rebooted || !ho->restored ||
+	    lb_strv_words(&w, opt(ho, "restore_args"), &err) != LB_OK)
+		return;
+	for (i = 0; i + 1 < w.n; i++)
+		if (strcmp(w.v[i], "--root") == 0)
+			snprintf(buf, len, "%s/var/lib/lifeboat/history.jsonl",
+			    w.v[i + 1]);
+	lb_strv_release(&w, 0);
+}
 
-		if (fstat(fileno(f), &st) == 0)
-			mode = st.st_mode & 07777;
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-			char *q = realloc(old, len + got + 1);
+/* Append the record to the target's history, through ssh's stdin. */
+static void
+remote_history(struct lb_handoff *ho)
+{
+	char path[PATH_MAX], dir[PATH_MAX], *qp, *qd, *line, *in, *slash;
+	struct lb_proc_result pr;
+	struct lb_err err;
+	size_t n, ilen;
 
-			if (q == NULL) {
-				fclose(f);
-				free(old);
-				return lb_err_set(err, LB_ENOMEM, 0,
-				    "out of memory");
-			}
-			old = q;
-			memcpy(old + len, chunk, got);
-			len += got;
-		}
-		fclose(f);
-	} else if (errno != ENOENT)
-		return lb_err_set(err, LB_EIO, errno, "cannot read '%s'", path);
-	olen = len;
-	if (old != NULL)
-		nl = line_ending(old, len);
-	/* Where the section ends: after its last line that is not blank or
-	 * a comment. */
-	for (p = old; p != NULL && p < old + len; p = eol) {
-		e = memchr(p, '\n', (size_t)(old + len - p));
-		eol = e != NULL ? e + 1 : old + len;
-		if (is_header(p, (size_t)(eol - p), group, &any)) {
-			in = have_sec = 1;
-			ins = (size_t)(eol - old);
+	remote_history_path(ho, path, sizeof(path));
+	if (path[0] == '\0')
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	qp = lb_shell_quote(path);
+	qd = lb_shell_quote(dir);
+	n = (qp ? strlen(qp) : 0) + (qd ? strlen(qd) : 0) + 32;
+	ilen = strlen(ho->json) + 1;
+	line = malloc(n);
+	in = malloc(ilen + 1);
+	if (qp == NULL || qd == NULL || line == NULL || in == NULL)
+		goto out;
+	snprintf(line, n, "mkdir -p %s && cat >> %s", qd, qp);
+	snprintf(in, ilen + 1, "%s\n", ho->json);
+	if (lb_ssh_run(&ho->ssh, line, in, ilen, 30, LB_SSH_CAPTURE |
+	    LB_SSH_QUIET, &pr, &err) != LB_OK)
+		fail_err(ho, LB_EHANDOFF, &err);
+	else {
+		if (pr.status == 0)
+			say(ho, "appended to %s:%s", ho->host, path);
+		else
+			tell(ho, LB_HO_WARN, "cannot append to %s:%s: %s",
+			    ho->host, path, pr.last[0] ? pr.last :
+			    "ssh failed");
+		lb_proc_result_release(&pr);
+	}
+out:
+	free(qp);
+	free(qd);
+	free(line);
+	free(in);
+}
+
+/* The record, to the local history log and the host's. */
+static void
+finish(struct lb_handoff *ho, int ok)
+{
+	const char *local = lb_config_history(ho->o.cfg);
+	struct lb_err err;
+
+	ho->step = "history";
+	ho->h.ok = ok;
+	ho->h.ended = (long long)time(NULL);
+	ho->h.error = ok ? NULL : ho->error;
+	ho->h.failed_step = ho->stopped;
+	if (lb_history_json(&ho->h, &ho->json) != 0) {
+		tell(ho, LB_HO_WARN, "out of memory");
+		return;
+	}
+	if (*local != '\0' && lb_history_append(local, ho->json, &err) !=
+	    LB_OK)
+		tell(ho, LB_HO_WARN, "%s", err.msg);
+	if (ho->reached)
+		remote_history(ho);
+}
+
+/* state_dir, and the run resumed or a new id. */
+static int
+start(struct lb_handoff *ho, struct lb_err *err)
+{
+	const char *dir = ho->path[LB_HP_STATE_DIR];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return lb_err_set(err, LB_EFAIL, errno, "cannot create '%s': "
+		    "%s", dir, strerror(errno));
+	snprintf(ho->state_path, sizeof(ho->state_path), "%s/state", dir);
+	snprintf(ho->report_path, sizeof(ho->report_path),
+	    "%s/restore-report.json", dir);
+	ho->h.started = ho->o.since >= 0 ? ho->o.since : (long long)now;
+	if (ho->o.from != NULL && state_load(ho) == 0) {
+		if (ho->o.since >= 0)	/* what the user says wins */
+			ho->h.started = ho->o.since;
+		say(ho, "resuming hand-off %s at '%s'", ho->id, ho->o.from);
+	} else {
+		if (ho->o.from != NULL)
+			tell(ho, LB_HO_WARN, "no earlier hand-off to %s in "
+			    "'%s': the clock starts now", ho->host,
+			    ho->state_path);
+		gmtime_r(&now, &tm);
+		strftime(ho->id, sizeof(ho->id), "%Y%m%dT%H%M%SZ", &tm);
+	}
+	ho->h.id = ho->id;
+	ho->h.host = ho->host;
+	return LB_OK;
+}
+
+int
+lb_handoff_run(struct lb_handoff *ho, struct lb_err *err)
+{
+	size_t s;
+	double t;
+	int rc;
+
+	if ((rc = start(ho, err)) != LB_OK)
+		return rc;
+	for (s = 0; s < NSTEPS && rc == LB_OK; s++) {
+		if (!(ho->steps & 1u << s))
+			continue;
+		ho->step = steps[s].name;
+		t = lb_clock_mono();
+		rc = steps[s].run(ho);
+		t = lb_clock_mono() - t;
+		if (steps[s].phase != NULL)
+			lb_history_phase(&ho->h, steps[s].phase, t);
+		if (rc == LB_OK) {
+			say(ho, "ok (%.1f s)", t);
+			state_save(ho, steps[s].name);
 			continue;
 		}
-		if (any)
-			in = 0;
-		wn = first_word(p, (size_t)(eol - p), &w);
-		if (in && wn > 0 && *w != '#' && *w != ';')
-			ins = (size_t)(eol - old);
+		ho->stopped = steps[s].name;
+		if (ho->error[0] == '\0')
+			snprintf(ho->error, sizeof(ho->error), "step %s "
+			    "failed", steps[s].name);
 	}
-	if ((o = open_memstream(&out, &outlen)) == NULL) {
-		free(old);
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	}
-	/* Copy, putting line in place of the first host line of the same
-	 * name in the section and dropping any later one (Ansible would
-	 * take the last). */
-	in = 0;
-	for (p = old; p != NULL && p < old + len; p = eol) {
-		e = memchr(p, '\n', (size_t)(old + len - p));
-		eol = e != NULL ? e + 1 : old + len;
-		if (is_header(p, (size_t)(eol - p), group, &any))
-			in = 1;
-		else if (any)
-			in = 0;
-		wn = first_word(p, (size_t)(eol - p), &w);
-		if (in && !any && wn == lwn && memcmp(w, lw, wn) == 0) {
-			if (!found) {
-				const char *end = eol > p && eol[-1] == '\n' ?
-				    (eol - 1 > p && eol[-2] == '\r' ? "\r\n" :
-				    "\n") : "";
+	finish(ho, rc == LB_OK);
+	return rc;
+}
 
-				fprintf(o, "%s%s", line, end);
-			}
-			found = 1;
-		} else
-			fwrite(p, 1, (size_t)(eol - p), o);
-		if (!found && have_sec && (size_t)(eol - old) == ins) {
-			fprintf(o, "%s%s%s", eol[-1] != '\n' ? nl : "", line,
-			    nl);
-			found = 1;
-		}
+int
+lb_handoff_describe(struct lb_handoff *ho)
+{
+	char hist[PATH_MAX];
+	size_t s;
+	int rc = LB_OK, r;
+
+	for (s = 0; s < NSTEPS; s++) {
+		if (!(ho->steps & 1u << s))
+			continue;
+		ho->step = steps[s].name;
+		if ((r = steps[s].describe(ho)) != LB_OK)
+			rc = r;
 	}
-	if (!have_sec)
-		fprintf(o, "%s%s[%s]%s%s%s", len > 0 && old[len - 1] != '\n' ?
-		    nl : "", len > 0 ? nl : "", group, nl, line, nl);
-	if (fclose(o) != 0) {
-		free(old);
-		free(out);
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	}
-	len = outlen;
-	if (old != NULL && olen == len && memcmp(old, out, len) == 0)
-		goto done;
-	/* write PATH.lock, sync, rename: a crash leaves the old file */
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdirs(dir, 0755) != 0) {
-			rc = lb_err_set(err, LB_EIO, errno, "cannot create "
-			    "'%s'", dir);
-			goto done;
-		}
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.lock", path) >= (int)sizeof(tmp)) {
-		rc = lb_err_set(err, LB_EIO, ENAMETOOLONG, "'%s'", path);
-		goto done;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    mode);
-	if (fd < 0 && errno == EEXIST) {
-		rc = lb_err_set(err, LB_EIO, 0, "'%s' exists: another lifeboat "
-		    "is updating the inventory, or one was killed while it "
-		    "did; if none runs, remove it", tmp);
-		goto done;
-	}
-	if (fd < 0 || fchmod(fd, mode) != 0 || write(fd, out, len) !=
-	    (ssize_t)len || fsync(fd) != 0 || close(fd) != 0) {
-		rc = lb_err_set(err, LB_EIO, errno, "cannot write '%s'", tmp);
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		goto done;
-	}
-	if (rename(tmp, path) != 0) {
-		rc = lb_err_set(err, LB_EIO, errno, "cannot replace '%s'",
-		    path);
-		unlink(tmp);
-		goto done;
-	}
-	*changed = 1;
-done:
-	free(old);
-	free(out);
+	ho->step = "history";
+	remote_history_path(ho, hist, sizeof(hist));
+	if (hist[0] != '\0')
+		say(ho, "would append the hand-off's line to %s:%s", ho->host,
+		    hist);
 	return rc;
 }

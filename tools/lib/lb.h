@@ -26,6 +26,8 @@ enum lb_code {
 	LB_EINTR = -9,		/* interrupted by a signal */
 	LB_ERESTART = -10,	/* the server cannot resume: start the
 				   candidate again from its first byte */
+	LB_ECHECK = -11,	/* a service check failed */
+	LB_EHANDOFF = -12,	/* a hand-off step failed */
 };
 
 #define LB_ERR_MSG 512
@@ -53,6 +55,12 @@ extern volatile int lb_stop_requested;
 /* "24h", "7d", "90m", "30s", "2w" or plain seconds -> *secs. */
 int lb_parse_duration(const char *s, long long *secs);
 
+/* A boolean of the config: yes, true, on, 1 or no, false, off, 0, in any
+ * case -> *out 1 or 0; else LB_EUSAGE (say LB_BOOL_WORDS in the error,
+ * with the key). */
+int lb_parse_bool(const char *s, int *out);
+#define LB_BOOL_WORDS "yes, true, on, 1, no, false, off or 0"
+
 /* "256M", "1G", "16MiB", "4096" -> bytes. */
 int lb_parse_size(const char *s, long long *bytes);
 
@@ -62,8 +70,9 @@ void lb_format_duration(long long secs, char *buf, size_t len);
 /* Version of one library lifeboat is linked with. */
 struct lb_libversion {
 	const char *name;	/* "zlib", "libarchive", ... */
-	const char *version;	/* reported by the library at run time when it
-				   can say, else the version it was built from */
+	const char *version;	/* reported by the library at run time
+				   when it can say, else the version it
+				   was built from */
 	const char *debian;	/* the Debian 13 source version it came from */
 };
 

@@ -67,8 +67,9 @@ lb_ms_key_parse(const char *b64, struct lb_ms_key *k, struct lb_err *err)
 	    b64[len - 1] == '\r'))
 		len--;
 	if (len != KEY_B64 || b64_exact(b64, len, raw, sizeof(raw)) != 0)
-		return lb_err_set(err, LB_EUSAGE, 0, "'%.80s' is not a minisign "
-		    "public key (56 base64 characters starting with RW)", b64);
+		return lb_err_set(err, LB_EUSAGE, 0, "'%.80s' is not a "
+		    "minisign public key (56 base64 characters starting with "
+		    "RW)", b64);
 	if (raw[0] != 'E' || raw[1] != 'd')
 		return lb_err_set(err, LB_EUSAGE, 0, "'%.80s': not an Ed25519 "
 		    "minisign public key", b64);
@@ -106,8 +107,8 @@ lb_ms_keys_parse(const char *text, struct lb_ms_key **keys, size_t *n,
 		buf[len] = '\0';
 		if ((r = lb_ms_key_parse(buf, &k, err)) != LB_OK) {
 			if (r == LB_EUSAGE)
-				lb_err_set(err, LB_EUSAGE, 0, "line %d is not a "
-				    "minisign public key", lineno);
+				lb_err_set(err, LB_EUSAGE, 0, "line %d is not "
+				    "a minisign public key", lineno);
 			return r;
 		}
 		if ((p = realloc(*keys, (*n + 1) * sizeof(*p))) == NULL)
@@ -235,7 +236,8 @@ lb_ms_sig_key(const struct lb_ms_sig *s, const struct lb_ms_key *keys,
 	free(m);
 	if (!ok)
 		return lb_err_set(err, LB_EVERIFY, 0, "bad signature by key "
-		    "%s: the trusted comment does not match its signature", hex);
+		    "%s: the trusted comment does not match its signature",
+		    hex);
 	*which = i;
 	return LB_OK;
 }
@@ -385,7 +387,8 @@ lb_ms_seckey_load(const char *text, size_t len, const char *pass,
 		end--;
 	if (b64_exact(line, (size_t)(end - line), raw, sizeof(raw)) != 0 ||
 	    memcmp(raw, "Ed", 2) != 0 || memcmp(raw + 4, "B2", 2) != 0)
-		return lb_err_set(err, LB_EUSAGE, 0, "not a minisign secret key");
+		return lb_err_set(err, LB_EUSAGE, 0, "not a minisign secret "
+		    "key");
 	ks = raw + 6 + 32 + 16;
 	if (memcmp(raw + 2, "Sc", 2) == 0) {
 		ops = le64(raw + 38);
@@ -396,8 +399,8 @@ lb_ms_seckey_load(const char *text, size_t len, const char *pass,
 			    "[trust] secret_key_passphrase_file");
 		if (mem > SK_SCRYPT_MEM_MAX || ops > (1ULL << 33))
 			return lb_err_set(err, LB_EUSAGE, 0, "the minisign "
-			    "secret key asks for more scrypt work than lifeboat "
-			    "allows");
+			    "secret key asks for more scrypt work than "
+			    "lifeboat allows");
 		if (crypto_pwhash_scryptsalsa208sha256(stream, sizeof(stream),
 		    pass, strlen(pass), raw + 6, ops, (size_t)mem) != 0) {
 			sodium_memzero(raw, sizeof(raw));

@@ -14,6 +14,7 @@
 
 #include "age.h"
 #include "minisign.h"
+#include "clock.h"
 #include "pipe.h"
 
 #define NCHUNK 8
@@ -51,7 +52,7 @@ struct lb_pipe {
 	unsigned char *rawbuf;
 	lb_progress_fn progress;
 	void *arg;
-	struct timespec last;
+	double last;		/* lb_clock_mono() of the last report */
 };
 
 /* Read from the store into buf: stored bytes, hashed and counted. */
@@ -265,14 +266,13 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 static void
 report(struct lb_pipe *p, int force)
 {
-	struct timespec now;
+	double now;
 	long long done;
 
 	if (p->progress == NULL)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!force && (now.tv_sec - p->last.tv_sec) * 1000 +
-	    (now.tv_nsec - p->last.tv_nsec) / 1000000 < 250)
+	now = lb_clock_mono();
+	if (!force && now - p->last < 0.25)
 		return;
 	p->last = now;
 	pthread_mutex_lock(&p->mu);

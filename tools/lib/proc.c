@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "proc.h"
 
 #define LINE_CAP	4096		/* longer lines reach on_line cut */
@@ -65,7 +66,7 @@ struct linebuf {
 };
 
 /* One running child, seen from the parent. */
-struct run {
+struct proc_run {
 	const struct lb_proc_opts *o;
 	struct lb_proc_result *r;
 	pid_t pid;
@@ -80,15 +81,6 @@ struct run {
 	int stopped;		/* lb_stop_requested ended it */
 	double start, term_at;
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Milliseconds until secs have passed, rounded up so that poll does not
  * wake just short of a deadline and spin. */
@@ -285,7 +277,7 @@ signal_group(pid_t pid, int sig)
 }
 
 static int
-reap(struct run *x, int flags)
+reap(struct proc_run *x, int flags)
 {
 	pid_t p;
 	int st;
@@ -296,7 +288,7 @@ reap(struct run *x, int flags)
 	if (p <= 0)
 		return (int)p;
 	x->reaped = 1;
-	x->r->seconds = mono() - x->start;
+	x->r->seconds = lb_clock_mono() - x->start;
 	if (WIFEXITED(st)) {
 		x->r->status = WEXITSTATUS(st);
 		x->r->signal = 0;
@@ -332,7 +324,7 @@ set_last(char *dst, const char *line)
 }
 
 static void
-flush_line(struct run *x, int fd)
+flush_line(struct proc_run *x, int fd)
 {
 	struct linebuf *l = &x->line[fd - 1];
 
@@ -345,7 +337,7 @@ flush_line(struct run *x, int fd)
 }
 
 static void
-keep(struct run *x, const char *p, size_t n)
+keep(struct proc_run *x, const char *p, size_t n)
 {
 	struct lb_proc_result *r = x->r;
 	size_t ncap;
@@ -373,7 +365,7 @@ keep(struct run *x, const char *p, size_t n)
 }
 
 static void
-take(struct run *x, int fd, const char *p, size_t n)
+take(struct proc_run *x, int fd, const char *p, size_t n)
 {
 	struct linebuf *l = &x->line[fd - 1];
 	const char *nl;
@@ -406,7 +398,7 @@ take(struct run *x, int fd, const char *p, size_t n)
 }
 
 static void
-close_out(struct run *x, int fd)
+close_out(struct proc_run *x, int fd)
 {
 	if (x->line[fd - 1].len > 0)
 		flush_line(x, fd);
@@ -417,7 +409,7 @@ close_out(struct run *x, int fd)
  * none are there yet or the stream is over (then it is closed). A read
  * error ends the stream too: nothing more can come from it. */
 static int
-read_out(struct run *x, int fd)
+read_out(struct proc_run *x, int fd)
 {
 	char buf[CHUNK];
 	ssize_t n;
@@ -438,7 +430,7 @@ read_out(struct run *x, int fd)
 /* A child need not read its stdin: EPIPE (SIGPIPE is blocked meanwhile)
  * or any other failure just means the rest of the input is not wanted. */
 static void
-write_in(struct run *x)
+write_in(struct proc_run *x)
 {
 	size_t left = x->o->input_len - x->fed;
 	ssize_t n;
@@ -460,7 +452,7 @@ write_in(struct run *x)
 /* The time limit or a stop request: SIGTERM to the group, then SIGKILL
  * when the grace is over. */
 static void
-end_if_due(struct run *x, double now)
+end_if_due(struct proc_run *x, double now)
 {
 	if (lb_stop_requested)
 		x->stopped = 1;
@@ -483,7 +475,7 @@ end_if_due(struct run *x, double now)
  * the pipes: that is read, then they are closed even if a grandchild (an
  * ssh ControlPersist master, say) still holds them open. */
 static int
-loop(struct run *x, struct lb_err *err)
+loop(struct proc_run *x, struct lb_err *err)
 {
 	struct pollfd pfd[3];
 	int slot[3];
@@ -491,7 +483,7 @@ loop(struct run *x, struct lb_err *err)
 	double now;
 
 	for (;;) {
-		now = mono();
+		now = lb_clock_mono();
 		end_if_due(x, now);
 		wait = TICK_MS;
 		if (!x->termed && x->o->timeout > 0)
@@ -556,25 +548,197 @@ exec_failed(int fd, struct child_fail *f)
 	return n == (ssize_t)sizeof(*f);
 }
 
+/* The pipes of one run; -1 where closed. */
+struct pipes {
+	int in[2], out[2], err[2];
+	int rep[2];		/* the child's exec failure, if any */
+	int devnull;		/* its stdin when there is no input */
+};
+
+static void
+pipes_close(struct pipes *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		xclose(&p->in[i]);
+		xclose(&p->out[i]);
+		xclose(&p->err[i]);
+		xclose(&p->rep[i]);
+	}
+	xclose(&p->devnull);
+}
+
+/* Every pipe, our ends non-blocking. 0, or -1 with errno. */
+static int
+pipes_open(struct pipes *p, int input)
+{
+	if (input) {
+		if (make_pipe(p->in) != 0)
+			return -1;
+	} else if ((p->devnull = lift(open("/dev/null",
+	    O_RDONLY | O_CLOEXEC))) < 0)
+		return -1;
+	if (make_pipe(p->out) != 0 || make_pipe(p->err) != 0 ||
+	    make_pipe(p->rep) != 0)
+		return -1;
+	if ((p->in[1] >= 0 && set_nonblock(p->in[1]) != 0) ||
+	    set_nonblock(p->out[0]) != 0 || set_nonblock(p->err[0]) != 0)
+		return -1;
+	return 0;
+}
+
+/* The calling thread's signals around a run. SIGPIPE stays blocked while
+ * we write the child's stdin, so that a child that stops reading cannot
+ * kill us whatever the caller's disposition; one raised meanwhile is taken
+ * back at the end, unless one was pending before. */
+struct sigs {
+	sigset_t saved;
+	int masked;
+	int pipe_pending;
+};
+
+/* Fork the child with every signal blocked (it resets them), then run
+ * with SIGPIPE blocked. 0, or -1 with errno. */
+static int
+fork_child(struct proc_run *x, struct spawn *s, struct sigs *g)
+{
+	sigset_t all, runmask, pending;
+	int e;
+
+	sigfillset(&all);
+	if (sigpending(&pending) == 0)
+		g->pipe_pending = sigismember(&pending, SIGPIPE);
+	if ((e = pthread_sigmask(SIG_SETMASK, &all, &g->saved)) != 0) {
+		errno = e;
+		return -1;
+	}
+	g->masked = 1;
+	runmask = g->saved;
+	sigaddset(&runmask, SIGPIPE);
+	x->start = lb_clock_mono();
+	x->pid = fork();
+	if (x->pid == 0)
+		child(s);
+	if (x->pid < 0)
+		return -1;
+	pthread_sigmask(SIG_SETMASK, &runmask, NULL);
+	/* Both sides set the group, whichever runs first: we may signal it
+	 * before the child has got to its own setpgid. */
+	(void)setpgid(x->pid, x->pid);
+	return 0;
+}
+
+static void
+sigs_restore(struct sigs *g)
+{
+	sigset_t pipeset;
+	struct timespec zero = { 0, 0 };
+	int sig;
+
+	if (!g->masked)
+		return;
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	if (!g->pipe_pending)
+		while ((sig = sigtimedwait(&pipeset, NULL, &zero)) ==
+		    SIGPIPE || (sig < 0 && errno == EINTR))
+			;
+	pthread_sigmask(SIG_SETMASK, &g->saved, NULL);
+	g->masked = 0;
+}
+
+/* The child could not run the program: say why. Its 127 is ours, not the
+ * program's: not reported. */
+static int
+not_started(struct proc_run *x, const struct child_fail *f,
+    struct lb_err *err)
+{
+	const char *name = x->o->argv[0];
+
+	reap(x, 0);
+	x->r->status = 0;
+	if (f->stage == FAIL_EXEC)
+		return lb_err_set(err, LB_EUSAGE, f->errnum, "cannot run '%s'",
+		    name);
+	if (f->stage == FAIL_CHDIR)
+		return lb_err_set(err, LB_EUSAGE, f->errnum, "cannot run '%s' "
+		    "in '%s'", name, x->o->cwd);
+	return lb_err_set(err, LB_EFAIL, f->errnum, "cannot start '%s'",
+	    name);
+}
+
+/* The run from the fork to the child's end. */
+static int
+supervise(struct proc_run *x, struct pipes *p, struct lb_err *err)
+{
+	struct child_fail f;
+	int rc;
+
+	xclose(&p->in[0]);
+	xclose(&p->devnull);
+	xclose(&p->out[1]);
+	xclose(&p->err[1]);
+	xclose(&p->rep[1]);
+	if (exec_failed(p->rep[0], &f))
+		return not_started(x, &f, err);
+	x->fd[0] = p->in[1];
+	x->fd[1] = p->out[0];
+	x->fd[2] = p->err[0];
+	p->in[1] = p->out[0] = p->err[0] = -1;
+	if (x->fd[0] >= 0 && x->o->input_len == 0)
+		xclose(&x->fd[0]);
+	if ((rc = loop(x, err)) != LB_OK) {
+		/* Not left running behind our back. */
+		signal_group(x->pid, SIGKILL);
+		reap(x, 0);
+		return rc;
+	}
+	if (x->r->last[0] == '\0')
+		memcpy(x->r->last, x->last_out, sizeof(x->r->last));
+	if (x->stopped)
+		return lb_err_set(err, LB_EINTR, 0, "interrupted");
+	if (x->nomem)
+		return lb_err_set(err, LB_ENOMEM, ENOMEM, "cannot keep the "
+		    "output of '%s'", x->o->argv[0]);
+	return LB_OK;
+}
+
+/* What the child needs to start, beside its pipes. */
+static void
+spawn_init(struct spawn *s, const struct lb_proc_opts *o,
+    const struct pipes *p)
+{
+	s->argv = o->argv;
+	s->envp = o->env != NULL ? o->env : environ;
+	s->cwd = o->cwd;
+	s->in = o->input != NULL ? p->in[0] : p->devnull;
+	s->out = p->out[1];
+	s->err = p->err[1];
+	s->report = p->rep[1];
+	s->dfl.sa_handler = SIG_DFL;
+	sigemptyset(&s->dfl.sa_mask);
+	sigemptyset(&s->none);
+}
+
 int
 lb_proc_run(const struct lb_proc_opts *o, struct lb_proc_result *r,
     struct lb_err *err)
 {
+	struct pipes p = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 },
+		-1 };
+	struct sigs g;
 	struct spawn s;
-	struct run x;
-	struct child_fail f;
-	sigset_t all, saved, runmask, pending, pipeset;
-	struct timespec zero = { 0, 0 };
-	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
-	int prep[2] = { -1, -1 }, devnull = -1, masked = 0, pipe_pending = 0;
-	int rc = LB_OK, sig, e;
+	struct proc_run x;
 	const char *name;
+	int rc = LB_OK, i;
 
 	/* Cleared, so that err->code reads LB_OK after a run that worked. */
 	lb_err_clear(err);
 	memset(r, 0, sizeof(*r));
 	memset(&s, 0, sizeof(s));
 	memset(&x, 0, sizeof(x));
+	memset(&g, 0, sizeof(g));
 	x.o = o;
 	x.r = r;
 	x.fd[0] = x.fd[1] = x.fd[2] = -1;
@@ -585,136 +749,27 @@ lb_proc_run(const struct lb_proc_opts *o, struct lb_proc_result *r,
 		return lb_err_set(err, LB_EUSAGE, ENOENT, "cannot run ''");
 	if (lb_stop_requested)
 		return lb_err_set(err, LB_EINTR, 0, "interrupted");
-	if ((s.cand = candidates(name, o->env)) == NULL) {
+	if ((s.cand = candidates(name, o->env)) == NULL ||
+	    (o->capture && (r->out = calloc(1, x.cap = 4096)) == NULL)) {
 		rc = lb_err_set(err, LB_ENOMEM, ENOMEM, "cannot run '%s'",
 		    name);
 		goto out;
 	}
-	if (o->capture) {
-		x.cap = 4096;
-		if ((r->out = malloc(x.cap)) == NULL) {
-			rc = lb_err_set(err, LB_ENOMEM, ENOMEM,
-			    "cannot run '%s'", name);
-			goto out;
-		}
-		r->out[0] = '\0';
-	}
-	if (o->input != NULL) {
-		if (make_pipe(pin) != 0)
-			goto syserr;
-	} else if ((devnull = lift(open("/dev/null",
-	    O_RDONLY | O_CLOEXEC))) < 0)
+	if (pipes_open(&p, o->input != NULL) != 0)
 		goto syserr;
-	if (make_pipe(pout) != 0 || make_pipe(perr) != 0 ||
-	    make_pipe(prep) != 0)
+	spawn_init(&s, o, &p);
+	if (fork_child(&x, &s, &g) != 0)
 		goto syserr;
-	if ((pin[1] >= 0 && set_nonblock(pin[1]) != 0) ||
-	    set_nonblock(pout[0]) != 0 || set_nonblock(perr[0]) != 0)
-		goto syserr;
-	s.argv = o->argv;
-	s.envp = o->env != NULL ? o->env : environ;
-	s.cwd = o->cwd;
-	s.in = o->input != NULL ? pin[0] : devnull;
-	s.out = pout[1];
-	s.err = perr[1];
-	s.report = prep[1];
-	s.dfl.sa_handler = SIG_DFL;
-	sigemptyset(&s.dfl.sa_mask);
-	sigemptyset(&s.none);
-
-	/* SIGPIPE stays blocked in this thread while we write its stdin, so
-	 * that a child that stops reading cannot kill us whatever the
-	 * caller's disposition; one raised meanwhile is taken back below. */
-	sigfillset(&all);
-	sigemptyset(&pipeset);
-	sigaddset(&pipeset, SIGPIPE);
-	if (sigpending(&pending) == 0)
-		pipe_pending = sigismember(&pending, SIGPIPE);
-	if ((e = pthread_sigmask(SIG_SETMASK, &all, &saved)) != 0) {
-		errno = e;
-		goto syserr;
-	}
-	masked = 1;
-	runmask = saved;
-	sigaddset(&runmask, SIGPIPE);
-	x.start = mono();
-	x.pid = fork();
-	if (x.pid == 0)
-		child(&s);
-	if (x.pid < 0) {
-		e = errno;
-		pthread_sigmask(SIG_SETMASK, &saved, NULL);
-		masked = 0;
-		errno = e;
-		goto syserr;
-	}
-	pthread_sigmask(SIG_SETMASK, &runmask, NULL);
-	/* Both sides set the group, whichever runs first: we may signal it
-	 * before the child has got to its own setpgid. */
-	(void)setpgid(x.pid, x.pid);
-	xclose(&pin[0]);
-	xclose(&devnull);
-	xclose(&pout[1]);
-	xclose(&perr[1]);
-	xclose(&prep[1]);
-	if (exec_failed(prep[0], &f)) {
-		/* Its 127 is ours, not the program's: not reported. */
-		reap(&x, 0);
-		r->status = 0;
-		if (f.stage == FAIL_EXEC)
-			rc = lb_err_set(err, LB_EUSAGE, f.errnum,
-			    "cannot run '%s'", name);
-		else if (f.stage == FAIL_CHDIR)
-			rc = lb_err_set(err, LB_EUSAGE, f.errnum,
-			    "cannot run '%s' in '%s'", name, o->cwd);
-		else
-			rc = lb_err_set(err, LB_EFAIL, f.errnum,
-			    "cannot start '%s'", name);
-		goto out;
-	}
-	x.fd[0] = pin[1];
-	x.fd[1] = pout[0];
-	x.fd[2] = perr[0];
-	pin[1] = pout[0] = perr[0] = -1;
-	if (x.fd[0] >= 0 && o->input_len == 0)
-		xclose(&x.fd[0]);
-	if ((rc = loop(&x, err)) != LB_OK) {
-		/* Not left running behind our back. */
-		signal_group(x.pid, SIGKILL);
-		reap(&x, 0);
-		goto out;
-	}
-	if (r->last[0] == '\0')
-		memcpy(r->last, x.last_out, sizeof(r->last));
-	if (x.stopped)
-		rc = lb_err_set(err, LB_EINTR, 0, "interrupted");
-	else if (x.nomem)
-		rc = lb_err_set(err, LB_ENOMEM, ENOMEM,
-		    "cannot keep the output of '%s'", name);
+	rc = supervise(&x, &p, err);
 	goto out;
-
 syserr:
 	rc = lb_err_set(err, LB_EFAIL, errno, "cannot start '%s'", name);
 out:
-	xclose(&pin[0]);
-	xclose(&pin[1]);
-	xclose(&pout[0]);
-	xclose(&pout[1]);
-	xclose(&perr[0]);
-	xclose(&perr[1]);
-	xclose(&prep[0]);
-	xclose(&prep[1]);
-	xclose(&devnull);
-	for (sig = 0; sig < 3; sig++)
-		xclose(&x.fd[sig]);
+	pipes_close(&p);
+	for (i = 0; i < 3; i++)
+		xclose(&x.fd[i]);
 	free_list(s.cand);
-	if (masked) {
-		if (!pipe_pending)
-			while ((sig = sigtimedwait(&pipeset, NULL, &zero)) ==
-			    SIGPIPE || (sig < 0 && errno == EINTR))
-				;
-		pthread_sigmask(SIG_SETMASK, &saved, NULL);
-	}
+	sigs_restore(&g);
 	if (rc != LB_OK)
 		lb_proc_result_release(r);
 	return rc;

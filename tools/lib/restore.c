@@ -26,7 +26,10 @@
 
 #include <mbedtls/sha256.h>
 
+#include "clock.h"
 #include "docker.h"
+#include "files.h"
+#include "history.h"
 #include "extract.h"
 #include "jread.h"
 #include "json.h"
@@ -49,15 +52,6 @@ say(const struct lb_restore_opts *o, enum lb_notice_level l, const char *fmt,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	o->notice(o->notice_arg, l, msg);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int
@@ -128,27 +122,6 @@ root_mounted(const char *root, struct lb_err *err)
 		    "was restored; mount the target system there first",
 		    root);
 	return LB_OK;
-}
-
-static int
-mkdirs(char *path, mode_t leaf)
-{
-	char *s;
-	struct stat st;
-
-	if (stat(path, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
-	for (s = path + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	return mkdir(path, leaf) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 /* Restore IDs sort by time (rollback takes the latest): UTC to the
@@ -298,9 +271,14 @@ check_manifest(struct lb_store *s, const struct lb_backup *b,
 	int r = LB_OK;
 
 	if ((r = lb_store_read_small(s, b->manifest, 4 << 20, &text, &len,
-	    err)) != LB_OK)
-		return lb_err_set(err, LB_EVERIFY, 0, "cannot read its manifest "
-		    "'%s': %s", b->manifest, err->msg);
+	    err)) != LB_OK) {
+		/* err->msg is not both the format's argument and its output */
+		char msg[LB_ERR_MSG];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return lb_err_set(err, LB_EVERIFY, 0, "cannot read its "
+		    "manifest '%s': %s", b->manifest, msg);
+	}
 	mbedtls_sha256((const unsigned char *)text, len, d, 0);
 	lb_hex32(d, hex);
 	if (strcmp(hex, b->manifest_sha256) != 0) {
@@ -311,8 +289,8 @@ check_manifest(struct lb_store *s, const struct lb_backup *b,
 	if (lb_jread_parse(text, len, &j, why, sizeof(why)) != 0 ||
 	    (vols = lb_jread_get(j, "volumes")) == NULL ||
 	    vols->type != LB_JARR) {
-		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' cannot be "
-		    "read", b->manifest);
+		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' cannot "
+		    "be read", b->manifest);
 		goto out;
 	}
 	for (v = vols->child; v != NULL; v = v->next) {
@@ -326,9 +304,9 @@ check_manifest(struct lb_store *s, const struct lb_backup *b,
 		if (i == x->nitems) {
 			/* not restored: asked away with --volume, else lost */
 			if (x->nvolumes == 0) {
-				r = lb_err_set(err, LB_EVERIFY, 0, "the manifest "
-				    "lists '%s', which the archive does not "
-				    "hold", name);
+				r = lb_err_set(err, LB_EVERIFY, 0, "the "
+				    "manifest lists '%s', which the archive "
+				    "does not hold", name);
 				goto out;
 			}
 			continue;
@@ -440,14 +418,6 @@ cmp_items(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int
-fail(struct lb_restore_result *res, const struct lb_err *err)
-{
-	res->ok = 0;
-	res->err = *err;
-	return err->code;
-}
-
 static void
 txn_notice(void *arg, const char *msg)
 {
@@ -456,354 +426,522 @@ txn_notice(void *arg, const char *msg)
 	say(o, LB_WARN, "%s", msg);
 }
 
-static int
-write_report(const char *dest, const struct lb_restore_result *res,
-    struct lb_err *err)
+/* An event to the caller; without an event callback, its prose goes to
+ * the notices. */
+static void
+emit(const struct lb_restore_opts *o, const struct lb_restore_event *ev)
 {
-	char p[PATH_MAX], final[PATH_MAX + 8], tmp[PATH_MAX + 16], *json;
-	size_t n;
-	int fd;
+	if (o->event != NULL)
+		o->event(o->notice_arg, ev);
+	else if (ev->kind == LB_RESTORE_TRYING)
+		say(o, LB_INFO, "%s '%s' from '%s'", ev->doing, ev->name,
+		    ev->store);
+	else if (ev->kind == LB_RESTORE_REJECTED)
+		say(o, LB_WARN, "rejected '%s': %s", ev->name, ev->reason);
+}
 
-	if (lb_restore_report_json(res, &json) != 0)
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	lb_txn_path(p, sizeof(p), dest, "report", res->id);
-	snprintf(final, sizeof(final), "%s.json", p);
-	snprintf(tmp, sizeof(tmp), "%s.json.tmp", p);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	n = strlen(json);
-	if (fd < 0 || write(fd, json, n) != (ssize_t)n ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) != 0 || close(fd) != 0 ||
-	    rename(tmp, final) != 0) {
-		lb_err_set(err, LB_EDEST, errno, "cannot write '%s'", final);
-		free(json);
-		return LB_EDEST;
+/* What the phases of one restore share. */
+struct restore_run {
+	const struct lb_restore_opts *o;
+	struct lb_restore_result *res;
+	int restoring;			/* LB_MODE_RESTORE, dry run or not */
+	char dest[PATH_MAX];
+	struct lb_catalog cat;
+	struct lb_extract x;
+	struct lb_txn txn, *tp;		/* tp: the transaction began */
+	int committing;			/* the commit has begun */
+	double t0, tsel, ttr;		/* start; selection; transfers */
+	long long now;			/* the wall clock, for ages */
+	struct lb_age_keys *keys;	/* the caller's, or nokeys */
+	struct lb_age_keys *nokeys;	/* ours when the caller has none */
+	struct lb_err err;		/* why it failed */
+};
+
+/* The choice among the candidates. */
+struct choice {
+	char *tried;			/* per backup: it was transferred */
+	size_t ncand;			/* backups bearing the name asked */
+	int tried_any, only_store_errors;
+	const struct lb_backup *win;
+	size_t wi;			/* the winner's index */
+	char hex[65];			/* its digest */
+	long long nbytes;		/* the bytes its transfer read */
+};
+
+/* Before any transfer: the destination, and what would refuse it. */
+static int
+preflight(struct restore_run *rr)
+{
+	const struct lb_restore_opts *o = rr->o;
+	struct lb_err *err = &rr->err;
+	char why[512];
+	int r;
+
+	if ((r = lb_dest_path(o, rr->dest, sizeof(rr->dest), err)) != 0 ||
+	    (r = root_mounted(o->root, err)) != 0)
+		return r;
+	rr->res->dest = strdup(rr->dest);
+	if (rr->x.layout == LB_LAYOUT_PLAIN && o->nvolumes != 1)
+		return lb_err_set(err, LB_EUSAGE, 0, "--layout plain needs "
+		    "exactly one --volume NAME");
+	if (!o->dry_run && geteuid() != 0)
+		return lb_err_set(err, LB_EDEST, EPERM, "restoring owners, "
+		    "modes and capabilities needs root");
+	if (lb_docker_holding(rr->dest, o->root, why, sizeof(why))) {
+		if (!o->ignore_docker && !o->dry_run)
+			return lb_err_set(err, LB_EDEST, 0, "Docker is running "
+			    "on the target (%s): it would take over the "
+			    "restored volumes and reset their owners; stop it "
+			    "first (systemctl stop docker docker.socket), or "
+			    "pass --ignore-running-docker", why);
+		say(o, LB_WARN, "Docker is running on the target (%s)", why);
 	}
-	free(json);
+	if (!o->dry_run) {
+		if (lb_mkdirs(rr->dest, 0701) != 0)
+			return lb_err_set(err, LB_EDEST, errno, "cannot create "
+			    "'%s'", rr->dest);
+		if ((r = lb_txn_area(rr->dest, txn_notice, (void *)o,
+		    err)) != 0 || (r = lb_txn_recover(rr->dest, txn_notice,
+		    (void *)o, err)) != 0)
+			return r;
+	}
+	return check_existing(o, rr->dest, err);
+}
+
+/* One candidate's pass, once more from the first byte when the server
+ * cannot resume. */
+static int
+transfer(struct restore_run *rr, const struct lb_backup *b,
+    struct choice *c, struct lb_err *e)
+{
+	double t = lb_clock_mono();
+	int r;
+
+	r = try_one(rr->o, &rr->cat, b, rr->keys, rr->tp, &rr->x, c->hex,
+	    &c->nbytes, e);
+	if (r == LB_ERESTART && !lb_stop_requested) {
+		/* into a new staging */
+		say(rr->o, LB_WARN, "%s: restarting '%s' from its first byte",
+		    e->msg, b->name);
+		lb_err_clear(e);
+		r = try_one(rr->o, &rr->cat, b, rr->keys, rr->tp, &rr->x,
+		    c->hex, &c->nbytes, e);
+	}
+	rr->ttr += lb_clock_mono() - t;
+	return r;
+}
+
+/* Candidate i is rejected (the event ev names it): told, and kept in the
+ * result. 0, or LB_ENOMEM. */
+static int
+reject(struct restore_run *rr, struct lb_restore_event *ev, size_t i,
+    const char *why)
+{
+	ev->kind = LB_RESTORE_REJECTED;
+	ev->reason = why;
+	emit(rr->o, ev);
+	if (add_rejection(rr->res, i, ev->name, ev->store, why) != 0)
+		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
 	return LB_OK;
+}
+
+/* Try backup i: 0 when the search goes on (c->win set if it won), or the
+ * code that ends the restore (rr->err set). */
+static int
+attempt(struct restore_run *rr, struct choice *c, size_t i, int pass)
+{
+	const struct lb_restore_opts *o = rr->o;
+	const struct lb_backup *b = &rr->cat.backups[i];
+	const char *store = rr->cat.confs[b->store]->name;
+	struct lb_restore_event ev;
+	struct lb_err e;
+	char age[64], why[1024];
+	int r;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.name = b->name;
+	ev.store = store;
+	ev.size = b->size;
+	if (lb_backup_sig_refused(&rr->cat, b, why, sizeof(why)) != 0) {
+		/* refused unread, as a bad checksum would be once read: the
+		 * next one is tried */
+		c->tried[i] = 1;
+		c->only_store_errors = 0;
+		return reject(rr, &ev, i, why);
+	}
+	if (o->max_age >= 0 && rr->now - b->time > o->max_age) {
+		lb_format_duration(rr->now - b->time, age, sizeof(age));
+		return lb_err_set(&rr->err, LB_ENOBACKUP, 0, "'%s' is %s old, "
+		    "older than the maximum age: no backup recent enough",
+		    b->name, age);
+	}
+	if (pass == 1)
+		say(o, LB_WARN, "'%s' cannot be verified (%s): restoring it "
+		    "UNVERIFIED, as --allow-unverified asks", b->name,
+		    b->why_unverified);
+	if (rr->tsel < 0)
+		rr->tsel = lb_clock_mono() - rr->t0;
+	ev.kind = LB_RESTORE_TRYING;
+	ev.doing = !rr->restoring ? "verifying" : o->dry_run ? "checking" :
+	    "restoring";
+	emit(o, &ev);
+	if (rr->restoring && !o->dry_run && rr->tp == NULL) {
+		if ((r = lb_txn_begin(&rr->txn, rr->dest, rr->res->id,
+		    &rr->err)) != 0)
+			return r;
+		rr->tp = &rr->txn;
+	}
+	lb_err_clear(&e);
+	c->tried[i] = 1;
+	c->tried_any = 1;
+	if ((r = transfer(rr, b, c, &e)) == LB_OK) {
+		c->win = b;
+		c->wi = i;
+		return LB_OK;
+	}
+	if (r == LB_EDEST || r == LB_EINTR || r == LB_ENOMEM ||
+	    r == LB_EUSAGE) {
+		rr->err = e;
+		return r;
+	}
+	if (r != LB_ESTORE)
+		c->only_store_errors = 0;
+	return reject(rr, &ev, i, e.msg);
+}
+
+/* Unverified and refused candidates passed over (newer than the winner,
+ * or all when none won) are rejections too, each with its reason. */
+static int
+passed_over(struct restore_run *rr, struct choice *c)
+{
+	const struct lb_backup *b;
+	char why[1024];
+	size_t i;
+
+	for (i = 0; i < (c->win != NULL ? c->wi : rr->cat.nbackups); i++) {
+		b = &rr->cat.backups[i];
+		if ((lb_backup_verifiable(b) && b->refused == NULL) ||
+		    c->tried[i] || (rr->o->name && strcmp(b->name,
+		    rr->o->name)))
+			continue;
+		/* a bad signature says more than a missing checksum */
+		if (b->refused != NULL)
+			snprintf(why, sizeof(why), "%s", b->refused);
+		else if (b->sig == LB_SIG_BAD && lb_backup_sig_refused(&rr->cat,
+		    b, why, sizeof(why)) != 0) {
+			struct lb_restore_event ev = { .kind =
+			    LB_RESTORE_REJECTED, .name = b->name, .store =
+			    rr->cat.confs[b->store]->name, .reason = why,
+			    .size = -1 };
+
+			emit(rr->o, &ev);
+		} else
+			snprintf(why, sizeof(why), "unverified: %s",
+			    b->why_unverified);
+		if (add_rejection(rr->res, i, b->name,
+		    rr->cat.confs[b->store]->name, why) != 0)
+			return lb_err_set(&rr->err, LB_ENOMEM, 0,
+			    "out of memory");
+	}
+	if (rr->res->nrejected > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(rr->res->rejected, rr->res->nrejected,
+		    sizeof(*rr->res->rejected), cmp_rejection);
+	return LB_OK;
+}
+
+/* Why no candidate won: the error a person needs. */
+static int
+no_winner(struct restore_run *rr, const struct choice *c)
+{
+	const struct lb_restore_result *res = rr->res;
+	const char *name = rr->o->name, *s = rr->cat.nstores > 1 ? "s" : "";
+
+	if (name != NULL && c->ncand == 0)
+		return lb_err_set(&rr->err, LB_ENOBACKUP, 0, "no backup named "
+		    "'%s' in the store%s", name, s);
+	if (name != NULL)
+		return lb_err_set(&rr->err, LB_EVERIFY, 0, "'%s' failed "
+		    "verification: %s", name, res->nrejected ?
+		    res->rejected[res->nrejected - 1].reason : "no checksum");
+	if (rr->cat.nbackups == 0)
+		return lb_err_set(&rr->err, LB_ENOBACKUP, 0, "no backup "
+		    "archive in the store%s", s);
+	if (c->tried_any && c->only_store_errors)
+		return lb_err_set(&rr->err, LB_ESTORE, 0, "no backup could be "
+		    "downloaded: %s", res->rejected[0].reason);
+	return lb_err_set(&rr->err, LB_ENOBACKUP, 0, "no valid backup: %zu "
+	    "candidate%s rejected (newest: '%s': %s)", res->nrejected,
+	    res->nrejected == 1 ? "" : "s", res->rejected[0].name,
+	    res->rejected[0].reason);
+}
+
+/* The candidates, newest first: pass 0 the verifiable ones, pass 1 the
+ * rest if allowed. The first whole pass wins. */
+static int
+choose(struct restore_run *rr, struct choice *c)
+{
+	const struct lb_restore_opts *o = rr->o;
+	const struct lb_backup *b;
+	size_t i;
+	int pass, r;
+
+	if ((c->tried = calloc(rr->cat.nbackups + 1, 1)) == NULL ||
+	    (rr->keys == NULL && (rr->keys = rr->nokeys =
+	    lb_age_keys_new()) == NULL))
+		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
+	for (pass = 0; pass < 2 && c->win == NULL; pass++) {
+		if (pass == 1 && !(o->allow_unverified ||
+		    o->cfg->allow_unverified))
+			break;
+		for (i = 0; i < rr->cat.nbackups && c->win == NULL; i++) {
+			b = &rr->cat.backups[i];
+			if (o->name != NULL && strcmp(b->name, o->name) != 0)
+				continue;
+			if (pass == 0)
+				c->ncand++;
+			/* an OpenPGP file is never a candidate */
+			if (b->refused != NULL ||
+			    lb_backup_verifiable(b) != (pass == 0))
+				continue;
+			if ((r = attempt(rr, c, i, pass)) != LB_OK)
+				return r;
+		}
+	}
+	if ((r = passed_over(rr, c)) != LB_OK)
+		return r;
+	return c->win != NULL ? LB_OK : no_winner(rr, c);
+}
+
+/* The winner into the result. */
+static int
+take_winner(struct restore_run *rr, struct choice *c)
+{
+	struct lb_restore_result *res = rr->res;
+	const struct lb_backup *win = c->win;
+	struct lb_extract *x = &rr->x;
+	char age[64];
+
+	res->have_archive = 1;
+	res->archive_name = strdup(win->name);
+	res->archive_store = strdup(rr->cat.confs[win->store]->name);
+	/* an HTML listing tells no size: the transfer did */
+	res->archive_size = win->size >= 0 ? win->size : c->nbytes;
+	res->archive_time = win->time;
+	res->archive_verified = win->has_sum;
+	res->archive_age = win->age;
+	memcpy(res->archive_sha256, c->hex, sizeof(c->hex));
+	if (proven(res, win) != 0)
+		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
+	res->layout = strdup(layout_name(x->used));
+	if (rr->o->max_age < 0 && rr->now - win->time > WARN_AGE) {
+		lb_format_duration(rr->now - win->time, age, sizeof(age));
+		say(rr->o, LB_WARN, "'%s' is %s old", win->name, age);
+	}
+	if (x->nitems > 1)
+		qsort(x->items, x->nitems, sizeof(*x->items), cmp_items);
+	res->volumes = x->items;
+	res->nvolumes = x->nitems;
+	x->items = NULL;
+	x->nitems = 0;
+	if (res->nvolumes == 0 && rr->restoring)
+		return lb_err_set(&rr->err, LB_ENOBACKUP, 0, "'%s' holds "
+		    "nothing to restore%s", win->name, rr->o->nvolumes ?
+		    " for the volumes asked for" : "");
+	return LB_OK;
+}
+
+/* The staged volumes go live (or, in a dry run, what they would
+ * replace is told). */
+static int
+commit(struct restore_run *rr)
+{
+	struct lb_restore_result *res = rr->res;
+	struct lb_restore_event ev;
+	struct lb_txn_item *items;
+	char lp[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int r;
+
+	if (rr->tp == NULL) {
+		for (i = 0; rr->restoring && i < res->nvolumes; i++) {
+			snprintf(lp, sizeof(lp), "%s/%s", rr->dest,
+			    res->volumes[i].name);
+			res->volumes[i].replaced = lstat(lp, &st) == 0;
+		}
+		return LB_OK;
+	}
+	if ((items = calloc(res->nvolumes, sizeof(*items))) == NULL)
+		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
+	for (i = 0; i < res->nvolumes; i++)
+		items[i].name = res->volumes[i].name;
+	/* From here on the commit runs to its end: a signal would only
+	 * leave it for the next run to finish. */
+	rr->committing = 1;
+	r = lb_txn_commit(rr->tp, items, res->nvolumes, rr->o->replace,
+	    &rr->err);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = LB_RESTORE_COMMITTED;
+	for (i = 0; i < res->nvolumes; i++) {
+		res->volumes[i].replaced = items[i].replaced;
+		ev.name = res->volumes[i].name;
+		ev.size = res->volumes[i].bytes;
+		ev.replaced = items[i].replaced;
+		if (r == LB_OK)
+			emit(rr->o, &ev);
+	}
+	free(items);
+	return r;
+}
+
+/* The timings, the transaction closed or abandoned, the report kept. */
+static void
+finish(struct restore_run *rr)
+{
+	struct lb_restore_result *res = rr->res;
+	char why[LB_ERR_MSG + 128], base[PATH_MAX], p[PATH_MAX + 8];
+	char *json = NULL, *line;
+	struct lb_err e;
+	size_t n;
+
+	res->t_select = rr->tsel >= 0 ? rr->tsel : lb_clock_mono() - rr->t0;
+	res->t_transfer = rr->ttr;
+	res->t_total = lb_clock_mono() - rr->t0;
+	if (!res->ok)
+		res->err = rr->err;
+	if (rr->tp == NULL)
+		return;
+	if (!res->ok && !rr->committing)
+		lb_txn_abandon(rr->tp, rr->err.msg);
+	else
+		lb_txn_close(rr->tp);
+	if (!res->ok && rr->committing) {
+		/* The staged rest stays: the next restore finishes this
+		 * commit, or 'lifeboat rollback' undoes it. */
+		snprintf(why, sizeof(why), "%s; the commit was left half "
+		    "done: the next 'lifeboat restore' finishes it, "
+		    "'lifeboat rollback' undoes it", rr->err.msg);
+		lb_err_set(&res->err, rr->err.code, 0, "%s", why);
+	}
+	lb_txn_path(base, sizeof(base), rr->dest, "report", res->id);
+	snprintf(p, sizeof(p), "%s.json", base);
+	if (lb_restore_report_json(res, &json) != 0 || (n = strlen(json),
+	    (line = realloc(json, n + 2)) == NULL)) {
+		free(json);
+		say(rr->o, LB_WARN, "cannot write '%s': out of memory", p);
+		return;
+	}
+	line[n] = '\n';
+	if (lb_write_atomic(p, line, n + 1, 0600, &e) != LB_OK)
+		say(rr->o, LB_WARN, "%s", e.msg);
+	free(line);
 }
 
 int
 lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 {
-	struct lb_catalog cat;
-	struct lb_extract x;
-	struct lb_txn txn, *tp = NULL;
-	struct lb_txn_item *items = NULL;
-	struct lb_err err, e;
-	const struct lb_backup *b, *win = NULL;
-	char dest[PATH_MAX], why[1024], hex[65], age[64];
-	double t0 = now_s(), tsel = -1, ttr = 0, tc;
-	size_t i, ncand = 0, wi = 0;
-	int pass, r, restoring = o->mode == LB_MODE_RESTORE, committing = 0;
-	int only_store_errors = 1, tried_any = 0;
-	long long nbytes = -1;
-	char *tried = NULL;
-	long long nowt = (long long)time(NULL);
-	struct lb_age_keys *keys = o->age_keys, *nokeys = NULL;
+	struct restore_run rr;
+	struct choice c;
+	size_t i;
+	int r;
 
 	memset(res, 0, sizeof(*res));
-	memset(&cat, 0, sizeof(cat));
-	memset(&x, 0, sizeof(x));
-	lb_err_clear(&err);
+	memset(&rr, 0, sizeof(rr));
+	memset(&c, 0, sizeof(c));
+	rr.o = o;
+	rr.res = res;
+	rr.restoring = o->mode == LB_MODE_RESTORE;
+	rr.t0 = lb_clock_mono();
+	rr.tsel = -1;
+	rr.now = (long long)time(NULL);
+	rr.keys = o->age_keys;
+	c.nbytes = -1;
+	c.only_store_errors = 1;
 	res->mode = o->mode;
 	res->dry_run = o->dry_run;
 	res->archive_size = -1;
 	make_id(res->id, sizeof(res->id));
-	x.cfg = o->cfg;
-	x.layout = layout_of(o->layout);
-	x.volumes = o->volumes;
-	x.nvolumes = o->nvolumes;
-	x.notice = o->notice;
-	x.notice_arg = o->notice_arg;
+	rr.x.cfg = o->cfg;
+	rr.x.layout = layout_of(o->layout);
+	rr.x.volumes = o->volumes;
+	rr.x.nvolumes = o->nvolumes;
+	rr.x.notice = o->notice;
+	rr.x.notice_arg = o->notice_arg;
+	if (rr.restoring && (r = preflight(&rr)) != LB_OK) {
+		res->err = rr.err;
+		return r;
+	}
+	if ((r = lb_catalog_build(&rr.cat, o->cfg, txn_notice, (void *)o,
+	    &rr.err)) != 0) {
+		lb_catalog_release(&rr.cat);
+		res->err = rr.err;
+		return r;
+	}
+	for (i = 0; i < rr.cat.nfailures; i++)
+		say(o, LB_WARN, "store '%s' skipped: %s",
+		    rr.cat.failures[i].store, rr.cat.failures[i].error);
+	if (choose(&rr, &c) == LB_OK && take_winner(&rr, &c) == LB_OK) {
+		double t = lb_clock_mono();
 
-	if (restoring) {
-		if ((r = lb_dest_path(o, dest, sizeof(dest), &err)) != 0 ||
-		    (r = root_mounted(o->root, &err)) != 0)
-			return fail(res, &err);
-		res->dest = strdup(dest);
-		if (x.layout == LB_LAYOUT_PLAIN && o->nvolumes != 1) {
-			lb_err_set(&err, LB_EUSAGE, 0, "--layout plain needs "
-			    "exactly one --volume NAME");
-			return fail(res, &err);
-		}
-		if (!o->dry_run && geteuid() != 0) {
-			lb_err_set(&err, LB_EDEST, EPERM, "restoring owners, "
-			    "modes and capabilities needs root");
-			return fail(res, &err);
-		}
-		if (lb_docker_holding(dest, o->root, why, sizeof(why))) {
-			if (!o->ignore_docker && !o->dry_run) {
-				lb_err_set(&err, LB_EDEST, 0, "Docker is running "
-				    "on the target (%s): it would take over "
-				    "the restored volumes and reset their "
-				    "owners; stop it first (systemctl stop "
-				    "docker docker.socket), or pass "
-				    "--ignore-running-docker", why);
-				return fail(res, &err);
-			}
-			say(o, LB_WARN, "Docker is running on the target (%s)",
-			    why);
-		}
-		if (!o->dry_run) {
-			if (mkdirs(dest, 0701) != 0) {
-				lb_err_set(&err, LB_EDEST, errno, "cannot create "
-				    "'%s'", dest);
-				return fail(res, &err);
-			}
-			if ((r = lb_txn_area(dest, txn_notice, (void *)o,
-			    &err)) != 0 || (r = lb_txn_recover(dest,
-			    txn_notice, (void *)o, &err)) != 0)
-				return fail(res, &err);
-		}
-		if ((r = check_existing(o, dest, &err)) != 0)
-			return fail(res, &err);
-	}
-
-	if ((r = lb_catalog_build(&cat, o->cfg, txn_notice, (void *)o,
-	    &err)) != 0) {
-		lb_catalog_release(&cat);
-		return fail(res, &err);
-	}
-	for (i = 0; i < cat.nfailures; i++)
-		say(o, LB_WARN, "store '%s' skipped: %s", cat.failures[i].store,
-		    cat.failures[i].error);
-
-	if ((tried = calloc(cat.nbackups + 1, 1)) == NULL ||
-	    (keys == NULL && (keys = nokeys = lb_age_keys_new()) == NULL)) {
-		lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-		goto done;
-	}
-	/* Pass 0: verifiable candidates; pass 1: the rest, if allowed. */
-	for (pass = 0; pass < 2 && win == NULL; pass++) {
-		if (pass == 1 && !(o->allow_unverified ||
-		    o->cfg->allow_unverified))
-			break;
-		for (i = 0; i < cat.nbackups && win == NULL; i++) {
-			b = &cat.backups[i];
-			if (o->name != NULL && strcmp(b->name, o->name) != 0)
-				continue;
-			if (pass == 0)
-				ncand++;
-			/* an OpenPGP file is never a candidate */
-			if (b->refused != NULL ||
-			    lb_backup_verifiable(b) != (pass == 0))
-				continue;
-			if (lb_backup_sig_refused(&cat, b, why,
-			    sizeof(why)) != 0) {
-				/* refused unread, as a bad checksum would
-				 * be once read: the next one is tried */
-				tried[i] = 1;
-				only_store_errors = 0;
-				say(o, LB_WARN, "rejected '%s': %s", b->name,
-				    why);
-				if (add_rejection(res, i, b->name,
-				    cat.confs[b->store]->name, why) != 0) {
-					lb_err_set(&err, LB_ENOMEM, 0,
-					    "out of memory");
-					goto done;
-				}
-				continue;
-			}
-			if (o->max_age >= 0 && nowt - b->time > o->max_age) {
-				lb_format_duration(nowt - b->time, age,
-				    sizeof(age));
-				lb_err_set(&err, LB_ENOBACKUP, 0, "'%s' is %s "
-				    "old, older than the maximum age: no "
-				    "backup recent enough", b->name, age);
-				goto done;
-			}
-			if (pass == 1)
-				say(o, LB_WARN, "'%s' cannot be verified (%s): "
-				    "restoring it UNVERIFIED, as "
-				    "--allow-unverified asks", b->name,
-				    b->why_unverified);
-			if (tsel < 0)
-				tsel = now_s() - t0;
-			say(o, LB_INFO, "%s '%s' from '%s'", o->mode ==
-			    LB_MODE_RESTORE ? (o->dry_run ? "checking" :
-			    "restoring") : "verifying", b->name,
-			    cat.confs[b->store]->name);
-			if (restoring && !o->dry_run && tp == NULL) {
-				if ((r = lb_txn_begin(&txn, dest, res->id,
-				    &err)) != 0)
-					goto done;
-				tp = &txn;
-			}
-			lb_err_clear(&e);
-			tc = now_s();
-			tried[i] = 1;
-			tried_any = 1;
-			r = try_one(o, &cat, b, keys, tp, &x, hex, &nbytes,
-			    &e);
-			if (r == LB_ERESTART && !lb_stop_requested) {
-				/* the server cannot resume: once more, from
-				 * the first byte, into a new staging */
-				say(o, LB_WARN, "%s: restarting '%s' from its "
-				    "first byte", e.msg, b->name);
-				lb_err_clear(&e);
-				r = try_one(o, &cat, b, keys, tp, &x, hex,
-				    &nbytes, &e);
-			}
-			ttr += now_s() - tc;
-			if (r == LB_OK) {
-				win = b;
-				wi = i;
-				break;
-			}
-			if (r == LB_EDEST || r == LB_EINTR || r == LB_ENOMEM ||
-			    r == LB_EUSAGE) {
-				err = e;
-				goto done;
-			}
-			if (r != LB_ESTORE)
-				only_store_errors = 0;
-			say(o, LB_WARN, "rejected '%s': %s", b->name, e.msg);
-			if (add_rejection(res, i, b->name,
-			    cat.confs[b->store]->name, e.msg) != 0) {
-				lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-				goto done;
-			}
+		if (commit(&rr) == LB_OK) {
+			res->t_commit = lb_clock_mono() - t;
+			res->ok = 1;
 		}
 	}
-	/* Unverified and refused candidates passed over (newer than the
-	 * winner, or all when none won) are rejections too, each with its
-	 * reason. */
-	for (i = 0; i < (win != NULL ? wi : cat.nbackups); i++) {
-		b = &cat.backups[i];
-		if ((lb_backup_verifiable(b) && b->refused == NULL) ||
-		    tried[i] || (o->name && strcmp(b->name, o->name)))
-			continue;
-		/* a bad signature says more than a missing checksum */
-		if (b->refused != NULL)
-			snprintf(why, sizeof(why), "%s", b->refused);
-		else if (b->sig == LB_SIG_BAD && lb_backup_sig_refused(&cat, b,
-		    why, sizeof(why)) != 0)
-			say(o, LB_WARN, "rejected '%s': %s", b->name, why);
-		else
-			snprintf(why, sizeof(why), "unverified: %s",
-			    b->why_unverified);
-		if (add_rejection(res, i, b->name, cat.confs[b->store]->name,
-		    why) != 0) {
-			lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-			goto done;
-		}
-	}
-	if (res->nrejected > 1)	/* qsort(NULL, 0) is undefined */
-		qsort(res->rejected, res->nrejected, sizeof(*res->rejected),
-		    cmp_rejection);
-	if (win == NULL) {
-		if (o->name != NULL && ncand == 0)
-			lb_err_set(&err, LB_ENOBACKUP, 0, "no backup named "
-			    "'%s' in the store%s", o->name,
-			    cat.nstores > 1 ? "s" : "");
-		else if (o->name != NULL)
-			lb_err_set(&err, LB_EVERIFY, 0, "'%s' failed "
-			    "verification: %s", o->name, res->nrejected ?
-			    res->rejected[res->nrejected - 1].reason :
-			    "no checksum");
-		else if (cat.nbackups == 0)
-			lb_err_set(&err, LB_ENOBACKUP, 0, "no backup archive "
-			    "in the store%s", cat.nstores > 1 ? "s" : "");
-		else if (tried_any && only_store_errors)
-			lb_err_set(&err, LB_ESTORE, 0, "no backup could be "
-			    "downloaded: %s", res->rejected[0].reason);
-		else
-			lb_err_set(&err, LB_ENOBACKUP, 0, "no valid backup: "
-			    "%zu candidate%s rejected (newest: '%s': %s)",
-			    res->nrejected, res->nrejected == 1 ? "" : "s",
-			    res->rejected[0].name, res->rejected[0].reason);
-		goto done;
-	}
-
-	res->have_archive = 1;
-	res->archive_name = strdup(win->name);
-	res->archive_store = strdup(cat.confs[win->store]->name);
-	/* an HTML listing tells no size: the transfer did */
-	res->archive_size = win->size >= 0 ? win->size : nbytes;
-	res->archive_time = win->time;
-	res->archive_verified = win->has_sum;
-	res->archive_age = win->age;
-	memcpy(res->archive_sha256, hex, sizeof(hex));
-	if (proven(res, win) != 0) {
-		lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-		goto done;
-	}
-	res->layout = strdup(layout_name(x.used));
-	if (o->max_age < 0 && nowt - win->time > WARN_AGE) {
-		lb_format_duration(nowt - win->time, age, sizeof(age));
-		say(o, LB_WARN, "'%s' is %s old", win->name, age);
-	}
-	if (x.nitems > 1)
-		qsort(x.items, x.nitems, sizeof(*x.items), cmp_items);
-	res->volumes = x.items;
-	res->nvolumes = x.nitems;
-	x.items = NULL;
-	x.nitems = 0;
-	if (res->nvolumes == 0 && restoring) {
-		lb_err_set(&err, LB_ENOBACKUP, 0, "'%s' holds nothing to "
-		    "restore%s", win->name, o->nvolumes ? " for the volumes "
-		    "asked for" : "");
-		goto done;
-	}
-
-	tc = now_s();
-	if (tp != NULL) {
-		if ((items = calloc(res->nvolumes, sizeof(*items))) == NULL) {
-			lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-			goto done;
-		}
-		for (i = 0; i < res->nvolumes; i++)
-			items[i].name = res->volumes[i].name;
-		/* From here on the commit runs to its end: a signal would
-		 * only leave it for the next run to finish. */
-		committing = 1;
-		r = lb_txn_commit(tp, items, res->nvolumes, o->replace, &err);
-		for (i = 0; i < res->nvolumes; i++)
-			res->volumes[i].replaced = items[i].replaced;
-		if (r != LB_OK)
-			goto done;
-	} else if (restoring) {
-		/* dry run: say what a restore would replace */
-		for (i = 0; i < res->nvolumes; i++) {
-			struct stat st;
-			char lp[PATH_MAX];
-
-			snprintf(lp, sizeof(lp), "%s/%s", dest,
-			    res->volumes[i].name);
-			res->volumes[i].replaced = lstat(lp, &st) == 0;
-		}
-	}
-	res->t_commit = now_s() - tc;
-	res->ok = 1;
-done:
-	free(items);
-	free(tried);
-	lb_age_keys_free(nokeys);
-	res->t_select = tsel >= 0 ? tsel : now_s() - t0;
-	res->t_transfer = ttr;
-	res->t_total = now_s() - t0;
-	if (!res->ok)
-		res->err = err;
-	if (tp != NULL) {
-		if (!res->ok && !committing)
-			lb_txn_abandon(tp, err.msg);
-		else if (!res->ok) {
-			/* The staged rest stays: the next restore finishes
-			 * this commit, or 'lifeboat rollback' undoes it. */
-			lb_txn_close(tp);
-			snprintf(why, sizeof(why), "%s; the commit was left "
-			    "half done: the next 'lifeboat restore' finishes "
-			    "it, 'lifeboat rollback' undoes it", err.msg);
-			lb_err_set(&res->err, err.code, 0, "%s", why);
-		} else
-			lb_txn_close(tp);
-		if (write_report(dest, res, &e) != LB_OK)
-			say(o, LB_WARN, "%s", e.msg);
-	}
-	lb_extract_release(&x);
-	lb_catalog_release(&cat);
+	free(c.tried);
+	lb_age_keys_free(rr.nokeys);
+	finish(&rr);
+	lb_extract_release(&rr.x);
+	lb_catalog_release(&rr.cat);
 	return res->ok ? LB_OK : res->err.code;
+}
+
+int
+lb_restore_history(const struct lb_restore_opts *o,
+    const struct lb_restore_result *res, struct lb_history *h)
+{
+	const char *local = lb_config_history(o->cfg);
+	char target[PATH_MAX], *json;
+	struct lb_err err;
+
+	if (res->mode != LB_MODE_RESTORE || res->dry_run || (!res->ok &&
+	    !res->have_archive && res->t_transfer == 0))
+		return 0;	/* nothing was restored nor tried */
+	memset(h, 0, sizeof(*h));
+	h->kind = "restore";
+	h->id = res->id;
+	h->ok = res->ok;
+	h->error = res->ok ? NULL : res->err.msg;
+	h->ended = (long long)time(NULL);
+	h->started = h->ended - (long long)(res->t_total + 0.5);
+	h->archive = res->have_archive ? res->archive_name : NULL;
+	h->archive_time = res->have_archive ? res->archive_time : -1;
+	h->integrity = res->have_archive ? res->integrity : NULL;
+	h->authenticity = res->have_archive && res->authenticity[0] ?
+	    res->authenticity : NULL;
+	lb_history_phase(h, "select", res->t_select);
+	lb_history_phase(h, "transfer", res->t_transfer);
+	lb_history_phase(h, "commit", res->t_commit);
+	h->rto = o->cfg->rto;
+	h->rpo = lb_config_rpo(o->cfg);
+	if (lb_history_json(h, &json) != 0)
+		return 0;
+	if (*local != '\0' && lb_history_append(local, json, &err) != LB_OK)
+		say(o, LB_WARN, "%s", err.msg);
+	/* the target's own log: inside --root, or this system's when the
+	 * destination is the default one */
+	target[0] = '\0';
+	if (o->root != NULL)
+		snprintf(target, sizeof(target), "%s/var/lib/lifeboat/"
+		    "history.jsonl", o->root);
+	else if (o->dest == NULL && o->cfg->dest == NULL)
+		snprintf(target, sizeof(target), "/var/lib/lifeboat/"
+		    "history.jsonl");
+	if (target[0] != '\0' && strcmp(target, local) != 0 &&
+	    lb_history_append(target, json, &err) != LB_OK)
+		say(o, LB_WARN, "%s", err.msg);
+	free(json);
+	return 1;
 }
 
 int
@@ -817,16 +955,6 @@ lb_rollback(const struct lb_restore_opts *o, const char *id, char *done_id,
 		return r;
 	return lb_txn_rollback(dest, id, done_id, idlen, txn_notice, (void *)o,
 	    err);
-}
-
-static void
-iso_time(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int
@@ -874,7 +1002,7 @@ lb_restore_report_json(const struct lb_restore_result *res, char **out)
 		lb_json_str(&j, res->signature);
 		lb_json_key(&j, "trusted_comment");
 		lb_json_str(&j, res->trusted_comment);
-		iso_time(res->archive_time, t, sizeof(t));
+		lb_time_iso(res->archive_time, t, sizeof(t));
 		lb_json_key(&j, "time");
 		lb_json_str(&j, t);
 		lb_json_key(&j, "age_seconds");

@@ -23,6 +23,25 @@ enum lb_mode {
 
 enum lb_notice_level { LB_INFO, LB_WARN };
 
+/* What happens to the candidates and the volumes, for the CLI to show
+ * (and to name its progress line by): structured, never prose to parse. */
+enum lb_restore_event_kind {
+	LB_RESTORE_TRYING,	/* a candidate's pass begins */
+	LB_RESTORE_REJECTED,	/* a candidate failed; the next is tried */
+	LB_RESTORE_COMMITTED,	/* a volume (or file) went live */
+};
+
+struct lb_restore_event {
+	enum lb_restore_event_kind kind;
+	const char *name;	/* the archive, or the volume committed */
+	const char *store;	/* the archive's store (TRYING, REJECTED) */
+	const char *doing;	/* TRYING: "restoring", "checking" (a dry
+				   run) or "verifying" */
+	const char *reason;	/* REJECTED: why, one line */
+	long long size;		/* TRYING: its size, -1 if unknown */
+	int replaced;		/* COMMITTED: it replaced one, set aside */
+};
+
 struct lb_restore_opts {
 	const struct lb_config *cfg;
 	enum lb_mode mode;
@@ -44,6 +63,8 @@ struct lb_restore_opts {
 	/* Messages for a person: the CLI decides where they go. */
 	void (*notice)(void *arg, enum lb_notice_level, const char *msg);
 	void *notice_arg;
+	/* The events above (notice_arg is their arg); NULL: none. */
+	void (*event)(void *arg, const struct lb_restore_event *ev);
 };
 
 struct lb_rejection {
@@ -96,6 +117,16 @@ struct lb_restore_result {
 /* Select, verify and (in LB_MODE_RESTORE) restore. Fills res in every
  * case; returns 0 or the error class (also in res->err). */
 int lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res);
+
+/* The history of a restore that restored or tried something (not a dry
+ * run, not a verify): h filled, its line appended to the history log
+ * (lb_config_history) and to the target's own, /var/lib/lifeboat/
+ * history.jsonl inside --root, or of this system when the destination is
+ * the default one. 1 when recorded (failures to append are notices), 0
+ * when there was nothing to record. */
+struct lb_history;
+int lb_restore_history(const struct lb_restore_opts *o,
+    const struct lb_restore_result *res, struct lb_history *h);
 
 /* Undo a restore: put back what it set aside and move what it restored to
  * DEST.lifeboat/rolledback-ID. id NULL: the latest restore. */

@@ -125,6 +125,47 @@ lb_objects_free(struct lb_object *objs, size_t n)
 	free(objs);
 }
 
+static const char *const suffixes[] = {
+	".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz", ".txz",
+	NULL,
+};
+
+/* Does the first n bytes of name end in a tar suffix (with a stem)? */
+static int
+tar_suffix(const char *name, size_t n)
+{
+	size_t k;
+	int i;
+
+	for (i = 0; suffixes[i] != NULL; i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && strncmp(name + n - k, suffixes[i], k) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+enum lb_archive_kind
+lb_archive_kind(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 4 && strcmp(name + n - 4, ".age") == 0)
+		return tar_suffix(name, n - 4) ? LB_ARCHIVE_AGE :
+		    LB_ARCHIVE_NONE;
+	if (n > 4 && (strcmp(name + n - 4, ".gpg") == 0 ||
+	    strcmp(name + n - 4, ".pgp") == 0))
+		return tar_suffix(name, n - 4) ? LB_ARCHIVE_GPG :
+		    LB_ARCHIVE_NONE;
+	return tar_suffix(name, n) ? LB_ARCHIVE_PLAIN : LB_ARCHIVE_NONE;
+}
+
+int
+lb_is_archive_name(const char *name)
+{
+	return lb_archive_kind(name) != LB_ARCHIVE_NONE;
+}
+
 int
 lb_store_writable(const struct lb_store *s, struct lb_err *err)
 {

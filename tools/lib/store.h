@@ -69,6 +69,21 @@ int lb_store_read_small(struct lb_store *s, const char *name, size_t max,
 
 void lb_objects_free(struct lb_object *objs, size_t n);
 
+enum lb_archive_kind {
+	LB_ARCHIVE_NONE,
+	LB_ARCHIVE_PLAIN,	/* .tar, .tar.gz, .tgz, .tar.zst, .tzst,
+				   .tar.xz, .txz */
+	LB_ARCHIVE_AGE,		/* one of those with .age after it */
+	LB_ARCHIVE_GPG,		/* ... or .gpg, .pgp: listed, refused */
+};
+
+/* What kind of archive a file name says it is. A store that is given
+ * one file's URL needs to know, and so does the catalog. */
+enum lb_archive_kind lb_archive_kind(const char *name);
+
+/* Is name an archive of any kind? */
+int lb_is_archive_name(const char *name);
+
 /* Whether a store can be written (backup, prune), and writing one small
  * object whole (a manifest, a sidecar), published when complete. */
 int lb_store_writable(const struct lb_store *s, struct lb_err *err);

@@ -92,8 +92,8 @@ f_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (fstatat(f->dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(st.st_mode))
+		if (fstatat(f->dfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		if ((p = realloc(v, (cnt + 1) * sizeof(*v))) == NULL)
 			goto nomem;

@@ -4,10 +4,9 @@
  * of one archive. HTTP basic auth comes from a netrc file, never from the
  * URL or the command line.
  *
- * The listing parsers are written here: no library in the build parses
- * HTML, and nginx's JSON listing is a flat array of flat objects; both only
- * have to find names (and, for JSON, sizes and times), and anything they
- * misread is only a name that fails to download.
+ * The HTML listing parser is written here: no library in the build parses
+ * HTML, and it only has to find names; anything it misreads is only a name
+ * that fails to download. nginx's JSON listing is read with jread.c.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "catalog.h"
 #include "fetch.h"
+#include "jread.h"
 #include "store.h"
 
 #define MAX_LISTING (16 * 1024 * 1024)
@@ -50,75 +49,36 @@ add_obj(struct lb_object **v, size_t *n, const char *name, long long size,
 	return 0;
 }
 
-/* Read a JSON string at s (after the opening quote) into out. */
-static const char *
-json_string(const char *s, char *out, size_t len)
-{
-	size_t o = 0;
-
-	while (*s != '\0' && *s != '"') {
-		char c = *s++;
-
-		if (c == '\\' && *s != '\0') {
-			c = *s++;
-			if (c == 'u') {
-				/* names are ASCII-escaped rarely: keep as '?' */
-				s += strlen(s) >= 4 ? 4 : strlen(s);
-				c = '?';
-			} else if (c == 'n')
-				c = '\n';
-			else if (c == 't')
-				c = '\t';
-		}
-		if (o + 1 < len)
-			out[o++] = c;
-	}
-	out[o] = '\0';
-	return *s == '"' ? s + 1 : s;
-}
-
-/* nginx: [{"name":"x", "type":"file", "mtime":"...", "size":1}, ...] */
+/* nginx's JSON autoindex: [{"name":"x", "type":"file", "mtime":"...",
+ * "size":1}, ...]: its files. -1 out of memory; -2 not such a listing
+ * (why says what is wrong). */
 static int
-parse_json(const char *body, struct lb_object **v, size_t *n)
+parse_json(const char *body, size_t len, struct lb_object **v, size_t *n,
+    char *why, size_t wl)
 {
-	const char *s = body;
-	char key[32], val[1024], name[1024];
-	long long size = -1, mtime = -1;
-	int isfile = 1;
+	const struct lb_jval *e;
+	struct lb_jval *root;
+	const char *name, *type, *mtime;
+	int rc = 0;
 
-	name[0] = '\0';
-	while (*s != '\0') {
-		if (*s == '{') {
-			name[0] = '\0';
-			size = mtime = -1;
-			isfile = 1;
-			s++;
-		} else if (*s == '}') {
-			if (isfile && add_obj(v, n, name, size, mtime) != 0)
-				return -1;
-			s++;
-		} else if (*s == '"') {
-			s = json_string(s + 1, key, sizeof(key));
-			while (isspace((unsigned char)*s) || *s == ':')
-				s++;
-			if (*s == '"') {
-				s = json_string(s + 1, val, sizeof(val));
-				if (strcmp(key, "name") == 0)
-					snprintf(name, sizeof(name), "%s", val);
-				else if (strcmp(key, "type") == 0)
-					isfile = strcmp(val, "file") == 0;
-				else if (strcmp(key, "mtime") == 0)
-					mtime = lb_http_date(val);
-			} else if (isdigit((unsigned char)*s)) {
-				if (strcmp(key, "size") == 0)
-					size = strtoll(s, NULL, 10);
-				while (isdigit((unsigned char)*s))
-					s++;
-			}
-		} else
-			s++;
+	if (lb_jread_parse(body, len, &root, why, wl) != 0)
+		return strcmp(why, "out of memory") == 0 ? -1 : -2;
+	if (root->type != LB_JARR) {
+		snprintf(why, wl, "not an array");
+		rc = -2;
 	}
-	return 0;
+	for (e = rc == 0 ? root->child : NULL; e != NULL && rc == 0;
+	    e = e->next) {
+		name = lb_jread_str(e, "name");
+		type = lb_jread_str(e, "type");
+		mtime = lb_jread_str(e, "mtime");
+		if (name == NULL || (type != NULL && strcmp(type, "file") != 0))
+			continue;
+		rc = add_obj(v, n, name, (long long)lb_jread_num(e, "size", -1),
+		    mtime != NULL ? lb_http_date(mtime) : -1);
+	}
+	lb_jread_free(root);
+	return rc;
 }
 
 /* The length of the "scheme://host[:port]" at the start of url, or 0. */
@@ -235,9 +195,10 @@ lb_http_page_links(const char *base, const char *body, struct lb_object **v,
 static int
 h_open(struct lb_store *s, struct lb_err *err)
 {
-	const char *url = s->conf->url, *v, *slash;
+	const char *url = s->conf->url, *slash;
 	struct hstore *h;
 	size_t n;
+	int one;		/* the URL names one archive */
 
 	{
 		const char *host = strstr(url, "://"), *at, *end;
@@ -255,11 +216,12 @@ h_open(struct lb_store *s, struct lb_err *err)
 	lb_fetch_conf_init(&h->fc, s->display);
 	h->fc.ca_file = lb_store_opt(s->conf, "ca_file");
 	h->fc.netrc = lb_store_opt(s->conf, "netrc");
-	v = lb_store_opt(s->conf, "insecure");
-	h->fc.insecure = v != NULL && (!strcmp(v, "yes") || !strcmp(v, "true"));
+	h->fc.insecure = lb_store_opt_bool(s->conf, "insecure", 0);
 	slash = strrchr(url, '/');
 	n = strlen(url);
-	if (url[n - 1] != '/' && slash != NULL && lb_is_archive_name(slash + 1)) {
+	one = url[n - 1] != '/' && slash != NULL &&
+	    lb_is_archive_name(slash + 1);
+	if (one) {
 		h->base = strndup(url, (size_t)(slash - url + 1));
 		h->single = strdup(slash + 1);
 		if (h->single != NULL)
@@ -270,8 +232,7 @@ h_open(struct lb_store *s, struct lb_err *err)
 			snprintf(h->base, n + 2, "%s%s", url,
 			    url[n - 1] == '/' ? "" : "/");
 	}
-	if (h->base == NULL || (slash != NULL && url[n - 1] != '/' &&
-	    lb_is_archive_name(slash + 1) && h->single == NULL)) {
+	if (h->base == NULL || (one && h->single == NULL)) {
 		free(h->base);
 		free(h->single);
 		free(h);
@@ -303,7 +264,8 @@ h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 {
 	struct hstore *h = s->priv;
 	struct lb_response r;
-	char side[1100], *u;
+	char side[1100], why[256], *u;
+	const char *b;
 	int rc;
 
 	*objs = NULL;
@@ -333,15 +295,15 @@ h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 		lb_response_release(&r);
 		return rc;
 	}
-	{
-		const char *b = r.body;
-
-		while (isspace((unsigned char)*b))
-			b++;
-		rc = *b == '[' ? parse_json(b, objs, n) :
-		    lb_http_page_links(h->base, b, objs, n);
-	}
+	b = r.body;
+	while (isspace((unsigned char)*b))
+		b++;
+	rc = *b == '[' ? parse_json(b, r.len - (size_t)(b - r.body), objs, n,
+	    why, sizeof(why)) : lb_http_page_links(h->base, b, objs, n);
 	lb_response_release(&r);
+	if (rc == -2)
+		return lb_err_set(err, LB_ESTORE, 0, "store '%s': its JSON "
+		    "listing cannot be read: %s", s->display, why);
 	if (rc != 0)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	return LB_OK;

@@ -25,7 +25,9 @@
 #include <expat.h>
 #include <ini.h>
 
+#include "clock.h"
 #include "fetch.h"
+#include "files.h"
 #include "store.h"
 
 #define MAX_PAGE (8 * 1024 * 1024)
@@ -98,55 +100,19 @@ env(const char *name)
 }
 
 static void
-home_file(char *buf, size_t len, const char *rel)
-{
-	const char *h = env("HOME");
-
-	snprintf(buf, len, "%s/%s", h ? h : "/root", rel);
-}
-
-static int
-yes(const char *v)
-{
-	return v != NULL && (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
-	    !strcmp(v, "1") || !strcasecmp(v, "on"));
-}
-
-static void
 set_sigv4(struct s3store *s)
 {
 	snprintf(s->sigv4, sizeof(s->sigv4), "aws:amz:%s:s3", s->region);
 	s->fc.sigv4 = s->sigv4;
 }
 
+/* s3://BUCKET/PREFIX: the bucket and the prefix, ending in '/'. */
 static int
-s3_open(struct lb_store *st, struct lb_err *err)
+s3_where(struct lb_store *st, struct s3store *s, struct lb_err *err)
 {
-	const struct lb_store_conf *sc = st->conf;
-	const char *url = sc->url + 5, *slash, *profile, *credfile, *cfgfile, *v;
-	char path[1024], sect[160], *ep = NULL;
-	struct awsfile a;
-	struct s3store *s;
+	const char *url = st->conf->url + 5, *slash, *v;
 	size_t n;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	st->priv = s;
-	lb_fetch_conf_init(&s->fc, st->display);
-	s->fc.ca_file = lb_store_opt(sc, "ca_file");
-	s->fc.insecure = yes(lb_store_opt(sc, "insecure"));
-	s->part_size = PART_SIZE;
-	if ((v = lb_store_opt(sc, "part_size")) != NULL) {
-		long long ps;
-
-		/* S3's own bounds for every part but the last */
-		if (lb_parse_size(v, &ps) != 0 || ps < (5LL << 20) ||
-		    ps > (1LL << 30))
-			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
-			    "part_size must be from 5M to 1G, not '%s'",
-			    st->display, v);
-		s->part_size = (size_t)ps;
-	}
 	slash = strchr(url, '/');
 	n = slash != NULL ? (size_t)(slash - url) : strlen(url);
 	s->bucket = strndup(url, n);
@@ -159,12 +125,22 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	    "");
 	if (*s->bucket == '\0')
 		return lb_err_set(err, LB_EUSAGE, 0, "store '%s': no bucket in "
-		    "'%s' (s3://BUCKET/PREFIX/)", st->display, sc->url);
+		    "'%s' (s3://BUCKET/PREFIX/)", st->display, st->conf->url);
+	return LB_OK;
+}
 
-	/* Region and credentials: the store's keys, else the environment,
-	 * else the AWS shared files, as the AWS tools read them. */
-	profile = lb_store_opt(sc, "profile");
-	if (profile == NULL)
+/* Region and credentials: the store's keys, else the environment, else
+ * the AWS shared files, as the AWS tools read them. a gets what the
+ * config file says (its endpoint). */
+static int
+s3_credentials(struct lb_store *st, struct s3store *s, struct awsfile *a,
+    struct lb_err *err)
+{
+	const struct lb_store_conf *sc = st->conf;
+	const char *profile, *credfile, *cfgfile, *v;
+	char path[1024], sect[160];
+
+	if ((profile = lb_store_opt(sc, "profile")) == NULL)
 		profile = env("AWS_PROFILE");
 	credfile = lb_store_opt(sc, "credentials_file");
 	if ((v = lb_store_opt(sc, "region")) != NULL ||
@@ -180,35 +156,36 @@ s3_open(struct lb_store *st, struct lb_err *err)
 		if ((v = env("AWS_SESSION_TOKEN")) != NULL)
 			snprintf(s->token, sizeof(s->token), "%s", v);
 	} else {
-		memset(&a, 0, sizeof(a));
-		a.s = s;
-		a.section = profile ? profile : "default";
+		memset(a, 0, sizeof(*a));
+		a->s = s;
+		a->section = profile ? profile : "default";
 		if (credfile == NULL && (credfile =
 		    env("AWS_SHARED_CREDENTIALS_FILE")) == NULL) {
-			home_file(path, sizeof(path), ".aws/credentials");
+			lb_home_path(".aws/credentials", path, sizeof(path));
 			credfile = path;
 		}
 		/* a profile may live in the config file alone */
-		if (ini_parse(credfile, aws_key, &a) < 0 && lb_store_opt(sc,
+		if (ini_parse(credfile, aws_key, a) < 0 && lb_store_opt(sc,
 		    "credentials_file"))
-			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': cannot "
-			    "read credentials file '%s'", st->display,
+			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
+			    "cannot read credentials file '%s'", st->display,
 			    credfile);
 	}
-	memset(&a, 0, sizeof(a));
-	a.s = s;
-	a.is_config = 1;
-	a.had_keys = s->key_id[0] != '\0' && s->secret[0] != '\0';
+	memset(a, 0, sizeof(*a));
+	a->s = s;
+	a->is_config = 1;
+	a->had_keys = s->key_id[0] != '\0' && s->secret[0] != '\0';
 	if (profile != NULL && strcmp(profile, "default") != 0) {
 		snprintf(sect, sizeof(sect), "profile %s", profile);
-		a.section = sect;
+		a->section = sect;
 	} else
-		a.section = "default";
+		a->section = "default";
 	if ((cfgfile = env("AWS_CONFIG_FILE")) == NULL) {
-		home_file(path, sizeof(path), ".aws/config");
+		lb_home_path(".aws/config", path, sizeof(path));
 		cfgfile = path;
 	}
-	ini_parse(cfgfile, aws_key, &a);
+	ini_parse(cfgfile, aws_key, a);
+	a->section = NULL;	/* sect is ours */
 	if (s->region[0] == '\0')
 		snprintf(s->region, sizeof(s->region), "us-east-1");
 	if (s->key_id[0] == '\0' || s->secret[0] == '\0')
@@ -216,18 +193,29 @@ s3_open(struct lb_store *st, struct lb_err *err)
 		    "credentials: set AWS_ACCESS_KEY_ID and "
 		    "AWS_SECRET_ACCESS_KEY, or give a profile or "
 		    "credentials_file", st->display);
+	return LB_OK;
+}
 
-	/* Endpoint: the store's, the environment's, the profile's, or AWS. */
+/* Endpoint: the store's, the environment's, the profile's, or AWS. */
+static int
+s3_endpoint(const struct lb_store_conf *sc, struct s3store *s,
+    const struct awsfile *a, struct lb_err *err)
+{
+	const char *v;
+	char *ep = NULL;
+	size_t n;
+
 	if ((v = lb_store_opt(sc, "endpoint")) != NULL ||
 	    (v = env("AWS_ENDPOINT_URL_S3")) != NULL ||
 	    (v = env("AWS_ENDPOINT_URL")) != NULL ||
-	    (a.endpoint[0] != '\0' && (v = a.endpoint) != NULL)) {
+	    (a->endpoint[0] != '\0' && (v = a->endpoint) != NULL)) {
 		ep = strdup(v);
 	} else {
 		s->aws = 1;
 		n = strlen(s->region) + 40;
 		if ((ep = malloc(n)) != NULL)
-			snprintf(ep, n, "https://s3.%s.amazonaws.com", s->region);
+			snprintf(ep, n, "https://s3.%s.amazonaws.com",
+			    s->region);
 	}
 	if (ep == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
@@ -235,11 +223,45 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	while (n > 0 && ep[n - 1] == '/')
 		ep[--n] = '\0';
 	s->endpoint = ep;
-	v = lb_store_opt(sc, "path_style");
-	s->path_style = v != NULL ? yes(v) : !s->aws;
+	s->path_style = lb_store_opt_bool(sc, "path_style", !s->aws);
 	/* a bucket name with dots breaks TLS for virtual hosts */
-	if (strchr(s->bucket, '.') != NULL && v == NULL)
+	if (strchr(s->bucket, '.') != NULL && lb_store_opt(sc, "path_style") ==
+	    NULL)
 		s->path_style = 1;
+	return LB_OK;
+}
+
+static int
+s3_open(struct lb_store *st, struct lb_err *err)
+{
+	const struct lb_store_conf *sc = st->conf;
+	struct awsfile a;
+	struct s3store *s;
+	const char *v;
+	int r;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	st->priv = s;
+	lb_fetch_conf_init(&s->fc, st->display);
+	s->fc.ca_file = lb_store_opt(sc, "ca_file");
+	s->fc.insecure = lb_store_opt_bool(sc, "insecure", 0);
+	s->part_size = PART_SIZE;
+	if ((v = lb_store_opt(sc, "part_size")) != NULL) {
+		long long ps;
+
+		/* S3's own bounds for every part but the last */
+		if (lb_parse_size(v, &ps) != 0 || ps < (5LL << 20) ||
+		    ps > (1LL << 30))
+			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
+			    "part_size must be from 5M to 1G, not '%s'",
+			    st->display, v);
+		s->part_size = (size_t)ps;
+	}
+	if ((r = s3_where(st, s, err)) != LB_OK ||
+	    (r = s3_credentials(st, s, &a, err)) != LB_OK ||
+	    (r = s3_endpoint(sc, s, &a, err)) != LB_OK)
+		return r;
 	snprintf(s->userpwd, sizeof(s->userpwd), "%s:%s", s->key_id,
 	    s->secret);
 	s->fc.userpwd = s->userpwd;
@@ -269,9 +291,10 @@ s3_url(struct s3store *s, const char *key, const char *query)
 		    query ? "?" : "", query ? query : "");
 	else {
 		sep = strstr(host, "://");
-		snprintf(u, n, "%.*s%s.%s/%s%s%s", sep ? (int)(sep - host + 3) : 0,
-		    host, s->bucket, sep ? sep + 3 : host, ek ? ek : "",
-		    query ? "?" : "", query ? query : "");
+		snprintf(u, n, "%.*s%s.%s/%s%s%s",
+		    sep ? (int)(sep - host + 3) : 0, host, s->bucket,
+		    sep ? sep + 3 : host, ek ? ek : "", query ? "?" : "",
+		    query ? query : "");
 	}
 	free(ek);
 	return u;
@@ -293,24 +316,6 @@ struct xml {
 	char code[64], region[64], server_time[64], message[256];
 	int failed;
 };
-
-static long long
-iso8601(const char *s)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, se;
-
-	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &se) != 6)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	return (long long)timegm(&tm);
-}
 
 static void XMLCALL
 x_start(void *arg, const XML_Char *name, const XML_Char **attrs)
@@ -355,7 +360,7 @@ x_end(void *arg, const XML_Char *name)
 			else if (strcmp(name, "Size") == 0)
 				x->size = strtoll(x->text, NULL, 10);
 			else if (strcmp(name, "LastModified") == 0)
-				x->mtime = iso8601(x->text);
+				x->mtime = lb_time_parse_iso(x->text);
 		} else if (x->depth == 2 && strcmp(name, "Contents") == 0) {
 			pl = strlen(x->prefix);
 			if (strncmp(x->key, x->prefix, pl) == 0 &&
@@ -496,7 +501,7 @@ s3_answer(struct lb_store *st, const struct lb_response *r, struct xml *x,
 	x->prefix = "";
 	(void)parse_xml(x, r->body, r->len);
 	if (strcmp(x->code, "RequestTimeTooSkewed") == 0 && !fx->clock &&
-	    (t = iso8601(x->server_time)) > 0) {
+	    (t = lb_time_parse_iso(x->server_time)) > 0) {
 		fx->clock = 1;
 		was = s->fc.clock_offset;
 		s->fc.clock_offset = t - (long long)time(NULL);
@@ -562,8 +567,8 @@ s3_list(struct lb_store *st, struct lb_object **objs, size_t *n,
 			break;
 		}
 		snprintf(q, ql, "%s%s%sdelimiter=%%2F&list-type=2&prefix=%s",
-		    et ? "continuation-token=" : "", et ? et : "", et ? "&" : "",
-		    ep);
+		    et ? "continuation-token=" : "", et ? et : "",
+		    et ? "&" : "", ep);
 		free(ep);
 		free(et);
 		et = NULL;
@@ -795,7 +800,8 @@ part_thread(void *arg)
 	w->th_etag[0] = '\0';
 	lb_err_clear(&w->th_err);
 	if ((u = s3_url(s, w->key, q)) == NULL) {
-		w->th_rc = lb_err_set(&w->th_err, LB_ENOMEM, 0, "out of memory");
+		w->th_rc = lb_err_set(&w->th_err, LB_ENOMEM, 0,
+		    "out of memory");
 		return NULL;
 	}
 	/* the ETag is in a header, which lb_fetch_send does not keep: the

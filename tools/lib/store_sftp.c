@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fetch.h"
+#include "files.h"
 #include "store.h"
 
 #define MAX_LISTING (16 * 1024 * 1024)
@@ -56,14 +57,6 @@ check_key(const struct lb_store *st, const char *path, struct lb_err *err)
 	return LB_OK;
 }
 
-static void
-home_file(char *buf, size_t len, const char *rel)
-{
-	const char *h = getenv("HOME");
-
-	snprintf(buf, len, "%s/%s", h && *h ? h : "/root", rel);
-}
-
 static int
 sf_open(struct lb_store *st, struct lb_err *err)
 {
@@ -93,7 +86,7 @@ sf_open(struct lb_store *st, struct lb_err *err)
 	if ((v = lb_store_opt(sc, "identity_file")) != NULL)
 		snprintf(s->keyfile, sizeof(s->keyfile), "%s", v);
 	else
-		home_file(s->keyfile, sizeof(s->keyfile), ".ssh/id_ecdsa");
+		lb_home_path(".ssh/id_ecdsa", s->keyfile, sizeof(s->keyfile));
 	if ((r = check_key(st, s->keyfile, err)) != LB_OK)
 		return r;
 	/* libssh2 on mbedTLS cannot derive the public key from the private
@@ -107,7 +100,7 @@ sf_open(struct lb_store *st, struct lb_err *err)
 	if ((v = lb_store_opt(sc, "known_hosts")) != NULL)
 		snprintf(s->known, sizeof(s->known), "%s", v);
 	else
-		home_file(s->known, sizeof(s->known), ".ssh/known_hosts");
+		lb_home_path(".ssh/known_hosts", s->known, sizeof(s->known));
 	s->fc.ssh_key = s->keyfile;
 	s->fc.known_hosts = s->known;
 	return LB_OK;

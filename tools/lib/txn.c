@@ -125,7 +125,8 @@ migrate_old(const char *dest, const char *area, lb_txn_notice notice,
 		return LB_OK;
 	}
 	if ((d = opendir(old)) == NULL)
-		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s'", old);
+		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s'",
+		    old);
 	while ((de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -205,12 +206,14 @@ lb_txn_begin(struct lb_txn *t, const char *dest, const char *id,
 		return lb_err_set(err, LB_EDEST, ENAMETOOLONG, "'%s'", dest);
 	lb_txn_path(p, sizeof(p), dest, NULL, NULL);
 	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		return lb_err_set(err, LB_EDEST, errno, "cannot create '%s'", p);
+		return lb_err_set(err, LB_EDEST, errno, "cannot create '%s'",
+		    p);
 	lb_txn_path(p, sizeof(p), dest, "journal", id);
 	t->jfd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
 	if (t->jfd < 0)
-		return lb_err_set(err, LB_EDEST, errno, "cannot create '%s'", p);
+		return lb_err_set(err, LB_EDEST, errno, "cannot create '%s'",
+		    p);
 	if (journal_add(t, "lifeboat-journal 1 %s", id) != 0) {
 		lb_err_set(err, LB_EDEST, errno, "cannot write '%s'", p);
 		lb_txn_close(t);
@@ -697,7 +700,8 @@ lb_txn_recover(const char *dest, lb_txn_notice notice, void *arg,
 			for (k = 0; k < j.n && r == LB_OK; k++)
 				r = commit_one(dest, ids[i], j.items[k],
 				    j.replace, &dummy, err);
-			if (r == LB_OK && reopen_journal(&t, dest, ids[i]) == 0) {
+			if (r == LB_OK && reopen_journal(&t, dest,
+			    ids[i]) == 0) {
 				journal_add(&t, "committed");
 				lb_txn_close(&t);
 			}

@@ -1,11 +1,14 @@
 /*
- * util.c: small helpers shared by the engine: durations, the stop flag.
+ * util.c: small helpers shared by the engine: the value parsers of the
+ * config (durations, booleans), the stop flag.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "lb.h"
 
@@ -77,6 +80,26 @@ lb_format_duration(long long secs, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%lld d %lld h", secs / 86400,
 		    secs % 86400 / 3600);
+}
+
+int
+lb_parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; s != NULL && i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return LB_OK;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return LB_OK;
+		}
+	}
+	return LB_EUSAGE;
 }
 
 int

@@ -26,7 +26,8 @@ enum lb_exit {
 
 /* Options given before the verb. */
 struct lb_cli {
-	const char *prog;	/* "lifeboat" or "lifeboat-VERB", for messages */
+	const char *prog;	/* "lifeboat" or "lifeboat-VERB", for
+				   messages */
 	const char *config;	/* -c FILE, or NULL for the default */
 	int json;		/* --json: the result as JSON on stdout */
 	int verbosity;		/* -1 with -q, 0, 1 with -v (and more) */
@@ -42,23 +43,23 @@ struct lb_cmd {
 extern const struct lb_cmd lb_commands[];
 
 /* "lifeboat: MESSAGE" on stderr, one line (shown even with -q). */
-void lb_error(const struct lb_cli *cli, const char *fmt, ...)
+void lb_cli_error(const struct lb_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "lifeboat: warning: MESSAGE" on stderr unless -q. */
-void lb_warn(const struct lb_cli *cli, const char *fmt, ...)
+void lb_cli_warn(const struct lb_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The exit status for an engine error class. */
-int lb_exit_for(int code);
+int lb_cli_exit_for(int code);
 /* Print err as one line and return its exit status. */
-int lb_fail(const struct lb_cli *cli, const struct lb_err *err);
+int lb_cli_fail(const struct lb_cli *cli, const struct lb_err *err);
 /* A usage error: the message, a hint to --help, and LB_EXIT_USAGE. */
-int lb_usage_error(const struct lb_cli *cli, const char *verb,
+int lb_cli_usage(const struct lb_cli *cli, const char *verb,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The option word getopt_long just refused (after ':' or '?'). */
-const char *lb_bad_option(int argc, char **argv);
+const char *lb_cli_bad_option(int argc, char **argv);
 /* Flush stdout and turn a write error (a full disk, a closed pipe) into
  * LB_EXIT_FAIL with a message, as a careful tool must. */
-int lb_finish(const struct lb_cli *cli, int status);
+int lb_cli_finish(const struct lb_cli *cli, int status);
 
 /* The verbs. */
 int cmd_version(struct lb_cli *cli, int argc, char **argv);

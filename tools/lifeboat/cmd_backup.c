@@ -53,14 +53,14 @@ print_report(const struct lb_cli *cli, const struct lb_backup_result *res)
 	}
 	if (!res->ok || cli->verbosity < 0)
 		return;
-	lb_human_bytes(res->size, size, sizeof(size));
-	lb_human_bytes(res->tar_bytes, tar, sizeof(tar));
+	lb_cli_human_bytes(res->size, size, sizeof(size));
+	lb_cli_human_bytes(res->tar_bytes, tar, sizeof(tar));
 	printf("%s '%s': %s (%s of tar in %zu segment%s), sha256 %s\n",
 	    res->dry_run ? "would write" : "backed up", res->archive, size,
 	    tar, res->nsegments, res->nsegments == 1 ? "" : "s", res->sha256);
 	printf("  %-36s %8s %11s\n", "volume", "files", "bytes");
 	for (i = 0; i < res->nvolumes; i++) {
-		lb_human_bytes(res->volumes[i].bytes, size, sizeof(size));
+		lb_cli_human_bytes(res->volumes[i].bytes, size, sizeof(size));
 		printf("  %-36s %8lld %11s\n", res->volumes[i].name,
 		    res->volumes[i].files, size);
 	}
@@ -68,8 +68,8 @@ print_report(const struct lb_cli *cli, const struct lb_backup_result *res)
 		printf("  store '%s': %s\n", res->stores[i].name,
 		    res->stores[i].ok ? "written" : res->stores[i].error);
 	if (res->containers_stopped + res->services_scaled > 0)
-		printf("  stopped %zu container%s and %zu service%s for %.1f s; "
-		    "%s\n", res->containers_stopped,
+		printf("  stopped %zu container%s and %zu service%s for %.1f "
+		    "s; %s\n", res->containers_stopped,
 		    res->containers_stopped == 1 ? "" : "s",
 		    res->services_scaled, res->services_scaled == 1 ? "" : "s",
 		    res->downtime, res->restarted ? "all running again" :
@@ -106,7 +106,7 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 	};
 	struct lb_backup_opts o;
 	struct lb_backup_result res;
-	struct lb_progress prog;
+	struct lb_cli_meter prog;
 	struct lb_config cfg;
 	char **stores = NULL;
 	size_t nstores = 0;
@@ -124,7 +124,7 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case O_VOLUME:
 			if (!lb_valid_volume_name(optarg)) {
-				rc = lb_usage_error(cli, "backup", "'%s' is "
+				rc = lb_cli_usage(cli, "backup", "'%s' is "
 				    "not a volume name", optarg);
 				goto out;
 			}
@@ -145,20 +145,20 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			rc = lb_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
 			goto out;
 		case ':':
-			rc = lb_usage_error(cli, "backup", "option '%s' needs an "
-			    "argument", lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "backup", "option '%s' needs an "
+			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
-			rc = lb_usage_error(cli, "backup", "unknown option '%s'",
-			    lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "backup", "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		rc = lb_usage_error(cli, "backup", "unexpected argument '%s'",
+		rc = lb_cli_usage(cli, "backup", "unexpected argument '%s'",
 		    argv[optind]);
 		goto out;
 	}
@@ -169,6 +169,8 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 	memset(&prog, 0, sizeof(prog));
 	prog.cli = cli;
 	prog.tty = isatty(2);
+	/* its clock starts with the first bytes written */
+	snprintf(prog.name, sizeof(prog.name), "backup");
 	o.progress = lb_cli_progress;
 	o.progress_arg = &prog;
 	o.notice = notice;
@@ -177,11 +179,11 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 	lb_backup_run(&o, &res);
 	lb_cli_progress_end(&prog);
 	if (!res.ok)
-		lb_error(cli, "%s", res.err.msg);
+		lb_cli_error(cli, "%s", res.err.msg);
 	print_report(cli, &res);
-	rc = res.ok ? LB_EXIT_OK : lb_exit_for(res.err.code);
+	rc = res.ok ? LB_EXIT_OK : lb_cli_exit_for(res.err.code);
 	lb_backup_result_release(&res);
-	rc = lb_finish(cli, rc);
+	rc = lb_cli_finish(cli, rc);
 out:
 	lb_config_release(&cfg);
 	free(stores);

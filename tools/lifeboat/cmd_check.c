@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "clock.h"
 #include "common.h"
 #include "json.h"
 
@@ -137,13 +138,13 @@ lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
     char **names, size_t nnames, int print)
 {
 	struct lb_check_result *res;
-	struct timespec t0, t1;
+	double t0;
 	size_t i, k, n = 0;
 	int r, rc;
 
 	if (cfg->nchecks == 0) {
-		lb_error(cli, "no check: add [check \"NAME\"] sections to %s",
-		    cfg->path ? cfg->path : LB_DEFAULT_CONFIG);
+		lb_cli_error(cli, "no check: add [check \"NAME\"] sections to "
+		    "%s", cfg->path ? cfg->path : LB_DEFAULT_CONFIG);
 		return LB_EXIT_USAGE;
 	}
 	for (k = 0; k < nnames; k++) {
@@ -151,13 +152,13 @@ lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
 			if (strcmp(cfg->checks[i].name, names[k]) == 0)
 				break;
 		if (i == cfg->nchecks) {
-			lb_error(cli, "no check named '%s' in %s", names[k],
+			lb_cli_error(cli, "no check named '%s' in %s", names[k],
 			    cfg->path);
 			return LB_EXIT_USAGE;
 		}
 	}
 	if ((res = calloc(cfg->nchecks, sizeof(*res))) == NULL) {
-		lb_error(cli, "out of memory");
+		lb_cli_error(cli, "out of memory");
 		return LB_EXIT_FAIL;
 	}
 	for (i = 0; i < cfg->nchecks; i++) {
@@ -167,15 +168,13 @@ lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
 		if (nnames == 0 || k < nnames)
 			res[n++].conf = &cfg->checks[i];
 		if (cfg->checks[i].insecure)
-			lb_warn(cli, "check '%s': TLS is not verified "
+			lb_cli_warn(cli, "check '%s': TLS is not verified "
 			    "(insecure = yes)", cfg->checks[i].name);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = lb_clock_mono();
 	r = lb_check_run(res, n, report, cli);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (print && cli->json)
-		print_json(res, n, r == LB_OK, (double)(t1.tv_sec -
-		    t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		print_json(res, n, r == LB_OK, lb_clock_mono() - t0);
 	else if (print)
 		print_table(res, n);
 	rc = r == LB_OK ? LB_EXIT_OK : r == LB_EINTR ? LB_EXIT_INTR :
@@ -206,19 +205,19 @@ cmd_check(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return lb_finish(cli, LB_EXIT_OK);
+			return lb_cli_finish(cli, LB_EXIT_OK);
 		case ':':
-			return lb_usage_error(cli, "check", "option '%s' needs "
-			    "an argument", lb_bad_option(argc, argv));
+			return lb_cli_usage(cli, "check", "option '%s' needs "
+			    "an argument", lb_cli_bad_option(argc, argv));
 		default:
-			return lb_usage_error(cli, "check", "unknown option "
-			    "'%s'", lb_bad_option(argc, argv));
+			return lb_cli_usage(cli, "check", "unknown option "
+			    "'%s'", lb_cli_bad_option(argc, argv));
 		}
 	}
 	if ((rc = lb_cli_load(cli, &cfg)) != LB_EXIT_OK)
 		goto out;
 	lb_cli_signals();
-	rc = lb_finish(cli, lb_cli_run_checks(cli, &cfg, argv + optind,
+	rc = lb_cli_finish(cli, lb_cli_run_checks(cli, &cfg, argv + optind,
 	    (size_t)(argc - optind), 1));
 out:
 	lb_config_release(&cfg);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "catalog.h"
+#include "clock.h"
 #include "common.h"
 #include "json.h"
 
@@ -27,16 +28,6 @@ static const char usage[] =
 "\n"
 "  --store URL  a store (repeatable); replaces the config's\n"
 "  -h, --help   show this help and exit\n";
-
-static void
-iso(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* STATUS: whether a restore would take b, as far as the listing can
  * tell; why: the reason when not (NULL otherwise). */
@@ -105,7 +96,7 @@ print_json(const struct lb_catalog *cat)
 		lb_json_str(&j, b->name);
 		lb_json_key(&j, "store");
 		lb_json_str(&j, cat->confs[b->store]->name);
-		iso(b->time, t, sizeof(t));
+		lb_time_iso(b->time, t, sizeof(t));
 		lb_json_key(&j, "time");
 		lb_json_str(&j, t);
 		lb_json_key(&j, "time_source");
@@ -158,7 +149,7 @@ print_json(const struct lb_catalog *cat)
 static void
 list_notice(void *arg, const char *msg)
 {
-	lb_warn(arg, "%s", msg);
+	lb_cli_warn(arg, "%s", msg);
 }
 
 int
@@ -194,20 +185,20 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			rc = lb_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
 			goto out;
 		case ':':
-			rc = lb_usage_error(cli, "list", "option '%s' needs an "
-			    "argument", lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "list", "option '%s' needs an "
+			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
-			rc = lb_usage_error(cli, "list", "unknown option '%s'",
-			    lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "list", "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		rc = lb_usage_error(cli, "list", "unexpected argument '%s'",
+		rc = lb_cli_usage(cli, "list", "unexpected argument '%s'",
 		    argv[optind]);
 		goto out;
 	}
@@ -216,11 +207,11 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 	lb_err_clear(&err);
 	r = lb_catalog_build(&cat, &cfg, list_notice, cli, &err);
 	for (i = 0; i < cat.nfailures; i++)
-		lb_error(cli, "%s", cat.failures[i].error);
+		lb_cli_error(cli, "%s", cat.failures[i].error);
 	if (r != LB_OK && r != LB_ESTORE) {
 		if (cat.nfailures == 0)
-			lb_error(cli, "%s", err.msg);
-		rc = lb_exit_for(r);
+			lb_cli_error(cli, "%s", err.msg);
+		rc = lb_cli_exit_for(r);
 		goto out;
 	}
 	lb_catalog_peek_age(&cat);
@@ -233,8 +224,8 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 		for (i = 0; i < cat.nbackups; i++) {
 			const struct lb_backup *b = &cat.backups[i];
 
-			iso(b->time, t, sizeof(t));
-			lb_human_bytes(b->size, size, sizeof(size));
+			lb_time_iso(b->time, t, sizeof(t));
+			lb_cli_human_bytes(b->size, size, sizeof(size));
 			st = status_of(&cat, b, &why);
 			printf("%-48s %-20s %10s  %-10s %s%s%s%s", b->name, t,
 			    size, st, cat.confs[b->store]->name,
@@ -247,10 +238,10 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 			putchar('\n');
 		}
 		if (cat.nbackups == 0 && r == LB_OK && cli->verbosity >= 0)
-			fprintf(stderr, "%s: no backup archive in the store%s\n",
-			    cli->prog, cat.nstores > 1 ? "s" : "");
+			fprintf(stderr, "%s: no backup archive in the "
+			    "store%s\n", cli->prog, cat.nstores > 1 ? "s" : "");
 	}
-	rc = lb_finish(cli, r == LB_OK ? LB_EXIT_OK : LB_EXIT_STORE);
+	rc = lb_cli_finish(cli, r == LB_OK ? LB_EXIT_OK : LB_EXIT_STORE);
 out:
 	lb_catalog_release(&cat);
 	lb_config_release(&cfg);

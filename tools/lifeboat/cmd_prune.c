@@ -57,20 +57,20 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			rc = lb_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
 			goto out;
 		case ':':
-			rc = lb_usage_error(cli, "prune", "option '%s' needs an "
-			    "argument", lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "prune", "option '%s' needs an "
+			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
-			rc = lb_usage_error(cli, "prune", "unknown option '%s'",
-			    lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "prune", "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		rc = lb_usage_error(cli, "prune", "unexpected argument '%s'",
+		rc = lb_cli_usage(cli, "prune", "unexpected argument '%s'",
 		    argv[optind]);
 		goto out;
 	}
@@ -78,7 +78,7 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 		goto out;
 	if (lb_backup_prune(&cfg, NULL, 0, dry, &pruned, &npruned, &err) !=
 	    LB_OK) {
-		rc = lb_fail(cli, &err);
+		rc = lb_cli_fail(cli, &err);
 		goto out;
 	}
 	if (cli->json) {
@@ -101,7 +101,7 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 		for (i = 0; i < npruned; i++)
 			printf("%s %s\n", dry ? "would prune" : "pruned",
 			    pruned[i]);
-	rc = lb_finish(cli, LB_EXIT_OK);
+	rc = lb_cli_finish(cli, LB_EXIT_OK);
 out:
 	for (i = 0; i < npruned; i++)
 		free(pruned[i]);

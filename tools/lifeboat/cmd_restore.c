@@ -9,13 +9,14 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "handoff.h"
+#include "history.h"
 
 static const char usage[] =
 "usage: lifeboat restore [--store URL]... [NAME | --latest] [--dest DIR]\n"
 "                        [--root DIR] [--volume NAME]... [--replace]\n"
 "                        [--dry-run] [--max-age DURATION]\n"
-"                        [--allow-unverified] [--layout auto|docker|offen|plain]\n"
+"                        [--allow-unverified]"
+" [--layout auto|docker|offen|plain]\n"
 "                        [--identity FILE]...\n"
 "\n"
 "Restore the latest valid backup (or the archive NAME) into DEST, by\n"
@@ -48,62 +49,27 @@ static const char usage[] =
 "  --ignore-running-docker restore even though Docker runs on the target\n"
 "  -h, --help              show this help and exit\n";
 
-/* The history line of a restore: appended to the local log and, when the
- * target is a mounted system (--root) or this one (the default
- * destination), to the target's /var/lib/lifeboat/history.jsonl; the
- * summary against the plan's RTO and RPO goes to a person. */
+/* The restore's history line, recorded by the engine; its summary
+ * against the plan's RTO and RPO goes to a person. */
 static void
-record(struct lb_cli *cli, const struct lb_config *cfg,
-    const struct lb_restore_opts *o, const struct lb_restore_result *res)
+record(struct lb_cli *cli, const struct lb_restore_opts *o,
+    const struct lb_restore_result *res)
 {
 	struct lb_history h;
-	struct lb_err err;
-	char sum[512], target[4096], *json;
-	const char *local = lb_config_history(cfg);
+	char sum[512];
 
-	if (res->dry_run || (!res->ok && !res->have_archive &&
-	    res->t_transfer == 0))
-		return;		/* nothing was restored nor tried */
-	memset(&h, 0, sizeof(h));
-	h.kind = "restore";
-	h.id = res->id;
-	h.ok = res->ok;
-	h.error = res->ok ? NULL : res->err.msg;
-	h.ended = (long long)time(NULL);
-	h.started = h.ended - (long long)(res->t_total + 0.5);
-	h.archive = res->have_archive ? res->archive_name : NULL;
-	h.archive_time = res->have_archive ? res->archive_time : -1;
-	h.integrity = res->have_archive ? res->integrity : NULL;
-	h.authenticity = res->have_archive && res->authenticity[0] ?
-	    res->authenticity : NULL;
-	lb_history_phase(&h, "select", res->t_select);
-	lb_history_phase(&h, "transfer", res->t_transfer);
-	lb_history_phase(&h, "commit", res->t_commit);
-	h.rto = cfg->rto;
-	h.rpo = lb_config_rpo(cfg);
-	if (lb_history_json(&h, &json) != 0)
-		return;
-	if (*local != '\0' && lb_history_append(local, json, &err) != LB_OK)
-		lb_warn(cli, "%s", err.msg);
-	target[0] = '\0';
-	if (o->root != NULL)
-		snprintf(target, sizeof(target), "%s/var/lib/lifeboat/"
-		    "history.jsonl", o->root);
-	else if (o->dest == NULL && cfg->dest == NULL)
-		snprintf(target, sizeof(target), "/var/lib/lifeboat/"
-		    "history.jsonl");
-	if (target[0] != '\0' && strcmp(target, local) != 0 &&
-	    lb_history_append(target, json, &err) != LB_OK)
-		lb_warn(cli, "%s", err.msg);
-	free(json);
-	if (res->ok && !cli->json && cli->verbosity >= 0) {
+	if (lb_restore_history(o, res, &h) && res->ok && !cli->json &&
+	    cli->verbosity >= 0) {
 		lb_history_summary(&h, sum, sizeof(sum));
 		printf("  %s\n", sum);
 	}
 }
 
-int
-cmd_restore(struct lb_cli *cli, int argc, char **argv)
+/* The options into o (and the stores to use instead of the config's):
+ * LB_EXIT_OK, the status to exit with, or -1 when the help was shown. */
+static int
+parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
+    struct lb_cli_list *stores, struct lb_cli_list *ids)
 {
 	enum { O_STORE = 256, O_LATEST, O_DEST, O_ROOT, O_VOLUME, O_REPLACE,
 		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER, O_JSON,
@@ -125,111 +91,111 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct lb_restore_opts o;
-	struct lb_restore_result res;
-	struct lb_progress prog;
-	struct lb_config cfg;
-	char **stores = NULL, **ids = NULL;
-	struct lb_age_keys *keys = NULL;
-	size_t nids = 0, nstores = 0, i;
-	int ch, latest = 0, rc;
+	int ch, latest = 0;
 
-	memset(&o, 0, sizeof(o));
-	memset(&cfg, 0, sizeof(cfg));
-	o.mode = LB_MODE_RESTORE;
-	o.max_age = -1;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
-			if (lb_cli_push(&stores, &nstores, optarg) != 0)
+			if (lb_cli_push(&stores->v, &stores->n, optarg) != 0)
 				return LB_EXIT_FAIL;
 			break;
 		case O_LATEST:
 			latest = 1;
 			break;
 		case O_DEST:
-			o.dest = optarg;
+			o->dest = optarg;
 			break;
 		case O_ROOT:
-			o.root = optarg;
+			o->root = optarg;
 			break;
 		case O_VOLUME:
-			if (!lb_valid_volume_name(optarg)) {
-				rc = lb_usage_error(cli, "restore", "'%s' is "
+			if (!lb_valid_volume_name(optarg))
+				return lb_cli_usage(cli, "restore", "'%s' is "
 				    "not a volume name", optarg);
-				goto out;
-			}
-			if (lb_cli_push(&o.volumes, &o.nvolumes, optarg) != 0)
+			if (lb_cli_push(&o->volumes, &o->nvolumes, optarg))
 				return LB_EXIT_FAIL;
 			break;
 		case O_REPLACE:
-			o.replace = 1;
+			o->replace = 1;
 			break;
 		case O_DRY:
-			o.dry_run = 1;
+			o->dry_run = 1;
 			break;
 		case O_MAXAGE:
-			if (lb_parse_duration(optarg, &o.max_age) != LB_OK) {
-				rc = lb_usage_error(cli, "restore", "--max-age: "
-				    "'%s' is not a duration (like 24h, 2d)",
-				    optarg);
-				goto out;
-			}
+			if (lb_parse_duration(optarg, &o->max_age) != LB_OK)
+				return lb_cli_usage(cli, "restore",
+				    "--max-age: '%s' is not a duration (like "
+				    "24h, 2d)", optarg);
 			break;
 		case O_UNVERIFIED:
-			o.allow_unverified = 1;
+			o->allow_unverified = 1;
 			break;
 		case O_LAYOUT:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "docker") &&
-			    strcmp(optarg, "offen") && strcmp(optarg, "plain")) {
-				rc = lb_usage_error(cli, "restore", "--layout "
-				    "must be auto, docker, offen or plain");
-				goto out;
-			}
-			o.layout = optarg;
+			if (!lb_layout_valid(optarg))
+				return lb_cli_usage(cli, "restore", "--layout "
+				    "must be " LB_LAYOUT_WORDS);
+			o->layout = optarg;
 			break;
 		case O_DOCKER:
-			o.ignore_docker = 1;
+			o->ignore_docker = 1;
 			break;
 		case O_JSON:
 			cli->json = 1;
 			break;
 		case O_IDENTITY:
-			if (lb_cli_push(&ids, &nids, optarg) != 0)
+			if (lb_cli_push(&ids->v, &ids->n, optarg) != 0)
 				return LB_EXIT_FAIL;
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			rc = lb_finish(cli, LB_EXIT_OK);
-			goto out;
+			return -1;
 		case ':':
-			rc = lb_usage_error(cli, "restore", "option '%s' needs an "
-			    "argument", lb_bad_option(argc, argv));
-			goto out;
+			return lb_cli_usage(cli, "restore", "option '%s' needs "
+			    "an argument", lb_cli_bad_option(argc, argv));
 		default:
-			rc = lb_usage_error(cli, "restore", "unknown option '%s'",
-			    lb_bad_option(argc, argv));
-			goto out;
+			return lb_cli_usage(cli, "restore", "unknown option "
+			    "'%s'", lb_cli_bad_option(argc, argv));
 		}
 	}
 	if (optind < argc)
-		o.name = argv[optind++];
-	if (optind < argc || (o.name != NULL && latest)) {
-		rc = lb_usage_error(cli, "restore", optind < argc ?
+		o->name = argv[optind++];
+	if (optind < argc || (o->name != NULL && latest))
+		return lb_cli_usage(cli, "restore", optind < argc ?
 		    "unexpected argument '%s'" : "NAME and --latest exclude "
 		    "each other", optind < argc ? argv[optind] : "");
-		goto out;
-	}
-	if (o.layout != NULL && strcmp(o.layout, "plain") == 0 &&
-	    o.nvolumes != 1) {
-		rc = lb_usage_error(cli, "restore", "--layout plain needs "
+	if (o->layout != NULL && strcmp(o->layout, "plain") == 0 &&
+	    o->nvolumes != 1)
+		return lb_cli_usage(cli, "restore", "--layout plain needs "
 		    "exactly one --volume NAME");
+	return LB_EXIT_OK;
+}
+
+int
+cmd_restore(struct lb_cli *cli, int argc, char **argv)
+{
+	struct lb_restore_opts o;
+	struct lb_restore_result res;
+	struct lb_cli_meter prog;
+	struct lb_cli_list stores = { NULL, 0 }, ids = { NULL, 0 };
+	struct lb_age_keys *keys = NULL;
+	struct lb_config cfg;
+	size_t i;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cfg, 0, sizeof(cfg));
+	o.mode = LB_MODE_RESTORE;
+	o.max_age = -1;
+	if ((rc = parse(cli, argc, argv, &o, &stores, &ids)) != LB_EXIT_OK) {
+		if (rc < 0)
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
 		goto out;
 	}
-	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK ||
-	    (rc = lb_cli_age_keys(cli, &cfg, ids, nids, &keys)) != LB_EXIT_OK)
+	if ((rc = lb_cli_config(cli, &cfg, stores.v, stores.n)) !=
+	    LB_EXIT_OK || (rc = lb_cli_age_keys(cli, &cfg, ids.v, ids.n,
+	    &keys)) != LB_EXIT_OK)
 		goto out;
 	o.cfg = &cfg;
 	o.age_keys = keys;
@@ -243,26 +209,26 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	o.progress = lb_cli_progress;
 	o.progress_arg = &prog;
 	o.notice = lb_cli_notice;
+	o.event = lb_cli_restore_event;
 	o.notice_arg = &prog;
 	lb_cli_signals();
 	lb_restore(&o, &res);
 	lb_cli_progress_end(&prog);
 	if (!res.ok)
-		lb_error(cli, "%s", res.err.msg);
+		lb_cli_error(cli, "%s", res.err.msg);
 	lb_cli_print_result(cli, &res);
-	if (res.mode == LB_MODE_RESTORE)
-		record(cli, &cfg, &o, &res);
-	rc = res.ok ? LB_EXIT_OK : lb_exit_for(res.err.code);
+	record(cli, &o, &res);
+	rc = res.ok ? LB_EXIT_OK : lb_cli_exit_for(res.err.code);
 	for (i = 0; !res.ok && i < res.nrejected && cli->verbosity > 0; i++)
-		lb_error(cli, "  rejected '%s': %s", res.rejected[i].name,
+		lb_cli_error(cli, "  rejected '%s': %s", res.rejected[i].name,
 		    res.rejected[i].reason);
 	lb_restore_result_release(&res);
-	rc = lb_finish(cli, rc);
+	rc = lb_cli_finish(cli, rc);
 out:
 	lb_age_keys_free(keys);
 	lb_config_release(&cfg);
-	free(stores);
-	free(ids);
+	free(stores.v);
+	free(ids.v);
 	free(o.volumes);
 	return rc;
 }

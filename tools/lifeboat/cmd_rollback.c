@@ -31,7 +31,7 @@ cmd_rollback(struct lb_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_restore_opts o;
-	struct lb_progress prog;
+	struct lb_cli_meter prog;
 	struct lb_config cfg;
 	struct lb_err err;
 	char id[64], dest[4096];
@@ -54,35 +54,35 @@ cmd_rollback(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return lb_finish(cli, LB_EXIT_OK);
+			return lb_cli_finish(cli, LB_EXIT_OK);
 		case ':':
-			return lb_usage_error(cli, "rollback", "option '%s' "
-			    "needs an argument", lb_bad_option(argc, argv));
+			return lb_cli_usage(cli, "rollback", "option '%s' "
+			    "needs an argument", lb_cli_bad_option(argc, argv));
 		default:
-			return lb_usage_error(cli, "rollback", "unknown option "
-			    "'%s'", lb_bad_option(argc, argv));
+			return lb_cli_usage(cli, "rollback", "unknown option "
+			    "'%s'", lb_cli_bad_option(argc, argv));
 		}
 	}
 	if (argc - optind > 1)
-		return lb_usage_error(cli, "rollback", "unexpected argument "
+		return lb_cli_usage(cli, "rollback", "unexpected argument "
 		    "'%s'", argv[optind + 1]);
 	lb_err_clear(&err);
 	if (lb_config_load(&cfg, cli->config, &err) != LB_OK)
-		return lb_fail(cli, &err);
+		return lb_cli_fail(cli, &err);
 	o.cfg = &cfg;
 	memset(&prog, 0, sizeof(prog));
 	prog.cli = cli;
 	o.notice = lb_cli_notice;
 	o.notice_arg = &prog;
 	if (geteuid() != 0) {
-		lb_error(cli, "rolling back needs root");
+		lb_cli_error(cli, "rolling back needs root");
 		lb_config_release(&cfg);
 		return LB_EXIT_DEST;
 	}
 	rc = lb_rollback(&o, optind < argc ? argv[optind] : NULL, id,
 	    sizeof(id), &err);
 	if (rc != LB_OK) {
-		rc = lb_fail(cli, &err);
+		rc = lb_cli_fail(cli, &err);
 		lb_config_release(&cfg);
 		return rc;
 	}
@@ -94,5 +94,5 @@ cmd_rollback(struct lb_cli *cli, int argc, char **argv)
 		    "%s; what it restored is in %s.lifeboat/rolledback-%s\n",
 		    id, dest, dest, id);
 	lb_config_release(&cfg);
-	return lb_finish(cli, LB_EXIT_OK);
+	return lb_cli_finish(cli, LB_EXIT_OK);
 }

@@ -47,7 +47,7 @@ cmd_verify(struct lb_cli *cli, int argc, char **argv)
 	};
 	struct lb_restore_opts o;
 	struct lb_restore_result res;
-	struct lb_progress prog;
+	struct lb_cli_meter prog;
 	struct lb_config cfg;
 	char **stores = NULL, **ids = NULL;
 	struct lb_age_keys *keys = NULL;
@@ -84,22 +84,22 @@ cmd_verify(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			rc = lb_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_finish(cli, LB_EXIT_OK);
 			goto out;
 		case ':':
-			rc = lb_usage_error(cli, "verify", "option '%s' needs an "
-			    "argument", lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "verify", "option '%s' needs an "
+			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
-			rc = lb_usage_error(cli, "verify", "unknown option '%s'",
-			    lb_bad_option(argc, argv));
+			rc = lb_cli_usage(cli, "verify", "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
 			goto out;
 		}
 	}
 	if (optind < argc)
 		o.name = argv[optind++];
 	if (optind < argc || (o.name != NULL && latest)) {
-		rc = lb_usage_error(cli, "verify", optind < argc ?
+		rc = lb_cli_usage(cli, "verify", optind < argc ?
 		    "unexpected argument '%s'" : "NAME and --latest exclude "
 		    "each other", optind < argc ? argv[optind] : "");
 		goto out;
@@ -116,16 +116,17 @@ cmd_verify(struct lb_cli *cli, int argc, char **argv)
 	o.progress = lb_cli_progress;
 	o.progress_arg = &prog;
 	o.notice = lb_cli_notice;
+	o.event = lb_cli_restore_event;
 	o.notice_arg = &prog;
 	lb_cli_signals();
 	lb_restore(&o, &res);
 	lb_cli_progress_end(&prog);
 	if (!res.ok)
-		lb_error(cli, "%s", res.err.msg);
+		lb_cli_error(cli, "%s", res.err.msg);
 	lb_cli_print_result(cli, &res);
-	rc = res.ok ? LB_EXIT_OK : lb_exit_for(res.err.code);
+	rc = res.ok ? LB_EXIT_OK : lb_cli_exit_for(res.err.code);
 	lb_restore_result_release(&res);
-	rc = lb_finish(cli, rc);
+	rc = lb_cli_finish(cli, rc);
 out:
 	lb_age_keys_free(keys);
 	lb_config_release(&cfg);

@@ -40,14 +40,14 @@ cmd_version(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return lb_finish(cli, LB_EXIT_OK);
+			return lb_cli_finish(cli, LB_EXIT_OK);
 		default:
-			return lb_usage_error(cli, "version",
-			    "unknown option '%s'", lb_bad_option(argc, argv));
+			return lb_cli_usage(cli, "version", "unknown option "
+			    "'%s'", lb_cli_bad_option(argc, argv));
 		}
 	}
 	if (optind < argc)
-		return lb_usage_error(cli, "version", "unexpected argument '%s'",
+		return lb_cli_usage(cli, "version", "unexpected argument '%s'",
 		    argv[optind]);
 
 	v = lb_libversions(&n);
@@ -76,7 +76,7 @@ cmd_version(struct lb_cli *cli, int argc, char **argv)
 		lb_json_obj_end(&j);
 		if (j.failed) {
 			lb_json_release(&j);
-			lb_error(cli, "out of memory");
+			lb_cli_error(cli, "out of memory");
 			return LB_EXIT_FAIL;
 		}
 		puts(j.buf);
@@ -87,5 +87,5 @@ cmd_version(struct lb_cli *cli, int argc, char **argv)
 			printf("  %-11s %-9s (Debian %s)\n", v[i].name,
 			    v[i].version, v[i].debian);
 	}
-	return lb_finish(cli, LB_EXIT_OK);
+	return lb_cli_finish(cli, LB_EXIT_OK);
 }

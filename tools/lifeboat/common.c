@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "common.h"
 
 int
@@ -69,7 +70,7 @@ lb_cli_age_keys(struct lb_cli *cli, const struct lb_config *cfg,
 
 	lb_err_clear(&err);
 	if (lb_age_keys_load(out, cfg, files, nfiles, &err) != LB_OK)
-		return lb_fail(cli, &err);
+		return lb_cli_fail(cli, &err);
 	if (isatty(STDIN_FILENO))
 		lb_age_keys_set_prompt(*out, ask_passphrase, NULL);
 	return LB_EXIT_OK;
@@ -83,12 +84,12 @@ lb_cli_load(struct lb_cli *cli, struct lb_config *cfg)
 
 	lb_err_clear(&err);
 	if (lb_config_load(cfg, cli->config, &err) != LB_OK)
-		return lb_fail(cli, &err);
+		return lb_cli_fail(cli, &err);
 	/* [env] acts as the environment would; a variable already set wins,
 	 * as a command-line option beats a config key. */
 	for (i = 0; i < cfg->nenv; i++)
 		if (setenv(cfg->env[i].key, cfg->env[i].value, 0) != 0) {
-			lb_error(cli, "cannot set %s", cfg->env[i].key);
+			lb_cli_error(cli, "cannot set %s", cfg->env[i].key);
 			return LB_EXIT_FAIL;
 		}
 	return LB_EXIT_OK;
@@ -109,18 +110,19 @@ lb_cli_config(struct lb_cli *cli, struct lb_config *cfg, char **stores,
 		lb_config_clear_stores(cfg);
 		for (i = 0; i < nstores; i++)
 			if (lb_config_add_store(cfg, stores[i], &err) != LB_OK)
-				return lb_fail(cli, &err);
+				return lb_cli_fail(cli, &err);
 	}
 	if (cfg->nstores == 0) {
-		lb_error(cli, "no store: give --store URL, or a [store \"NAME\"] "
-		    "section in %s", cfg->path ? cfg->path : LB_DEFAULT_CONFIG);
+		lb_cli_error(cli, "no store: give --store URL, or a [store "
+		    "\"NAME\"] section in %s",
+		    cfg->path ? cfg->path : LB_DEFAULT_CONFIG);
 		return LB_EXIT_USAGE;
 	}
 	return LB_EXIT_OK;
 }
 
 void
-lb_human_bytes(long long n, char *buf, size_t len)
+lb_cli_human_bytes(long long n, char *buf, size_t len)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)n;
@@ -140,29 +142,23 @@ lb_human_bytes(long long n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, unit[u]);
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 lb_cli_progress(void *arg, long long done, long long total)
 {
-	struct lb_progress *p = arg;
+	struct lb_cli_meter *p = arg;
 	char d[32], t[32], rate[32], eta[32] = "";
-	double now = mono(), el = now - p->start, bps;
+	double now = lb_clock_mono(), el, bps;
 	int decile;
 
 	if (p->cli->verbosity < 0)
 		return;
+	if (p->start == 0)	/* nothing named it: it starts now */
+		p->start = p->last = now;
+	el = now - p->start;
 	bps = el > 0 ? (double)done / el : 0;
-	lb_human_bytes(done, d, sizeof(d));
-	lb_human_bytes(total, t, sizeof(t));
-	lb_human_bytes((long long)bps, rate, sizeof(rate));
+	lb_cli_human_bytes(done, d, sizeof(d));
+	lb_cli_human_bytes(total, t, sizeof(t));
+	lb_cli_human_bytes((long long)bps, rate, sizeof(rate));
 	if (total > 0 && bps > 0 && done < total) {
 		long long s = (long long)((double)(total - done) / bps);
 
@@ -177,16 +173,16 @@ lb_cli_progress(void *arg, long long done, long long total)
 	/* A serial console or a log: a plain line every 10 % or 30 s. */
 	decile = total > 0 ? (int)(done * 10 / total) : 0;
 	if (decile > p->last_decile || now - p->last >= 30) {
-		fprintf(stderr, "%s: %s: %s / %s (%d%%), %s/s%s\n", p->cli->prog,
-		    p->name, d, t, total > 0 ? (int)(done * 100 / total) : 0,
-		    rate, eta);
+		fprintf(stderr, "%s: %s: %s / %s (%d%%), %s/s%s\n",
+		    p->cli->prog, p->name, d, t,
+		    total > 0 ? (int)(done * 100 / total) : 0, rate, eta);
 		p->last_decile = decile;
 		p->last = now;
 	}
 }
 
 void
-lb_cli_progress_end(struct lb_progress *p)
+lb_cli_progress_end(struct lb_cli_meter *p)
 {
 	if (p->printed) {
 		fputc('\n', stderr);
@@ -195,26 +191,49 @@ lb_cli_progress_end(struct lb_progress *p)
 }
 
 void
+lb_cli_meter_start(struct lb_cli_meter *p, const char *name)
+{
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->start = p->last = lb_clock_mono();
+	p->last_decile = 0;
+}
+
+void
 lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg)
 {
-	struct lb_progress *p = arg;
-	const char *q1, *q2;
+	struct lb_cli_meter *p = arg;
 
 	lb_cli_progress_end(p);
-	if (l == LB_WARN) {
-		lb_warn(p->cli, "%s", msg);
-		return;
-	}
-	/* "restoring 'NAME' from ...": the name for the progress line */
-	if ((q1 = strchr(msg, '\'')) != NULL &&
-	    (q2 = strchr(q1 + 1, '\'')) != NULL) {
-		snprintf(p->name, sizeof(p->name), "%.*s", (int)(q2 - q1 - 1),
-		    q1 + 1);
-		p->start = p->last = mono();
-		p->last_decile = 0;
-	}
-	if (p->cli->verbosity >= 0)
+	if (l == LB_WARN)
+		lb_cli_warn(p->cli, "%s", msg);
+	else if (p->cli->verbosity >= 0)
 		fprintf(stderr, "%s: %s\n", p->cli->prog, msg);
+}
+
+void
+lb_cli_restore_event(void *arg, const struct lb_restore_event *ev)
+{
+	struct lb_cli_meter *p = arg;
+
+	lb_cli_progress_end(p);
+	switch (ev->kind) {
+	case LB_RESTORE_TRYING:
+		/* the archive names the progress line */
+		lb_cli_meter_start(p, ev->name);
+		if (p->cli->verbosity >= 0)
+			fprintf(stderr, "%s: %s '%s' from '%s'\n", p->cli->prog,
+			    ev->doing, ev->name, ev->store);
+		break;
+	case LB_RESTORE_REJECTED:
+		lb_cli_warn(p->cli, "rejected '%s': %s", ev->name, ev->reason);
+		break;
+	case LB_RESTORE_COMMITTED:
+		if (p->cli->verbosity > 0)
+			fprintf(stderr, "%s: '%s' is live%s\n", p->cli->prog,
+			    ev->name, ev->replaced ? " (the one it replaced "
+			    "is set aside)" : "");
+		break;
+	}
 }
 
 static void
@@ -256,7 +275,7 @@ lb_cli_print_result(const struct lb_cli *cli,
 		return;		/* the error line says it all */
 	if (cli->verbosity < 0 && res->mode == LB_MODE_RESTORE && !res->dry_run)
 		return;
-	lb_human_bytes(res->archive_size, size, sizeof(size));
+	lb_cli_human_bytes(res->archive_size, size, sizeof(size));
 	lb_format_duration((long long)time(NULL) - res->archive_time, age,
 	    sizeof(age));
 	printf("%s '%s' from '%s'\n", res->mode != LB_MODE_RESTORE ?
@@ -270,11 +289,11 @@ lb_cli_print_result(const struct lb_cli *cli,
 	/* what was proven */
 	if (res->archive_age)
 		printf("  integrity: %s\n  authenticity: %s\n",
-		    res->archive_verified ? "sha256 (its checksum matched), and "
-		    "age: every chunk authenticated" : "age: every chunk "
+		    res->archive_verified ? "sha256 (its checksum matched), "
+		    "and age: every chunk authenticated" : "age: every chunk "
 		    "authenticated (intact; not proof of who made it: anyone "
-		    "with the public recipient can)", res->authenticity[0] ?
-		    res->authenticity : "none");
+		    "with the public recipient can)",
+		    res->authenticity[0] ? res->authenticity : "none");
 	else
 		printf("  integrity: %s, authenticity: %s\n", res->integrity ?
 		    res->integrity : "none", res->authenticity[0] ?
@@ -287,15 +306,16 @@ lb_cli_print_result(const struct lb_cli *cli,
 		putchar('\n');
 	}
 	for (i = 0; i < res->nrejected; i++)
-		printf("  rejected: '%s' from '%s': %s\n", res->rejected[i].name,
-		    res->rejected[i].store, res->rejected[i].reason);
+		printf("  rejected: '%s' from '%s': %s\n",
+		    res->rejected[i].name, res->rejected[i].store,
+		    res->rejected[i].reason);
 	if (res->mode == LB_MODE_RESTORE) {
-		printf("  into %s (restore %s, layout %s)\n", res->dest, res->id,
-		    res->layout ? res->layout : "?");
+		printf("  into %s (restore %s, layout %s)\n", res->dest,
+		    res->id, res->layout ? res->layout : "?");
 		printf("  %-36s %8s %11s  %s\n", "volume", "files", "bytes",
 		    res->dry_run ? "exists" : "replaced");
 		for (i = 0; i < res->nvolumes; i++) {
-			lb_human_bytes(res->volumes[i].bytes, b, sizeof(b));
+			lb_cli_human_bytes(res->volumes[i].bytes, b, sizeof(b));
 			printf("  %-36s %8lld %11s  %s\n",
 			    res->volumes[i].name, res->volumes[i].files, b,
 			    res->volumes[i].replaced ? "yes" : "no");

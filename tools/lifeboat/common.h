@@ -27,8 +27,14 @@ int lb_cli_age_keys(struct lb_cli *cli, const struct lb_config *cfg,
 /* Append a string to a growing array (for repeatable options). */
 int lb_cli_push(char ***v, size_t *n, char *s);
 
+/* The values of a repeatable option: argv's strings, the array ours. */
+struct lb_cli_list {
+	char **v;
+	size_t n;
+};
+
 /* Progress and notices on stderr, as lifeboat(1) describes. */
-struct lb_progress {
+struct lb_cli_meter {
 	const struct lb_cli *cli;
 	char name[256];
 	int tty;
@@ -38,14 +44,20 @@ struct lb_progress {
 };
 void lb_cli_progress(void *arg, long long done, long long total);
 void lb_cli_notice(void *arg, enum lb_notice_level l, const char *msg);
+/* A restore's events (lb_restore_opts.event; arg the meter): the archive
+ * tried names the progress line, a rejection is a warning, a volume
+ * committed is told with -v. */
+void lb_cli_restore_event(void *arg, const struct lb_restore_event *ev);
+/* Name the progress line and start its clock. */
+void lb_cli_meter_start(struct lb_cli_meter *p, const char *name);
 /* End a live progress line before other output. */
-void lb_cli_progress_end(struct lb_progress *p);
+void lb_cli_progress_end(struct lb_cli_meter *p);
 
 /* SIGINT/SIGTERM set lb_stop_requested; the engine stops and cleans up. */
 void lb_cli_signals(void);
 
 /* "12.3 MiB" */
-void lb_human_bytes(long long n, char *buf, size_t len);
+void lb_cli_human_bytes(long long n, char *buf, size_t len);
 
 
 

@@ -15,15 +15,18 @@
 
 const struct lb_cmd lb_commands[] = {
 	{ "list", cmd_list, "list the backups of the stores, newest first" },
-	{ "verify", cmd_verify, "find and verify the latest valid backup, or one" },
+	{ "verify", cmd_verify,
+	    "find and verify the latest valid backup, or one" },
 	{ "restore", cmd_restore, "restore the latest valid backup, or one" },
-	{ "rollback", cmd_rollback, "undo a restore: put back what it set aside" },
+	{ "rollback", cmd_rollback,
+	    "undo a restore: put back what it set aside" },
 	{ "backup", cmd_backup, "back up the volumes to the stores, verified" },
 	{ "prune", cmd_prune, "delete the backups retention does not keep" },
 	{ "check", cmd_check, "check that the services answer, as configured" },
 	{ "handoff", cmd_handoff, "from restored volumes to a checked stack" },
 	{ "help", cmd_help, "show the help of lifeboat or of one verb" },
-	{ "version", cmd_version, "show the versions of lifeboat and its libraries" },
+	{ "version", cmd_version,
+	    "show the versions of lifeboat and its libraries" },
 	{ NULL, NULL, NULL },
 };
 
@@ -80,17 +83,17 @@ cmd_help(struct lb_cli *cli, int argc, char **argv)
 	char *sub[] = { NULL, "--help", NULL };
 
 	if (argc > 2)
-		return lb_usage_error(cli, "help", "too many arguments");
+		return lb_cli_usage(cli, "help", "too many arguments");
 	if (argc == 2 && strcmp(argv[1], "--help") != 0 &&
 	    strcmp(argv[1], "-h") != 0) {
 		if ((c = find_cmd(argv[1])) == NULL)
-			return lb_usage_error(cli, NULL, "unknown verb '%s'",
+			return lb_cli_usage(cli, NULL, "unknown verb '%s'",
 			    argv[1]);
 		sub[0] = argv[1];
 		return c->run(cli, 2, sub);
 	}
 	print_usage(stdout);
-	return lb_finish(cli, LB_EXIT_OK);
+	return lb_cli_finish(cli, LB_EXIT_OK);
 }
 
 int
@@ -119,8 +122,8 @@ main(int argc, char **argv)
 	if (strncmp(self, "lifeboat-", 9) == 0) {
 		if ((cmd = find_cmd(self + 9)) == NULL) {
 			cli.prog = self;
-			lb_error(&cli, "unknown verb '%s' (from the program "
-			    "name)", self + 9);
+			lb_cli_error(&cli, "unknown verb '%s' (from the "
+			    "program name)", self + 9);
 			return LB_EXIT_USAGE;
 		}
 		cli.prog = self;
@@ -146,16 +149,17 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			print_usage(stdout);
-			return lb_finish(&cli, LB_EXIT_OK);
+			return lb_cli_finish(&cli, LB_EXIT_OK);
 		case 'V':
-			return cmd_version(&cli, 1, (char *[]){ "version", NULL });
+			return cmd_version(&cli, 1,
+			    (char *[]){ "version", NULL });
 		case ':':
-			return lb_usage_error(&cli, NULL,
+			return lb_cli_usage(&cli, NULL,
 			    "option '%s' needs an argument",
-			    lb_bad_option(argc, argv));
+			    lb_cli_bad_option(argc, argv));
 		default:
-			return lb_usage_error(&cli, NULL, "unknown option '%s'",
-			    lb_bad_option(argc, argv));
+			return lb_cli_usage(&cli, NULL, "unknown option '%s'",
+			    lb_cli_bad_option(argc, argv));
 		}
 	}
 	if (optind >= argc) {
@@ -163,7 +167,7 @@ main(int argc, char **argv)
 		return LB_EXIT_USAGE;
 	}
 	if ((cmd = find_cmd(argv[optind])) == NULL)
-		return lb_usage_error(&cli, NULL, "unknown verb '%s'",
+		return lb_cli_usage(&cli, NULL, "unknown verb '%s'",
 		    argv[optind]);
 	return cmd->run(&cli, argc - optind, argv + optind);
 }
@@ -178,7 +182,7 @@ vmsg(const struct lb_cli *cli, const char *tag, const char *fmt, va_list ap)
 }
 
 void
-lb_error(const struct lb_cli *cli, const char *fmt, ...)
+lb_cli_error(const struct lb_cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -188,7 +192,7 @@ lb_error(const struct lb_cli *cli, const char *fmt, ...)
 }
 
 void
-lb_warn(const struct lb_cli *cli, const char *fmt, ...)
+lb_cli_warn(const struct lb_cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -200,7 +204,7 @@ lb_warn(const struct lb_cli *cli, const char *fmt, ...)
 }
 
 int
-lb_exit_for(int code)
+lb_cli_exit_for(int code)
 {
 	switch (code) {
 	case LB_OK:
@@ -215,6 +219,10 @@ lb_exit_for(int code)
 		return LB_EXIT_STORE;
 	case LB_EDEST:
 		return LB_EXIT_DEST;
+	case LB_ECHECK:
+		return LB_EXIT_CHECK;
+	case LB_EHANDOFF:
+		return LB_EXIT_HANDOFF;
 	case LB_EINTR:
 		return LB_EXIT_INTR;
 	default:
@@ -223,14 +231,14 @@ lb_exit_for(int code)
 }
 
 int
-lb_fail(const struct lb_cli *cli, const struct lb_err *err)
+lb_cli_fail(const struct lb_cli *cli, const struct lb_err *err)
 {
-	lb_error(cli, "%s", err->msg);
-	return lb_exit_for(err->code);
+	lb_cli_error(cli, "%s", err->msg);
+	return lb_cli_exit_for(err->code);
 }
 
 int
-lb_usage_error(const struct lb_cli *cli, const char *verb, const char *fmt,
+lb_cli_usage(const struct lb_cli *cli, const char *verb, const char *fmt,
     ...)
 {
 	va_list ap;
@@ -246,7 +254,7 @@ lb_usage_error(const struct lb_cli *cli, const char *verb, const char *fmt,
 }
 
 const char *
-lb_bad_option(int argc, char **argv)
+lb_cli_bad_option(int argc, char **argv)
 {
 	/* After an option that lacks its argument, musl leaves optind past
 	 * argc while glibc leaves it at argc: the option is the last word. */
@@ -256,11 +264,11 @@ lb_bad_option(int argc, char **argv)
 }
 
 int
-lb_finish(const struct lb_cli *cli, int status)
+lb_cli_finish(const struct lb_cli *cli, int status)
 {
 	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		lb_error(cli, "cannot write to standard output: %s",
+		lb_cli_error(cli, "cannot write to standard output: %s",
 		    strerror(errno != 0 ? errno : EIO));
 		return status == LB_EXIT_OK ? LB_EXIT_FAIL : status;
 	}
