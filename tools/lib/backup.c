@@ -1157,123 +1157,154 @@ fail(struct lb_backup_result *res, const struct lb_err *err)
 	return err->code;
 }
 
-int
-lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
+/* What a run decides before anything happens, and what it makes. */
+struct plan {
+	const char *src, *comp, *sock;
+	char base[MAX_PATTERN * 2 + 64];	/* the archive's name */
+	char mname[MAX_PATTERN * 2 + 96];	/* its manifest's */
+	char sname[MAX_PATTERN * 2 + 96];	/* its sidecar's */
+	long long started;
+	int threads;
+	struct lb_ms_seckey key;
+	int have_key;
+	struct lb_quiesce q;
+	int quiesced;		/* something may be stopped: resume it */
+	double ts;		/* when the first stop began */
+	char *mtext, *stext, *sig;	/* manifest, sidecar, signature */
+};
+
+/* The settings and the names, from the time of the backup. */
+static int
+plan_names(const struct lb_backup_opts *o, struct plan *p,
+    struct lb_backup_result *res, struct lb_err *err)
 {
 	const struct lb_config *cfg = o->cfg;
-	const char *src, *comp, *sock, *pattern;
-	char base[MAX_PATTERN * 2 + 64], mname[sizeof(base) + 32];
-	char sname[sizeof(base) + 32], *mtext = NULL, *stext = NULL, **names;
-	char *sig = NULL, trusted[sizeof(base) + 96];
-	struct lb_ms_seckey key;
-	int have_key = 0;
-	struct archive *a = NULL;
-	struct lb_quiesce q;
-	struct lb_err err, e;
-	struct run r;
+	const char *pattern = conf(cfg, "name", LB_BACKUP_NAME);
 	struct tm tm;
 	time_t now;
-	double t0 = lb_clock_mono(), ts = 0, tr = 0;
-	long long started;
-	size_t i, nnames = 0, nseg;
-	int rc, quiesced = 0, threads;
+	size_t n;
 
-	memset(res, 0, sizeof(*res));
-	memset(&r, 0, sizeof(r));
-	memset(&q, 0, sizeof(q));
-	lb_err_clear(&err);
-	r.o = o;
-	r.res = res;
-	res->dry_run = o->dry_run;
-	src = o->source ? o->source : conf(cfg, "source", DEFAULT_SOURCE);
-	comp = conf(cfg, "compression", "gzip");
-	sock = conf(cfg, "docker_socket", DEFAULT_SOCK);
-	pattern = conf(cfg, "name", LB_BACKUP_NAME);
-	if (lb_parse_size(conf(cfg, "segment_size", "256M"),
-	    &r.segment_size) != 0)
-		r.segment_size = DEFAULT_SEGMENT;
-	threads = (int)conf_int(cfg, "threads", 0);
-	if (threads == 0)
-		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	p->src = o->source ? o->source : conf(cfg, "source", DEFAULT_SOURCE);
+	p->comp = conf(cfg, "compression", "gzip");
+	p->sock = conf(cfg, "docker_socket", DEFAULT_SOCK);
+	p->threads = (int)conf_int(cfg, "threads", 0);
+	if (p->threads == 0)
+		p->threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	now = o->now > 0 ? (time_t)o->now : time(NULL);
-	started = (long long)now;
-	res->time = started;
+	p->started = res->time = (long long)now;
 	gmtime_r(&now, &tm);
 	/* the pattern was checked when the configuration was read */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	rc = (int)strftime(base, sizeof(base), pattern, &tm);
+	n = strftime(p->base, sizeof(p->base), pattern, &tm);
 #pragma GCC diagnostic pop
-	if (rc == 0) {
-		lb_err_set(&err, LB_EUSAGE, 0, "name '%s' makes an empty name",
-		    pattern);
-		return fail(res, &err);
-	}
-	snprintf(mname, sizeof(mname), "%s.manifest.json", base);
-	snprintf(base + strlen(base), sizeof(base) - strlen(base), "%s",
-	    strcmp(comp, "zstd") == 0 ? ".tar.zst" : ".tar.gz");
-	snprintf(sname, sizeof(sname), "%s.sha256", base);
-	if ((res->archive = strdup(base)) == NULL) {
-		lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-		return fail(res, &err);
-	}
+	if (n == 0)
+		return lb_err_set(err, LB_EUSAGE, 0, "name '%s' makes an empty "
+		    "name", pattern);
+	snprintf(p->mname, sizeof(p->mname), "%s.manifest.json", p->base);
+	snprintf(p->base + n, sizeof(p->base) - n, "%s",
+	    strcmp(p->comp, "zstd") == 0 ? ".tar.zst" : ".tar.gz");
+	snprintf(p->sname, sizeof(p->sname), "%s.sha256", p->base);
+	if ((res->archive = strdup(p->base)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	return LB_OK;
+}
 
-	/* Everything that can be checked is, before anything is stopped. */
-	memset(&key, 0, sizeof(key));
-	if ((rc = load_sign_key(cfg, &key, &have_key, &err)) != LB_OK ||
-	    (rc = list_volumes(o, src, res, &err)) != LB_OK ||
-	    (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, store_notice,
-	    (void *)o, &r.d, &r.nd, &err)) != LB_OK ||
-	    (rc = check_free(r.d, r.nd, base, &err)) != LB_OK)))
-		goto out;
-	if ((r.buf = malloc(COPYBUF)) == NULL) {
-		rc = lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-		goto out;
-	}
-	if ((rc = lb_segw_new(&r.w, strcmp(comp, "zstd") == 0 ? LB_COMP_ZSTD :
-	    LB_COMP_GZIP, (int)conf_int(cfg, "level", 0), threads, sink, &r,
-	    &err)) != LB_OK)
-		goto out;
+/* Everything that can be checked is, before anything is stopped: the
+ * signing key opens, the volumes are there, the stores answer and hold
+ * no backup of that name. */
+static int
+prepare(struct run *r, struct plan *p, struct lb_err *err)
+{
+	const struct lb_backup_opts *o = r->o;
+	const struct lb_config *cfg = o->cfg;
+	int rc;
 
-	if (!o->dry_run && !o->no_stop && access(sock, F_OK) == 0) {
-		const char *sc = lb_config_backup(cfg, "stop_containers");
-		long long wait = 120;
+	if (lb_parse_size(conf(cfg, "segment_size", "256M"),
+	    &r->segment_size) != 0)
+		r->segment_size = DEFAULT_SEGMENT;
+	if ((rc = load_sign_key(cfg, &p->key, &p->have_key, err)) != LB_OK ||
+	    (rc = list_volumes(o, p->src, r->res, err)) != LB_OK)
+		return rc;
+	if (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, store_notice,
+	    (void *)o, &r->d, &r->nd, err)) != LB_OK ||
+	    (rc = check_free(r->d, r->nd, p->base, err)) != LB_OK))
+		return rc;
+	if ((r->buf = malloc(COPYBUF)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	return lb_segw_new(&r->w, strcmp(p->comp, "zstd") == 0 ?
+	    LB_COMP_ZSTD : LB_COMP_GZIP, (int)conf_int(cfg, "level", 0),
+	    p->threads, sink, r, err);
+}
 
-		if (sc != NULL && (rc = lb_split_words(sc, &names, &nnames,
-		    &err)) != LB_OK)
-			goto out;
-		if (sc == NULL)
-			names = NULL;
-		lb_parse_duration(conf(cfg, "stop_timeout", "2m"), &wait);
-		ts = lb_clock_mono();
-		quiesced = 1;
-		rc = lb_docker_quiesce(&q, sock, conf(cfg, "stop_label",
-		    LB_BACKUP_STOP_LABEL), names, nnames, (long)wait,
-		    docker_notice, (void *)o, &err);
-		lb_words_free(names);
-		res->containers_stopped = q.ncontainers;
-		res->services_scaled = q.nservices;
-		res->t_stop = lb_clock_mono() - ts;
-		if (rc != LB_OK)
-			goto out;
-	} else if (!o->dry_run && !o->no_stop)
-		say(o, LB_BINFO, "no Docker at '%s': nothing to stop", sock);
-	if (!o->dry_run && (rc = hook(o, "pre", &err)) != LB_OK)
-		goto out;
+/* Stop what writes to the volumes (nothing without Docker there). */
+static int
+quiesce(struct run *r, struct plan *p, struct lb_err *err)
+{
+	const struct lb_backup_opts *o = r->o;
+	const char *sc = lb_config_backup(o->cfg, "stop_containers");
+	long long wait = 120;
+	char **names = NULL;
+	size_t nnames = 0;
+	int rc;
 
-	for (i = 0; i < r.nd; i++)
-		if (r.d[i].s->ops->open_write(r.d[i].s, base, &r.d[i].h, &e) !=
-		    LB_OK)
-			dest_fail(&r, &r.d[i], e.msg);
-	if (!o->dry_run && sink(&r, "", 0, &err) != LB_OK) {
-		rc = err.code;
-		goto out;
+	if (o->dry_run || o->no_stop)
+		return LB_OK;
+	if (access(p->sock, F_OK) != 0) {
+		say(o, LB_BINFO, "no Docker at '%s': nothing to stop", p->sock);
+		return LB_OK;
 	}
-	tr = lb_clock_mono();
-	if ((a = archive_write_new()) == NULL) {
-		rc = lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-		goto out;
-	}
+	if (sc != NULL && (rc = lb_split_words(sc, &names, &nnames, err)) !=
+	    LB_OK)
+		return rc;
+	lb_parse_duration(conf(o->cfg, "stop_timeout", "2m"), &wait);
+	p->ts = lb_clock_mono();
+	p->quiesced = 1;
+	rc = lb_docker_quiesce(&p->q, p->sock, conf(o->cfg, "stop_label",
+	    LB_BACKUP_STOP_LABEL), names, nnames, (long)wait, docker_notice,
+	    (void *)o, err);
+	lb_words_free(names);
+	r->res->containers_stopped = p->q.ncontainers;
+	r->res->services_scaled = p->q.nservices;
+	r->res->t_stop = lb_clock_mono() - p->ts;
+	return rc;
+}
+
+/* Start again what was stopped; the first failure in err. */
+static int
+resume(struct run *r, struct plan *p, struct lb_err *err)
+{
+	double t1 = lb_clock_mono();
+	int rc;
+
+	if (!p->quiesced)
+		return LB_OK;
+	p->quiesced = 0;
+	rc = lb_docker_resume(&p->q, docker_notice, (void *)r->o, err);
+	r->res->t_start = lb_clock_mono() - t1;
+	r->res->downtime = lb_clock_mono() - p->ts;
+	r->res->restarted = rc == LB_OK;
+	return rc;
+}
+
+/* The volumes, read once, into the stores' writers. */
+static int
+stream(struct run *r, struct plan *p, struct lb_err *err)
+{
+	struct lb_backup_result *res = r->res;
+	struct archive *a;
+	struct lb_err e;
+	size_t i;
+	int rc = LB_OK;
+
+	for (i = 0; i < r->nd; i++)
+		if (r->d[i].s->ops->open_write(r->d[i].s, p->base, &r->d[i].h,
+		    &e) != LB_OK)
+			dest_fail(r, &r->d[i], e.msg);
+	if (!r->o->dry_run && sink(r, "", 0, err) != LB_OK)
+		return err->code;
+	if ((a = archive_write_new()) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	/* full pax: nanosecond times on every entry; xattrs as SCHILY.xattr,
 	 * which GNU tar reads as well as libarchive */
 	archive_write_set_format_pax(a);
@@ -1281,153 +1312,177 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 	/* each call straight to tar_out, so that a cut after an entry
 	 * ends the segment exactly there */
 	archive_write_set_bytes_per_block(a, 0);
-	if (archive_write_open2(a, &r, NULL, tar_out, NULL, NULL) !=
+	if (archive_write_open2(a, r, NULL, tar_out, NULL, NULL) !=
 	    ARCHIVE_OK) {
-		rc = ar_fail(&r, a, "cannot start", base);
-		err = r.err;
+		rc = ar_fail(r, a, "cannot start", p->base);
 		goto out;
 	}
-	say(o, LB_BINFO, "backing up %zu volume%s of '%s' as '%s'",
-	    res->nvolumes, res->nvolumes == 1 ? "" : "s", src, base);
-	for (i = 0; i < res->nvolumes; i++) {
-		if ((rc = write_item(&r, a, src, &res->volumes[i])) != LB_OK ||
-		    (rc = cut(&r)) != 0) {
-			rc = r.err.code != LB_OK ? r.err.code : LB_EFAIL;
-			err = r.err;
-			goto out;
-		}
-	}
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		rc = ar_fail(&r, a, "cannot finish", base);
-		err = r.err;
-		goto out;
-	}
-	if (note_vol(&r, res->volumes[res->nvolumes - 1].name) != 0 ||
-	    cut(&r) != 0 || lb_segw_finish(r.w, res->sha256, &res->size,
-	    &r.err) != LB_OK) {
-		rc = r.err.code;
-		err = r.err;
-		goto out;
-	}
-	res->tar_bytes = r.done;
-	res->t_write = lb_clock_mono() - tr;
-	if (!o->dry_run && (rc = hook(o, "post", &err)) != LB_OK)
-		goto out;
-	/* the volumes are read: what was stopped runs again now */
-	if (quiesced) {
-		tr = lb_clock_mono();
-		rc = lb_docker_resume(&q, docker_notice, (void *)o, &err);
-		res->t_start = lb_clock_mono() - tr;
-		res->downtime = lb_clock_mono() - ts;
-		quiesced = 0;
-		res->restarted = rc == LB_OK;
-		if (rc != LB_OK)
-			goto out;
-	}
-	{
-		const struct lb_segment *sg = lb_segw_segments(r.w, &nseg);
+	say(r->o, LB_BINFO, "backing up %zu volume%s of '%s' as '%s'",
+	    res->nvolumes, res->nvolumes == 1 ? "" : "s", p->src, p->base);
+	for (i = 0; i < res->nvolumes && rc == LB_OK; i++)
+		if (write_item(r, a, p->src, &res->volumes[i]) != LB_OK ||
+		    cut(r) != 0)
+			rc = r->err.code != LB_OK ? r->err.code : LB_EFAIL;
+	if (rc == LB_OK && archive_write_close(a) != ARCHIVE_OK)
+		rc = ar_fail(r, a, "cannot finish", p->base);
+	if (rc == LB_OK && (note_vol(r, res->volumes[res->nvolumes - 1].name)
+	    != 0 || cut(r) != 0 || lb_segw_finish(r->w, res->sha256,
+	    &res->size, &r->err) != LB_OK))
+		rc = r->err.code;
+out:
+	if (rc != LB_OK)
+		*err = r->err;
+	archive_write_free(a);
+	res->tar_bytes = r->done;
+	return rc;
+}
 
-		if ((res->segments = calloc(nseg + 1, sizeof(*sg))) == NULL) {
-			rc = lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-			goto out;
-		}
-		memcpy(res->segments, sg, nseg * sizeof(*sg));
-		res->nsegments = nseg;
-	}
-	if ((mtext = manifest(&r, src, comp, started, (long long)time(NULL)))
-	    == NULL) {
-		rc = lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-		goto out;
-	}
-	{
-		unsigned char d[32];
-		char mhex[65];
-		size_t sl;
+/* The manifest, the sidecar vouching for archive and manifest, and its
+ * signature with [trust] secret_key_file. */
+static int
+seal(struct run *r, struct plan *p, struct lb_err *err)
+{
+	struct lb_backup_result *res = r->res;
+	const struct lb_segment *sg;
+	char mhex[65], trusted[sizeof(p->sname) + 64];
+	unsigned char d[32];
+	size_t nseg, sl;
 
-		mbedtls_sha256((const unsigned char *)mtext, strlen(mtext), d,
-		    0);
-		lb_hex32(d, mhex);
-		sl = strlen(base) + strlen(mname) + 2 * 64 + 16;
-		if ((stext = malloc(sl)) == NULL) {
-			rc = lb_err_set(&err, LB_ENOMEM, 0, "out of memory");
-			goto out;
-		}
-		snprintf(stext, sl, "%s  %s\n%s  %s\n", res->sha256, base, mhex,
-		    mname);
-	}
+	sg = lb_segw_segments(r->w, &nseg);
+	if ((res->segments = calloc(nseg + 1, sizeof(*sg))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	memcpy(res->segments, sg, nseg * sizeof(*sg));
+	res->nsegments = nseg;
+	if ((p->mtext = manifest(r, p->src, p->comp, p->started,
+	    (long long)time(NULL))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	mbedtls_sha256((const unsigned char *)p->mtext, strlen(p->mtext), d,
+	    0);
+	lb_hex32(d, mhex);
+	sl = strlen(p->base) + strlen(p->mname) + 2 * 64 + 16;
+	if ((p->stext = malloc(sl)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	snprintf(p->stext, sl, "%s  %s\n%s  %s\n", res->sha256, p->base, mhex,
+	    p->mname);
+	if (!p->have_key)
+		return LB_OK;
 	/* minisign's own trusted comment, naming the file it signs */
 	snprintf(trusted, sizeof(trusted), "timestamp:%lld\tfile:%s\thashed",
-	    started, sname);
-	if (have_key && (rc = lb_ms_sign(&key, stext, strlen(stext), trusted,
-	    &sig, &err)) != LB_OK)
+	    p->started, p->sname);
+	return lb_ms_sign(&p->key, p->stext, strlen(p->stext), trusted,
+	    &p->sig, err);
+}
+
+/* Retention, on the stores that got this backup. */
+static void
+retain(struct run *r)
+{
+	struct lb_backup_result *res = r->res;
+	struct lb_err e;
+	size_t i, k, np;
+	char **pr;
+
+	for (i = 0; i < r->nd; i++) {
+		char *one[1] = { r->d[i].s->conf->name };
+
+		pr = NULL;
+		np = 0;
+		if (lb_backup_prune(r->o->cfg, one, 1, 0, &pr, &np, &e) !=
+		    LB_OK) {
+			say(r->o, LB_BWARN, "retention on '%s': %s",
+			    r->d[i].s->display, e.msg);
+			continue;
+		}
+		for (k = 0; k < np; k++)
+			push(&res->pruned, &res->npruned, pr[k]);
+		free_strs(pr, np);
+	}
+}
+
+/* Each store's outcome into the result, and everything freed. */
+static void
+finish(struct run *r, struct plan *p, int rc)
+{
+	struct lb_backup_result *res = r->res;
+	size_t i;
+
+	if (r->nd > 0 && (res->stores = calloc(r->nd,
+	    sizeof(*res->stores))) != NULL) {
+		res->nstores = r->nd;
+		for (i = 0; i < r->nd; i++) {
+			struct dest *d = &r->d[i];
+
+			res->stores[i].name = strdup(d->s->display);
+			res->stores[i].ok = d->published;
+			res->stores[i].error = d->failed ? strdup(d->why) :
+			    !d->published && !r->o->dry_run && rc != LB_OK ?
+			    strdup("the backup did not finish") : NULL;
+		}
+	}
+	close_stores(r->d, r->nd);
+	lb_quiesce_release(&p->q);
+	lb_segw_free(r->w);
+	for (i = 0; i < r->nsi; i++)
+		free_strs(r->si[i].vols, r->si[i].nvols);
+	free(r->si);
+	free_strs(r->cur, r->ncur);
+	free(p->mtext);
+	free(p->stext);
+	free(p->sig);
+	lb_ms_seckey_wipe(&p->key);
+	free(r->buf);
+}
+
+int
+lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
+{
+	struct plan p;
+	struct run r;
+	struct lb_err err, e;
+	double t0 = lb_clock_mono(), t;
+	size_t i;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	memset(&p, 0, sizeof(p));
+	lb_err_clear(&err);
+	r.o = o;
+	r.res = res;
+	res->dry_run = o->dry_run;
+	if ((rc = plan_names(o, &p, res, &err)) != LB_OK ||
+	    (rc = prepare(&r, &p, &err)) != LB_OK ||
+	    (rc = quiesce(&r, &p, &err)) != LB_OK ||
+	    (!o->dry_run && (rc = hook(o, "pre", &err)) != LB_OK))
 		goto out;
-	tr = lb_clock_mono();
+	t = lb_clock_mono();
+	rc = stream(&r, &p, &err);
+	res->t_write = lb_clock_mono() - t;
+	if (rc != LB_OK || (!o->dry_run && (rc = hook(o, "post", &err)) !=
+	    LB_OK))
+		goto out;
+	/* the volumes are read: what was stopped runs again now */
+	if ((rc = resume(&r, &p, &err)) != LB_OK ||
+	    (rc = seal(&r, &p, &err)) != LB_OK)
+		goto out;
+	t = lb_clock_mono();
 	if (!o->dry_run)
-		publish(&r, mname, mtext, sname, stext, sig);
-	res->t_publish = lb_clock_mono() - tr;
-	rc = LB_OK;
-	for (i = 0; i < r.nd; i++)
-		if (r.d[i].failed && rc == LB_OK)
+		publish(&r, p.mname, p.mtext, p.sname, p.stext, p.sig);
+	res->t_publish = lb_clock_mono() - t;
+	for (i = 0; i < r.nd && rc == LB_OK; i++)
+		if (r.d[i].failed)
 			rc = lb_err_set(&err, LB_ESTORE, 0, "store '%s': %s",
 			    r.d[i].s->display, r.d[i].why);
-	if (rc == LB_OK && !o->dry_run) {
-		/* retention, on the stores that got this backup */
-		for (i = 0; i < r.nd; i++) {
-			char *one[1] = { r.d[i].s->conf->name };
-			char **pr = NULL;
-			size_t np = 0, k;
-
-			if (lb_backup_prune(cfg, one, 1, 0, &pr, &np, &e) !=
-			    LB_OK) {
-				say(o, LB_BWARN, "retention on '%s': %s",
-				    r.d[i].s->display, e.msg);
-				continue;
-			}
-			for (k = 0; k < np; k++)
-				push(&res->pruned, &res->npruned, pr[k]);
-			free_strs(pr, np);
-		}
-	}
+	if (rc == LB_OK && !o->dry_run)
+		retain(&r);
 out:
-	if (quiesced) {
-		/* whatever happened, what was stopped is started again */
-		double t1 = lb_clock_mono();
-
-		lb_err_clear(&e);
-		res->restarted = lb_docker_resume(&q, docker_notice, (void *)o,
-		    &e) == LB_OK;
-		res->t_start = lb_clock_mono() - t1;
-		res->downtime = lb_clock_mono() - ts;
-		if (!res->restarted)
-			say(o, LB_BWARN, "%s", e.msg);
-	} else if (q.sock == NULL)
+	/* whatever happened, what was stopped is started again */
+	lb_err_clear(&e);
+	if (p.quiesced && resume(&r, &p, &e) != LB_OK)
+		say(o, LB_BWARN, "%s", e.msg);
+	else if (p.q.sock == NULL)
 		res->restarted = 1;	/* nothing was stopped */
-	if (a != NULL)
-		archive_write_free(a);
-	if (r.nd > 0 && (res->stores = calloc(r.nd,
-	    sizeof(*res->stores))) != NULL) {
-		res->nstores = r.nd;
-		for (i = 0; i < r.nd; i++) {
-			res->stores[i].name = strdup(r.d[i].s->display);
-			res->stores[i].ok = r.d[i].published;
-			res->stores[i].error = r.d[i].failed ?
-			    strdup(r.d[i].why) : !r.d[i].published &&
-			    !o->dry_run ? strdup("the backup did not finish") :
-			    NULL;
-		}
-	}
-	close_stores(r.d, r.nd);
-	lb_quiesce_release(&q);
-	lb_segw_free(r.w);
-	for (i = 0; i < r.nsi; i++)
-		free_strs(r.si[i].vols, r.si[i].nvols);
-	free(r.si);
-	free_strs(r.cur, r.ncur);
-	free(mtext);
-	free(stext);
-	free(sig);
-	lb_ms_seckey_wipe(&key);
-	free(r.buf);
+	finish(&r, &p, rc);
 	res->t_total = lb_clock_mono() - t0;
 	if (rc != LB_OK)
 		return fail(res, &err);
