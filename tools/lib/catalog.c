@@ -860,3 +860,43 @@ lb_catalog_release(struct lb_catalog *cat)
 	free(cat->failures);
 	memset(cat, 0, sizeof(*cat));
 }
+
+/* STATUS: whether a restore would take b, as far as the listing can
+ * tell; why: the reason when not (NULL otherwise). */
+const char *
+lb_backup_status(const struct lb_catalog *cat, const struct lb_backup *b,
+    const char **why)
+{
+	*why = NULL;
+	if (b->refused != NULL) {
+		*why = b->refused;
+		return "refused";
+	}
+	if (b->sig == LB_SIG_BAD) {
+		*why = b->why_unsigned;
+		return "bad-signature";
+	}
+	if (b->sig == LB_SIG_NONE && cat->require_sig) {
+		*why = b->why_unsigned;
+		return "unsigned";
+	}
+	/* age's AEAD proves it intact as it decrypts */
+	if (!b->has_sum && b->age && b->sig != LB_SIG_STREAM) {
+		*why = b->why_unverified;
+		return "age";
+	}
+	if (!lb_backup_verifiable(b)) {
+		*why = b->why_unverified;
+		return "unverified";
+	}
+	return "ok";
+}
+
+/* What would prove it intact: its checksum, age's AEAD, its signature
+ * over the archive, or nothing. */
+const char *
+lb_backup_integrity(const struct lb_backup *b)
+{
+	return b->refused != NULL ? "none" : b->has_sum ? "sha256" :
+	    b->age ? "age" : b->sig == LB_SIG_STREAM ? "minisign" : "none";
+}

@@ -71,6 +71,15 @@ struct lb_catalog {
  * itself that its pass will check)? */
 int lb_backup_verifiable(const struct lb_backup *b);
 
+/* What list shows: whether a restore would take b, as far as the listing
+ * can tell ("ok", "age", "unverified", "unsigned", "bad-signature",
+ * "refused"), with the reason in *why when not "ok" (else NULL). */
+const char *lb_backup_status(const struct lb_catalog *cat,
+    const struct lb_backup *b, const char **why);
+
+/* What would prove b intact: "sha256", "age", "minisign" or "none". */
+const char *lb_backup_integrity(const struct lb_backup *b);
+
 /* May b be restored as far as signatures go? 0 if so; else -1 and why
  * (unsigned while signatures are required, or badly signed). */
 int lb_backup_sig_refused(const struct lb_catalog *cat,

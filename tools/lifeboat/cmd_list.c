@@ -29,46 +29,6 @@ static const char usage[] =
 "  --store URL  a store (repeatable); replaces the config's\n"
 "  -h, --help   show this help and exit\n";
 
-/* STATUS: whether a restore would take b, as far as the listing can
- * tell; why: the reason when not (NULL otherwise). */
-static const char *
-status_of(const struct lb_catalog *cat, const struct lb_backup *b,
-    const char **why)
-{
-	*why = NULL;
-	if (b->refused != NULL) {
-		*why = b->refused;
-		return "refused";
-	}
-	if (b->sig == LB_SIG_BAD) {
-		*why = b->why_unsigned;
-		return "bad-signature";
-	}
-	if (b->sig == LB_SIG_NONE && cat->require_sig) {
-		*why = b->why_unsigned;
-		return "unsigned";
-	}
-	/* age's AEAD proves it intact as it decrypts */
-	if (!b->has_sum && b->age && b->sig != LB_SIG_STREAM) {
-		*why = b->why_unverified;
-		return "age";
-	}
-	if (!lb_backup_verifiable(b)) {
-		*why = b->why_unverified;
-		return "unverified";
-	}
-	return "ok";
-}
-
-/* What would prove it intact: its checksum, age's AEAD, its signature
- * over the archive, or nothing. */
-static const char *
-integrity_of(const struct lb_backup *b)
-{
-	return b->refused != NULL ? "none" : b->has_sum ? "sha256" :
-	    b->age ? "age" : b->sig == LB_SIG_STREAM ? "minisign" : "none";
-}
-
 /* A trusted comment on one line of a terminal: control characters (the
  * TABs minisign puts between its fields) shown as spaces. */
 static void
@@ -107,12 +67,12 @@ print_json(const struct lb_catalog *cat)
 		else		/* an HTML listing tells no size */
 			lb_json_str(&j, NULL);
 		lb_json_key(&j, "status");
-		lb_json_str(&j, status_of(cat, b, &why));
+		lb_json_str(&j, lb_backup_status(cat, b, &why));
 		lb_json_key(&j, "reason");
 		lb_json_str(&j, why);
 		/* what can be proven */
 		lb_json_key(&j, "integrity");
-		lb_json_str(&j, integrity_of(b));
+		lb_json_str(&j, lb_backup_integrity(b));
 		lb_json_key(&j, "encryption");
 		lb_json_str(&j, b->age ? "age" : b->refused ? "openpgp" :
 		    NULL);
@@ -226,7 +186,7 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 
 			lb_time_iso(b->time, t, sizeof(t));
 			lb_cli_human_bytes(b->size, size, sizeof(size));
-			st = status_of(&cat, b, &why);
+			st = lb_backup_status(&cat, b, &why);
 			printf("%-48s %-20s %10s  %-10s %s%s%s%s", b->name, t,
 			    size, st, cat.confs[b->store]->name,
 			    why ? " (" : "", why ? why : "", why ? ")" : "");
