@@ -63,7 +63,9 @@ store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
 
 	if (lb_stop_requested)
 		return lb_err_set(&p->err, LB_EINTR, 0, "interrupted");
-	r = p->store->ops->read(p->h, buf, len, got, &p->err);
+	r = lb_fault("restore.read") != 0 ? lb_err_set(&p->err, LB_ESTORE,
+	    errno, "cannot read the archive") : p->store->ops->read(p->h, buf,
+	    len, got, &p->err);
 	if (r != LB_OK)
 		return r;
 	if (*got > 0) {
@@ -247,7 +249,9 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 		lb_pipe_free(p);
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	}
-	if ((r = s->ops->open_read(s, name, 0, &p->h, err)) != LB_OK ||
+	if ((r = lb_fault("restore.open") != 0 ? lb_err_set(err, LB_ESTORE,
+	    errno, "cannot open '%s'", name) : s->ops->open_read(s, name, 0,
+	    &p->h, err)) != LB_OK ||
 	    (age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
 	    err)) != LB_OK) ||
 	    (p->decode && (r = raw_open(p, err)) != LB_OK)) {

@@ -24,6 +24,9 @@ struct lb_txn {
 	char dest[PATH_MAX];
 	char id[48];
 	int jfd;		/* the journal, append-only */
+	int committing;		/* the journal says "commit": a failure
+				   from then on leaves it for the next run
+				   to finish */
 };
 
 struct lb_txn_item {
