@@ -815,9 +815,16 @@ finish(struct restore_run *rr)
 	/* a commit that failed before its journal said "commit" changed
 	 * nothing live: abandoned as a failed transfer is */
 	committed_part = rr->committing && rr->tp->committing;
-	if (!res->ok && !committed_part)
-		lb_txn_abandon(rr->tp, rr->err.msg);
-	else
+	if (!res->ok && !committed_part) {
+		if (lb_txn_abandon(rr->tp, rr->err.msg) != 0) {
+			int e = errno;
+
+			lb_txn_path(base, sizeof(base), rr->dest, "staging",
+			    res->id);
+			say(rr->o, LB_WARN, "cannot remove '%s': %s; the next "
+			    "restore removes it", base, strerror(e));
+		}
+	} else
 		lb_txn_close(rr->tp);
 	if (!res->ok && committed_part) {
 		/* The staged rest stays: the next restore finishes this

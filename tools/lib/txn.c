@@ -254,13 +254,13 @@ lb_txn_stage(struct lb_txn *t, char *buf, size_t len, struct lb_err *err)
 	return LB_OK;
 }
 
-void
+int
 lb_txn_unstage(struct lb_txn *t)
 {
 	char p[PATH_MAX];
 
 	lb_txn_path(p, sizeof(p), t->dest, "staging", t->id);
-	lb_rmtree(p);
+	return lb_rmtree(p);
 }
 
 void
@@ -271,13 +271,16 @@ lb_txn_close(struct lb_txn *t)
 	t->jfd = -1;
 }
 
-void
+int
 lb_txn_abandon(struct lb_txn *t, const char *why)
 {
-	lb_txn_unstage(t);
+	int r = lb_txn_unstage(t), e = errno;
+
 	if (t->jfd >= 0)
 		journal_add(t, NULL, "abandoned %s", why != NULL ? why : "");
 	lb_txn_close(t);
+	errno = e;
+	return r;
 }
 
 static int empty_dir(const char *path);
