@@ -258,7 +258,7 @@ matrix() {
 
 @test "the shipped build refuses LIFEBOAT_FAULT" {
 	run -2 --separate-stderr env LIFEBOAT_FAULT=commit.go-live:KILL "$LIFEBOAT" version
-	assert_equal "$stderr" "lifeboat: LIFEBOAT_FAULT is set, but this build of lifeboat has no fault injection (only the test builds have): unset it"
+	assert_equal "$stderr" "${LIFEBOAT##*/}: LIFEBOAT_FAULT is set, but this build of lifeboat has no fault injection (only the test builds have): unset it"
 	assert_equal "$output" ""
 	run -2 --separate-stderr env LIFEBOAT_FAULT=commit.go-live:KILL "$LIFEBOAT" restore \
 		--store "$STORE" --dest "$BATS_TEST_TMPDIR/dest"
@@ -270,7 +270,7 @@ matrix() {
 	for s in commit.go-live commit.go-live:EXYZ :EIO commit.go-live:EIO:0 \
 		commit.go-live:EIO:x commit.go-live:; do
 		run -2 --separate-stderr env LIFEBOAT_FAULT="$s" "$FAULT_LIFEBOAT" version
-		assert_equal "$stderr" "lifeboat: LIFEBOAT_FAULT '$s': not STEP:ACTION[:N] (ACTION: KILL, EIO, ENOSPC, EDQUOT, EROFS, EACCES, EPERM, ENOMEM, ECONNRESET or ETIMEDOUT; N: the hit that fails, from 1)"
+		assert_equal "$stderr" "${FAULT_LIFEBOAT##*/}: LIFEBOAT_FAULT '$s': not STEP:ACTION[:N] (ACTION: KILL, EIO, ENOSPC, EDQUOT, EROFS, EACCES, EPERM, ENOMEM, ECONNRESET or ETIMEDOUT; N: the hit that fails, from 1)"
 	done
 	run -0 env LIFEBOAT_FAULT=commit.go-live:EIO:3 "$FAULT_LIFEBOAT" version
 }
