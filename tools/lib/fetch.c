@@ -361,7 +361,9 @@ static int
 lb_redirect(const struct lb_fetch_conf *c, CURL *e, const char *url,
     long status, int hop, char **to, struct lb_err *err)
 {
-	char *loc = NULL;
+	char *loc = NULL, *bare = NULL;
+	CURLU *u;
+	int r;
 
 	*to = NULL;
 	if (c->netrc == NULL || c->sigv4 != NULL || (status != 301 &&
@@ -370,16 +372,31 @@ lb_redirect(const struct lb_fetch_conf *c, CURL *e, const char *url,
 	if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK ||
 	    loc == NULL)
 		return 0;
-	if (!same_origin(url, loc))
+	/* curl writes the netrc's user and password into a relative
+	 * redirect's URL: never into ours, nor into a message */
+	if ((u = curl_url()) == NULL ||
+	    curl_url_set(u, CURLUPART_URL, loc, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &bare, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
 		return lb_err_set(err, LB_ESTORE, 0, "store '%s': '%s' "
-		    "redirects to another server ('%s'): not followed with "
-		    "the store's credentials", c->display, url, loc);
-	if (hop >= MAX_REDIRS)
-		return lb_err_set(err, LB_ESTORE, 0, "store '%s': '%s': more "
+		    "redirects to a URL that cannot be read", c->display, url);
+	}
+	curl_url_cleanup(u);
+	if (!same_origin(url, bare))
+		r = lb_err_set(err, LB_ESTORE, 0, "store '%s': '%s' redirects "
+		    "to another server ('%s'): not followed with the store's "
+		    "credentials", c->display, url, bare);
+	else if (hop >= MAX_REDIRS)
+		r = lb_err_set(err, LB_ESTORE, 0, "store '%s': '%s': more "
 		    "than %d redirects", c->display, url, MAX_REDIRS);
-	if ((*to = strdup(loc)) == NULL)
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	return 1;
+	else if ((*to = strdup(bare)) == NULL)
+		r = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	else
+		r = 1;
+	curl_free(bare);
+	return r;
 }
 
 /* Sleep before attempt n (1-based): retry_ms * 2^(n-1), +-25 % jitter,
