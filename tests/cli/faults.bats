@@ -98,6 +98,18 @@ all_are() {
 	[ -z "$bad" ] || { echo "not all $which:$bad"; return 1; }
 }
 
+# interrupted DEST: what the latest journal says was left half done
+# (commit, rollback, transfer, or nothing), for the next run to report.
+interrupted() {
+	local j
+	j=$(ls "$1.lifeboat"/journal-* 2>/dev/null | tail -n 1)
+	if [ -z "$j" ] || grep -q '^abandoned' "$j"; then echo nothing
+	elif grep -qx rollback "$j" && ! grep -qx rolled-back "$j"; then echo rollback
+	elif grep -qx rollback "$j" || grep -qx committed "$j"; then echo nothing
+	elif grep -qx commit "$j"; then echo commit
+	else echo transfer; fi
+}
+
 # whole DEST: after a fault, each volume is old or new, never a mix, and
 # nothing is lost: when the commit began, a volume not live yet is whole
 # in the staging area and a replaced one whole in previous-ID.
@@ -105,7 +117,7 @@ whole() {
 	local dest=$1 v live st prev j id begun=0 bad=
 	j=$(ls "$dest.lifeboat"/journal-* 2>/dev/null | tail -n 1)
 	id=${j##*/journal-}
-	[ -n "$j" ] && grep -qx commit "$j" && ! grep -qx committed "$j" && begun=1
+	[ "$(interrupted "$dest")" = commit ] && begun=1
 	for v in $VOLS; do
 		live=$(vsum "$dest/$v")
 		st= prev=
@@ -165,7 +177,7 @@ outcome() {
 # one_case STEP ACTION N: the whole check of one fault; prints what went
 # wrong, returns 1 then.
 one_case() {
-	local step=$1 act=$2 n=$3 c=$CASES/$1-$2-$3 rc how pre
+	local step=$1 act=$2 n=$3 c=$CASES/$1-$2-$3 rc how pre left want
 	mkdir -p "$c/a" "$c/b"
 	cp -a "$OLD" "$c/a/dest"
 	case $step in
@@ -201,9 +213,18 @@ one_case() {
 		whole "$c/a/dest" || return 1
 	fi
 	cp -a "$c/a/dest" "$c/a/dest.lifeboat" "$c/b/"
-	# the next restore finishes or cleans up, then restores: all new
+	left=$(interrupted "$c/a/dest")
+	# the next restore finishes or cleans up, and says so; then restores:
+	# all new
 	"$LIFEBOAT" restore --replace --store "$STORE" --dest "$c/a/dest" \
 		> /dev/null 2> "$c/err2" || { echo "next restore failed: $(cat "$c/err2")"; return 1; }
+	case $left in
+	commit) want="finished the interrupted commit of restore" ;;
+	rollback) want="finished the interrupted rollback of restore" ;;
+	transfer) want="removed the staging of the interrupted restore" ;;
+	*) want= ;;
+	esac
+	grep -q "$want" "$c/err2" || { echo "left: $left; the next restore did not say '$want': $(cat "$c/err2")"; return 1; }
 	all_are new "$c/a/dest" || return 1
 	no_staging "$c/a/dest" || return 1
 	# a rollback on the copy: what the interrupted run did is undone, or

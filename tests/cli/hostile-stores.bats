@@ -101,6 +101,13 @@ reached_other() {
 	no_staging "$DEST"
 }
 
+@test "an archive of unknown size whose body never ends: rejected 16 MiB past its data, exit 3" {
+	hostile 3 32768 restore --store "http://127.0.0.1:$PORT/endless-html/" --dest "$DEST"
+	[[ "$last" == *"more than 16 MiB after the end of the archive's data"* ]]
+	only_lifeboat "$DEST"
+	no_staging "$DEST"
+}
+
 @test "a slow-loris archive (1 byte a second): given up after LIFEBOAT_STALL_TIMEOUT, exit 5" {
 	LIFEBOAT_STALL_TIMEOUT=2 hostile 5 32768 restore \
 		--store "http://127.0.0.1:$PORT/slow/" --dest "$DEST"
