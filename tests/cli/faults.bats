@@ -214,6 +214,16 @@ one_case() {
 	fi
 	cp -a "$c/a/dest" "$c/a/dest.lifeboat" "$c/b/"
 	left=$(interrupted "$c/a/dest")
+	# the error says its commit was left half done exactly when it was
+	if [ "$act" != KILL ] && [[ $step == restore.* || $step == commit.* ]]; then
+		if [ "$left" = commit ]; then
+			grep -q "the commit was left half done" "$c/err" ||
+				{ echo "half-done commit not said: $(cat "$c/err")"; return 1; }
+		elif grep -q "left half done" "$c/err"; then
+			echo "says half done, the journal says $left: $(cat "$c/err")"
+			return 1
+		fi
+	fi
 	# the next restore finishes or cleans up, and says so; then restores:
 	# all new
 	"$LIFEBOAT" restore --replace --store "$STORE" --dest "$c/a/dest" \
