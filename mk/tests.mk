@@ -24,7 +24,8 @@ check-unit: build/musl/unit-tests
 	LIFEBOAT_AGE_VECTORS=$$(tests/helpers/age-vectors) build/musl/unit-tests
 check-asan: build/asan/unit-tests
 	LIFEBOAT_AGE_VECTORS=$$(tests/helpers/age-vectors) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 build/asan/unit-tests
-check-cli: build/lifeboat
+# faults.bats runs the test build (build/asan/lifeboat, fault points in)
+check-cli: build/lifeboat build/asan/lifeboat
 	bats tests/cli
 .PHONY: check-unit check-asan check-cli
 
@@ -49,6 +50,6 @@ check-e2e: e2e-images
 	bats tests/e2e
 .PHONY: e2e-images check-e2e
 
-test: build/lifeboat build/musl/unit-tests build/asan/unit-tests e2e-images
+test: build/lifeboat build/asan/lifeboat build/musl/unit-tests build/asan/unit-tests e2e-images
 	tests/run
 .PHONY: test

@@ -3,7 +3,9 @@
 #   musl  build/lifeboat, static and stripped, with a lifeboat-VERB symlink
 #         per verb: what ships
 #   asan  build/asan/: the same code on glibc with AddressSanitizer and
-#         UndefinedBehaviorSanitizer, for the unit tests
+#         UndefinedBehaviorSanitizer, for the unit tests; the test build:
+#         it alone has the fault points (-DLB_FAULT, LIFEBOAT_FAULT in
+#         lifeboat(1)), which the shipped build refuses
 
 LIB_SRCS := $(sort $(wildcard tools/lib/*.c))
 CLI_SRCS := $(sort $(wildcard tools/lifeboat/*.c))
@@ -44,7 +46,7 @@ endef
 MUSL_CFLAGS := -O2 -g -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)=.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 $(eval $(call tools_template,musl,musl,$(CC_musl),$(MUSL_CFLAGS),-static -Wl,--gc-sections))
-$(eval $(call tools_template,asan,glibc,gcc,-O1 -g $(ASAN_FLAGS),$(ASAN_FLAGS)))
+$(eval $(call tools_template,asan,glibc,gcc,-O1 -g $(ASAN_FLAGS) -DLB_FAULT,$(ASAN_FLAGS)))
 
 # What ships: stripped, checked to be static, one symlink per verb.
 build/lifeboat: build/musl/lifeboat scripts/ship scripts/check-static

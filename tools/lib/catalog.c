@@ -755,8 +755,10 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 				    "yes)", cfg->stores[i].name);
 				notice(arg, msg);
 			}
-			r = cat->stores[i]->ops->list(cat->stores[i], &objs,
-			    &nobj, &e);
+			r = lb_fault("restore.list") != 0 ? lb_err_set(&e,
+			    LB_ESTORE, errno, "cannot list '%s'",
+			    cfg->stores[i].url) : cat->stores[i]->ops->list(
+			    cat->stores[i], &objs, &nobj, &e);
 			/* the keys once there is something to check: a
 			 * bad key file is a configuration error */
 			if (r == LB_OK && !keys_loaded) {

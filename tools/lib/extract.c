@@ -399,7 +399,13 @@ copy_data(struct extract_run *r, const char *name, int writing)
 			return LB_OK;
 		if (e != ARCHIVE_OK)
 			return fail_r(r, name);
-		if (writing && archive_write_data_block(r->w, buf, size, off) !=
+		if (!writing)
+			continue;
+		if (lb_fault("restore.write") != 0) {
+			archive_set_error(r->w, errno, "write failed");
+			return fail_w(r, name, "cannot write");
+		}
+		if (archive_write_data_block(r->w, buf, size, off) !=
 		    ARCHIVE_OK)
 			return fail_w(r, name, "cannot write");
 	}

@@ -25,6 +25,7 @@
 
 #define STREAM_BUF (1024 * 1024)
 #define MAX_ERRBODY (64 * 1024)
+#define MAX_REDIRS 5
 
 void
 lb_fetch_conf_init(struct lb_fetch_conf *c, const char *display)
@@ -41,6 +42,11 @@ lb_fetch_conf_init(struct lb_fetch_conf *c, const char *display)
 		c->retry_ms = strtol(s, NULL, 10);
 	if ((s = getenv("LIFEBOAT_RETRIES")) != NULL)
 		c->retries = (int)strtol(s, NULL, 10);
+	/* a transfer below 1 KiB/s this many seconds is a stalled one (a
+	 * slow-loris server): retried, then given up */
+	if ((s = getenv("LIFEBOAT_STALL_TIMEOUT")) != NULL &&
+	    strtol(s, NULL, 10) > 0)
+		c->stall_timeout = strtol(s, NULL, 10);
 }
 
 /* Host key checking state for one transfer. */
@@ -208,8 +214,12 @@ xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,sftp");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	/* with credentials, redirects are followed by us (lb_redirect):
+	 * curl would send a netrc's password to another port of the same
+	 * host, and custom headers (an S3 session token) anywhere */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, c->netrc != NULL ||
+	    c->sigv4 != NULL ? 0L : 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "lifeboat/" LB_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -313,6 +323,82 @@ transient_status(long s)
 	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
 
+/* Same scheme, host and port. */
+static int
+same_origin(const char *a, const char *b)
+{
+	static const CURLUPart parts[] = {
+		CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT,
+	};
+	CURLU *ua = curl_url(), *ub = curl_url();
+	char *pa, *pb;
+	size_t i;
+	int same;
+
+	same = ua != NULL && ub != NULL &&
+	    curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+	    curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK;
+	for (i = 0; same && i < sizeof(parts) / sizeof(parts[0]); i++) {
+		pa = pb = NULL;
+		if (curl_url_get(ua, parts[i], &pa, CURLU_DEFAULT_PORT) !=
+		    CURLUE_OK || curl_url_get(ub, parts[i], &pb,
+		    CURLU_DEFAULT_PORT) != CURLUE_OK || strcasecmp(pa, pb) != 0)
+			same = 0;
+		curl_free(pa);
+		curl_free(pb);
+	}
+	curl_url_cleanup(ua);
+	curl_url_cleanup(ub);
+	return same;
+}
+
+/* A redirect of a transfer with credentials (which curl does not follow,
+ * see xfer_setup): 1 and *to (the caller's to free) when it stays on the
+ * same server and hop is not past MAX_REDIRS; 0 when it is no redirect
+ * or one for the caller to judge (S3's); else an error: the credentials
+ * never go to another server. */
+static int
+lb_redirect(const struct lb_fetch_conf *c, CURL *e, const char *url,
+    long status, int hop, char **to, struct lb_err *err)
+{
+	char *loc = NULL, *bare = NULL;
+	CURLU *u;
+	int r;
+
+	*to = NULL;
+	if (c->netrc == NULL || c->sigv4 != NULL || (status != 301 &&
+	    status != 302 && status != 303 && status != 307 && status != 308))
+		return 0;
+	if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK ||
+	    loc == NULL)
+		return 0;
+	/* curl writes the netrc's user and password into a relative
+	 * redirect's URL: never into ours, nor into a message */
+	if ((u = curl_url()) == NULL ||
+	    curl_url_set(u, CURLUPART_URL, loc, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &bare, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		return lb_err_set(err, LB_ESTORE, 0, "store '%s': '%s' "
+		    "redirects to a URL that cannot be read", c->display, url);
+	}
+	curl_url_cleanup(u);
+	if (!same_origin(url, bare))
+		r = lb_err_set(err, LB_ESTORE, 0, "store '%s': '%s' redirects "
+		    "to another server ('%s'): not followed with the store's "
+		    "credentials", c->display, url, bare);
+	else if (hop >= MAX_REDIRS)
+		r = lb_err_set(err, LB_ESTORE, 0, "store '%s': '%s': more "
+		    "than %d redirects", c->display, url, MAX_REDIRS);
+	else if ((*to = strdup(bare)) == NULL)
+		r = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	else
+		r = 1;
+	curl_free(bare);
+	return r;
+}
+
 /* Sleep before attempt n (1-based): retry_ms * 2^(n-1), +-25 % jitter,
  * at most 30 s. Interrupted by a stop request. */
 static void
@@ -392,16 +478,17 @@ mem_cb(char *buf, size_t size, size_t n, void *arg)
 /* One request with its whole answer in memory (see lb_fetch_get and
  * lb_fetch_send). */
 static int
-request(const struct lb_fetch_conf *c, const char *method, const char *url,
+request(const struct lb_fetch_conf *c, const char *method, const char *url0,
     const void *body, size_t blen, size_t max, struct lb_response *r,
     struct lb_err *err)
 {
+	const char *url = url0;
 	struct xfer x;
 	struct membuf m;
 	CURLcode cr = CURLE_OK;
 	CURL *e;
-	char sha[96];
-	int attempt;
+	char sha[96], *moved = NULL, *to;
+	int attempt, hop = 0, rr = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&x, 0, sizeof(x));
@@ -442,12 +529,24 @@ request(const struct lb_fetch_conf *c, const char *method, const char *url,
 		cr = curl_easy_perform(e);
 		r->status = 0;
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
-		if (m.over) {
+		if (m.over || (cr == CURLE_OK && (rr = lb_redirect(c, e, url,
+		    r->status, hop, &to, err)) != 0)) {
 			free(m.p);
+			if (!m.over && rr > 0) {
+				free(moved);
+				url = moved = to;
+				hop++;
+				attempt--;
+				continue;
+			}
 			xfer_release(&x);
 			curl_easy_cleanup(e);
-			return lb_err_set(err, LB_EIO, 0, "store '%s': '%s' is "
-			    "larger than %zu bytes", c->display, url, max);
+			if (m.over)
+				lb_err_set(err, LB_EIO, 0, "store '%s': '%s' is "
+				    "larger than %zu bytes", c->display, url,
+				    max);
+			free(moved);
+			return err->code;
 		}
 		/* a listing retries less: a dead store must not hold the
 		 * others up for half a minute */
@@ -465,10 +564,12 @@ request(const struct lb_fetch_conf *c, const char *method, const char *url,
 		int rc = curl_fail(&x, url, cr, err);
 
 		free(m.p);
+		free(moved);
 		xfer_release(&x);
 		curl_easy_cleanup(e);
 		return rc;
 	}
+	free(moved);
 	r->body = m.p != NULL ? m.p : strdup("");
 	r->len = m.len;
 	r->date = x.date;
@@ -524,6 +625,7 @@ struct lb_fetch {
 	long status;
 	struct membuf errbody;
 	int attempts;
+	int hops;		/* redirects followed (lb_redirect) */
 	void (*notice)(void *, const char *);
 	void *arg;
 };
@@ -676,8 +778,18 @@ static int
 after_failure(struct lb_fetch *f, struct lb_err *err)
 {
 	const char *why;
-	char buf[CURL_ERROR_SIZE + 64];
+	char buf[CURL_ERROR_SIZE + 64], *to;
+	int r;
 
+	if (f->bad && (r = lb_redirect(f->c, f->e, f->url, f->status,
+	    f->hops, &to, err)) != 0) {
+		if (r < 0)
+			return r;
+		free(f->url);
+		f->url = to;
+		f->hops++;
+		return start_attempt(f, err);
+	}
 	if (f->restart)
 		return lb_err_set(err, LB_ERESTART, 0, "store '%s': the server "
 		    "does not honour Range requests for '%s'", f->c->display,
@@ -765,7 +877,8 @@ lb_fetch_answer(struct lb_fetch *f, struct lb_response *r, struct lb_err *err)
 		if (f->done) {
 			/* what a retry may cure is retried, as by reading */
 			if (f->result == CURLE_OK && !f->restart &&
-			    (!f->bad || !transient_status(f->status)))
+			    (!f->bad || (!transient_status(f->status) &&
+			    !(f->c->netrc != NULL && f->status / 100 == 3))))
 				break;
 			if ((rc = after_failure(f, err)) != LB_OK)
 				return rc;

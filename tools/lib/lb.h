@@ -67,6 +67,26 @@ int lb_parse_size(const char *s, long long *bytes);
 /* Format secs as "7 h 12 min" style into buf. */
 void lb_format_duration(long long secs, char *buf, size_t len);
 
+/* Fault points for the test suite (fault.c): lb_fault("STEP") is 0, or
+ * -1 with errno set (or the process killed) when LIFEBOAT_FAULT names
+ * STEP. Only a build with -DLB_FAULT (build/asan) has them; in the shipped
+ * build lb_fault is the constant 0 and costs nothing. Use it before the
+ * call it stands for: "if (lb_fault("commit.go-live") != 0 ||
+ * rename(a, b) != 0)". tests/cli/faults.bats finds every STEP in the
+ * source and fails each one. */
+#ifdef LB_FAULT
+int lb_fault_hit(const char *step);
+#define lb_fault(step) lb_fault_hit(step)
+#define lb_fault_built 1
+#else
+#define lb_fault(step) 0
+#define lb_fault_built 0
+#endif
+
+/* LIFEBOAT_FAULT is unset, or valid in a build with fault points; else
+ * LB_EUSAGE (the shipped build refuses it). */
+int lb_fault_check(struct lb_err *err);
+
 /* Version of one library lifeboat is linked with. */
 struct lb_libversion {
 	const char *name;	/* "zlib", "libarchive", ... */

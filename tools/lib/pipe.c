@@ -55,6 +55,10 @@ struct lb_pipe {
 	double last;		/* lb_clock_mono() of the last report */
 };
 
+/* What may follow the archive's compressed data (a trailer libarchive did
+ * not need, an age file's last chunk): an endless body is refused there. */
+#define MAX_TRAILER (16 << 20)
+
 /* Read from the store into buf: stored bytes, hashed and counted. */
 static int
 store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
@@ -63,9 +67,16 @@ store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
 
 	if (lb_stop_requested)
 		return lb_err_set(&p->err, LB_EINTR, 0, "interrupted");
-	r = p->store->ops->read(p->h, buf, len, got, &p->err);
+	r = lb_fault("restore.read") != 0 ? lb_err_set(&p->err, LB_ESTORE,
+	    errno, "cannot read the archive") : p->store->ops->read(p->h, buf,
+	    len, got, &p->err);
 	if (r != LB_OK)
 		return r;
+	/* a store that sends more than it listed (an endless body) is
+	 * stopped there, not read to the end of time */
+	if (p->size >= 0 && p->bytes + (long long)*got > p->size)
+		return lb_err_set(&p->err, LB_EVERIFY, 0, "the store sent more "
+		    "than the %lld bytes it listed", p->size);
 	if (*got > 0) {
 		mbedtls_sha256_update(&p->sha, buf, *got);
 		if (p->b2 != NULL)
@@ -146,9 +157,16 @@ fill(struct lb_pipe *p, struct chunk *c, int *end)
 			 * libarchive did not need) is still part of the
 			 * file and of its digest, and an age file ends
 			 * only with its authenticated final chunk. */
+			long long after = 0;
+
 			do
 				r = data_read(p, p->rawbuf, RAWBUF, &got);
-			while (r == LB_OK && got > 0);
+			while (r == LB_OK && got > 0 &&
+			    (after += (long long)got) <= MAX_TRAILER);
+			if (r == LB_OK && got > 0)
+				r = lb_err_set(&p->err, LB_EVERIFY, 0, "more "
+				    "than %d MiB after the end of the archive's "
+				    "data", MAX_TRAILER >> 20);
 			*end = 1;
 			break;
 		}
@@ -247,7 +265,9 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 		lb_pipe_free(p);
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	}
-	if ((r = s->ops->open_read(s, name, 0, &p->h, err)) != LB_OK ||
+	if ((r = lb_fault("restore.open") != 0 ? lb_err_set(err, LB_ESTORE,
+	    errno, "cannot open '%s'", name) : s->ops->open_read(s, name, 0,
+	    &p->h, err)) != LB_OK ||
 	    (age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
 	    err)) != LB_OK) ||
 	    (p->decode && (r = raw_open(p, err)) != LB_OK)) {

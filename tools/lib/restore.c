@@ -803,6 +803,7 @@ finish(struct restore_run *rr)
 	char *json = NULL, *line;
 	struct lb_err e;
 	size_t n;
+	int committed_part;
 
 	res->t_select = rr->tsel >= 0 ? rr->tsel : lb_clock_mono() - rr->t0;
 	res->t_transfer = rr->ttr;
@@ -811,11 +812,21 @@ finish(struct restore_run *rr)
 		res->err = rr->err;
 	if (rr->tp == NULL)
 		return;
-	if (!res->ok && !rr->committing)
-		lb_txn_abandon(rr->tp, rr->err.msg);
-	else
+	/* a commit that failed before its journal said "commit" changed
+	 * nothing live: abandoned as a failed transfer is */
+	committed_part = rr->committing && rr->tp->committing;
+	if (!res->ok && !committed_part) {
+		if (lb_txn_abandon(rr->tp, rr->err.msg) != 0) {
+			int e = errno;
+
+			lb_txn_path(base, sizeof(base), rr->dest, "staging",
+			    res->id);
+			say(rr->o, LB_WARN, "cannot remove '%s': %s; the next "
+			    "restore removes it", base, strerror(e));
+		}
+	} else
 		lb_txn_close(rr->tp);
-	if (!res->ok && rr->committing) {
+	if (!res->ok && committed_part) {
 		/* The staged rest stays: the next restore finishes this
 		 * commit, or 'lifeboat rollback' undoes it. */
 		snprintf(why, sizeof(why), "%s; the commit was left half "
@@ -832,7 +843,9 @@ finish(struct restore_run *rr)
 		return;
 	}
 	line[n] = '\n';
-	if (lb_write_atomic(p, line, n + 1, 0600, &e) != LB_OK)
+	if ((lb_fault("restore.report") != 0 ? lb_err_set(&e, LB_EIO, errno,
+	    "cannot write '%s'", p) : lb_write_atomic(p, line, n + 1, 0600,
+	    &e)) != LB_OK)
 		say(rr->o, LB_WARN, "%s", e.msg);
 	free(line);
 }

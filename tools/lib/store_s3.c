@@ -31,6 +31,8 @@
 #include "store.h"
 
 #define MAX_PAGE (8 * 1024 * 1024)
+#define MAX_PAGES 1000		/* of up to 1000 keys each */
+#define MAX_OBJECTS 200000	/* listed below the prefix */
 #define SKEW_LIMIT 300
 #define REGION_MAX 64
 #define PART_SIZE (16 * 1024 * 1024)	/* default; [store] part_size */
@@ -544,7 +546,7 @@ s3_list(struct lb_store *st, struct lb_object **objs, size_t *n,
 	struct s3fix fx;
 	char *q = NULL, *u, *ep, *et = NULL;
 	size_t ql;
-	int rc = LB_OK, fix;
+	int rc = LB_OK, fix, pages = 0;
 
 	memset(&x, 0, sizeof(x));
 	memset(&fx, 0, sizeof(fx));
@@ -612,6 +614,14 @@ s3_list(struct lb_store *st, struct lb_object **objs, size_t *n,
 		lb_response_release(&r);
 		if (!x.truncated)
 			break;
+		/* a listing that never ends (a hostile or broken server) is
+		 * refused before it fills the memory */
+		if (++pages >= MAX_PAGES || x.n > MAX_OBJECTS) {
+			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': the "
+			    "listing goes on past %zu objects in %d pages",
+			    st->display, x.n, pages);
+			break;
+		}
 		if (x.token[0] == '\0') {
 			rc = lb_err_set(err, LB_ESTORE, 0, "store '%s': a "
 			    "truncated listing without a continuation token",

@@ -41,15 +41,23 @@ lb_txn_path(char *buf, size_t len, const char *dest, const char *kind,
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-static void
-fsync_dir(const char *path)
+/* A rename is only durable once its directory is synced: a failure here
+ * (EIO of a failing disk) is one of the step's, the errno kept. STEP
+ * names the fault point (lb.h), if any. */
+static int
+fsync_dir(const char *path, const char *step)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd, r, e;
 
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	if (step != NULL && lb_fault(step) != 0)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
 }
 
 static int
@@ -75,16 +83,20 @@ lb_rmtree(const char *path)
 	return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
-static int journal_add(struct lb_txn *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Append one record to the journal and sync it; STEP names the fault
+ * point (lb.h), one per kind of record, if any. */
+static int journal_add(struct lb_txn *t, const char *step, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static int
-journal_add(struct lb_txn *t, const char *fmt, ...)
+journal_add(struct lb_txn *t, const char *step, const char *fmt, ...)
 {
 	char line[PATH_MAX + 64];
 	va_list ap;
 	int n;
 
+	if (step != NULL && lb_fault(step) != 0)
+		return -1;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
@@ -116,7 +128,7 @@ migrate_old(const char *dest, const char *area, lb_txn_notice notice,
 	if (lstat(old, &st) != 0 || !S_ISDIR(st.st_mode))
 		return LB_OK;
 	if (lstat(area, &st) != 0 && rename(old, area) == 0) {
-		fsync_dir(dest);
+		(void)fsync_dir(dest, NULL);
 		snprintf(msg, sizeof(msg), "moved lifeboat's work area from "
 		    "'%s' to '%s' (Docker takes every directory of '%s' for a "
 		    "volume)", old, area, dest);
@@ -140,9 +152,9 @@ migrate_old(const char *dest, const char *area, lb_txn_notice notice,
 			moved++;
 	}
 	closedir(d);
-	fsync_dir(area);
+	(void)fsync_dir(area, NULL);
 	if (kept == 0 && rmdir(old) == 0)
-		fsync_dir(dest);
+		(void)fsync_dir(dest, NULL);
 	if (notice != NULL && (moved > 0 || kept > 0)) {
 		snprintf(msg, sizeof(msg), "moved %zu entries of '%s' to '%s'"
 		    "%s", moved, old, area, kept ? "; some names were taken "
@@ -209,18 +221,24 @@ lb_txn_begin(struct lb_txn *t, const char *dest, const char *id,
 		return lb_err_set(err, LB_EDEST, errno, "cannot create '%s'",
 		    p);
 	lb_txn_path(p, sizeof(p), dest, "journal", id);
-	t->jfd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
+	if (lb_fault("restore.journal-create") == 0)
+		t->jfd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
+		    O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (t->jfd < 0)
 		return lb_err_set(err, LB_EDEST, errno, "cannot create '%s'",
 		    p);
-	if (journal_add(t, "lifeboat-journal 1 %s", id) != 0) {
+	if (journal_add(t, "restore.journal-begin", "lifeboat-journal 1 %s",
+	    id) != 0) {
 		lb_err_set(err, LB_EDEST, errno, "cannot write '%s'", p);
 		lb_txn_close(t);
 		return LB_EDEST;
 	}
 	lb_txn_path(p, sizeof(p), dest, NULL, NULL);
-	fsync_dir(p);
+	if (fsync_dir(p, "restore.journal-sync-dir") != 0) {
+		lb_err_set(err, LB_EDEST, errno, "cannot sync '%s'", p);
+		lb_txn_close(t);
+		return LB_EDEST;
+	}
 	return LB_OK;
 }
 
@@ -230,19 +248,19 @@ lb_txn_stage(struct lb_txn *t, char *buf, size_t len, struct lb_err *err)
 	if (lb_txn_path(buf, len, t->dest, "staging", t->id) != 0)
 		return lb_err_set(err, LB_EDEST, ENAMETOOLONG, "'%s'", t->dest);
 	lb_rmtree(buf);
-	if (mkdir(buf, 0700) != 0)
+	if (lb_fault("restore.stage") != 0 || mkdir(buf, 0700) != 0)
 		return lb_err_set(err, LB_EDEST, errno, "cannot create '%s'",
 		    buf);
 	return LB_OK;
 }
 
-void
+int
 lb_txn_unstage(struct lb_txn *t)
 {
 	char p[PATH_MAX];
 
 	lb_txn_path(p, sizeof(p), t->dest, "staging", t->id);
-	lb_rmtree(p);
+	return lb_rmtree(p);
 }
 
 void
@@ -253,13 +271,16 @@ lb_txn_close(struct lb_txn *t)
 	t->jfd = -1;
 }
 
-void
+int
 lb_txn_abandon(struct lb_txn *t, const char *why)
 {
-	lb_txn_unstage(t);
+	int r = lb_txn_unstage(t), e = errno;
+
 	if (t->jfd >= 0)
-		journal_add(t, "abandoned %s", why != NULL ? why : "");
+		journal_add(t, NULL, "abandoned %s", why != NULL ? why : "");
 	lb_txn_close(t);
+	errno = e;
+	return r;
 }
 
 static int empty_dir(const char *path);
@@ -400,16 +421,21 @@ commit_one(const char *dest, const char *id, const char *name, int replace,
 		if (mkdir(pdir, 0700) != 0 && errno != EEXIST)
 			return lb_err_set(err, LB_EDEST, errno,
 			    "cannot create '%s'", pdir);
-		if (rename(live, prev) != 0)
+		if (lb_fault("commit.set-aside") != 0 ||
+		    rename(live, prev) != 0)
 			return lb_err_set(err, LB_EDEST, errno,
 			    "cannot move '%s' to '%s'", live, prev);
-		fsync_dir(pdir);
 		*replaced = 1;
+		if (fsync_dir(pdir, "commit.sync-aside") != 0)
+			return lb_err_set(err, LB_EDEST, errno,
+			    "cannot sync '%s'", pdir);
 	}
-	if (rename(st, live) != 0)
+	if (lb_fault("commit.go-live") != 0 || rename(st, live) != 0)
 		return lb_err_set(err, LB_EDEST, errno,
 		    "cannot move '%s' to '%s'", st, live);
-	fsync_dir(dest);
+	if (fsync_dir(dest, "commit.sync-live") != 0)
+		return lb_err_set(err, LB_EDEST, errno, "cannot sync '%s'",
+		    dest);
 	return LB_OK;
 }
 
@@ -419,14 +445,19 @@ lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
 {
 	char p[PATH_MAX];
 	size_t i;
-	int fd, r;
+	int fd, r, e;
 
-	/* The staged data reaches the disk before any rename makes it live. */
+	/* The staged data reaches the disk before any rename makes it live:
+	 * a failing disk (EIO here) stops the commit before it began. */
 	lb_txn_path(p, sizeof(p), t->dest, "staging", t->id);
-	if ((fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		syncfs(fd);
-		close(fd);
-	}
+	if (lb_fault("commit.sync") != 0 ||
+	    (fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return lb_err_set(err, LB_EDEST, errno, "cannot sync '%s'", p);
+	r = syncfs(fd);
+	e = errno;
+	close(fd);
+	if (r != 0)
+		return lb_err_set(err, LB_EDEST, e, "cannot sync '%s'", p);
 	/* What is in the way is judged once, before the first rename: a
 	 * metadata.db that lists only vacant volumes would no longer look
 	 * vacant once the restored volumes are live. From then on the plan
@@ -445,13 +476,15 @@ lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
 			    "is not empty (use --replace)", live);
 	}
 	replace = 1;
-	if (journal_add(t, "replace 1") != 0)
+	if (journal_add(t, "commit.journal-plan", "replace 1") != 0)
 		goto jfail;
 	for (i = 0; i < n; i++)
-		if (journal_add(t, "item %s", items[i].name) != 0)
+		if (journal_add(t, "commit.journal-plan", "item %s",
+		    items[i].name) != 0)
 			goto jfail;
-	if (journal_add(t, "commit") != 0)
+	if (journal_add(t, "commit.journal-commit", "commit") != 0)
 		goto jfail;
+	t->committing = 1;
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			test_pause();
@@ -460,10 +493,11 @@ lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
 		    &items[i].replaced, err);
 		if (r != LB_OK)
 			return r;
-		if (journal_add(t, "done %s", items[i].name) != 0)
+		if (journal_add(t, "commit.journal-done", "done %s",
+		    items[i].name) != 0)
 			goto jfail;
 	}
-	if (journal_add(t, "committed") != 0)
+	if (journal_add(t, "commit.journal-committed", "committed") != 0)
 		goto jfail;
 	lb_txn_path(p, sizeof(p), t->dest, "staging", t->id);
 	rmdir(p);
@@ -631,20 +665,26 @@ rollback_one(const char *dest, const char *id, const char *name,
 		if (mkdir(odir, 0700) != 0 && errno != EEXIST)
 			return lb_err_set(err, LB_EDEST, errno,
 			    "cannot create '%s'", odir);
-		if (rename(live, out) != 0)
+		if (lb_fault("rollback.take-out") != 0 ||
+		    rename(live, out) != 0)
 			return lb_err_set(err, LB_EDEST, errno,
 			    "cannot move '%s' to '%s'", live, out);
-		fsync_dir(odir);
+		if (fsync_dir(odir, "rollback.sync-out") != 0)
+			return lb_err_set(err, LB_EDEST, errno,
+			    "cannot sync '%s'", odir);
 	}
 	if (exists(prev)) {
 		if (exists(live))
 			return lb_err_set(err, LB_EDEST, EEXIST, "cannot put "
 			    "'%s' back: '%s' is in the way", prev, live);
-		if (rename(prev, live) != 0)
+		if (lb_fault("rollback.put-back") != 0 ||
+		    rename(prev, live) != 0)
 			return lb_err_set(err, LB_EDEST, errno,
 			    "cannot move '%s' to '%s'", prev, live);
 	}
-	fsync_dir(dest);
+	if (fsync_dir(dest, "rollback.sync-live") != 0)
+		return lb_err_set(err, LB_EDEST, errno, "cannot sync '%s'",
+		    dest);
 	return LB_OK;
 }
 
@@ -657,14 +697,16 @@ do_rollback(const char *dest, const char *id, struct journal *j,
 	int r = LB_OK;
 
 	if (reopen_journal(&t, dest, id) != 0 ||
-	    (!j->rollback_started && journal_add(&t, "rollback") != 0)) {
+	    (!j->rollback_started && journal_add(&t, "rollback.journal-begin",
+	    "rollback") != 0)) {
 		lb_txn_close(&t);
 		return lb_err_set(err, LB_EDEST, errno, "cannot write the "
 		    "journal of restore %s", id);
 	}
 	for (i = j->n; i-- > 0 && r == LB_OK;)
 		r = rollback_one(dest, id, j->items[i], err);
-	if (r == LB_OK && journal_add(&t, "rolled-back") != 0)
+	if (r == LB_OK && journal_add(&t, "rollback.journal-done",
+	    "rolled-back") != 0)
 		r = lb_err_set(err, LB_EDEST, errno, "cannot write the journal "
 		    "of restore %s", id);
 	lb_txn_close(&t);
@@ -685,6 +727,7 @@ lb_txn_recover(const char *dest, lb_txn_notice notice, void *arg,
 		return lb_err_set(err, LB_EDEST, errno, "cannot read '%s"
 		    LB_TXN_SUFFIX "'", dest);
 	for (i = 0; i < n && r == LB_OK; i++) {
+		t.jfd = -1;
 		lb_txn_path(p, sizeof(p), dest, "journal", ids[i]);
 		if (journal_read(p, &j) != 0) {
 			r = lb_err_set(err, LB_EDEST, errno, "cannot read "
@@ -700,11 +743,12 @@ lb_txn_recover(const char *dest, lb_txn_notice notice, void *arg,
 			for (k = 0; k < j.n && r == LB_OK; k++)
 				r = commit_one(dest, ids[i], j.items[k],
 				    j.replace, &dummy, err);
-			if (r == LB_OK && reopen_journal(&t, dest,
-			    ids[i]) == 0) {
-				journal_add(&t, "committed");
-				lb_txn_close(&t);
-			}
+			if (r == LB_OK && (reopen_journal(&t, dest,
+			    ids[i]) != 0 || journal_add(&t,
+			    "recover.journal-committed", "committed") != 0))
+				r = lb_err_set(err, LB_EDEST, errno, "cannot "
+				    "write the journal of restore %s", ids[i]);
+			lb_txn_close(&t);
 			lb_txn_path(p, sizeof(p), dest, "staging", ids[i]);
 			rmdir(p);
 			snprintf(msg, sizeof(msg), "finished the interrupted "
@@ -713,11 +757,13 @@ lb_txn_recover(const char *dest, lb_txn_notice notice, void *arg,
 			/* Killed during the transfer: nothing went live. */
 			lb_txn_path(p, sizeof(p), dest, "staging", ids[i]);
 			lb_rmtree(p);
-			if (reopen_journal(&t, dest, ids[i]) == 0) {
-				journal_add(&t, "abandoned %s", "interrupted "
-				    "transfer cleaned up");
-				lb_txn_close(&t);
-			}
+			if (reopen_journal(&t, dest, ids[i]) != 0 ||
+			    journal_add(&t, "recover.journal-abandoned",
+			    "abandoned %s", "interrupted transfer cleaned "
+			    "up") != 0)
+				r = lb_err_set(err, LB_EDEST, errno, "cannot "
+				    "write the journal of restore %s", ids[i]);
+			lb_txn_close(&t);
 			snprintf(msg, sizeof(msg), "removed the staging of the "
 			    "interrupted restore %s (nothing of it was live)",
 			    ids[i]);

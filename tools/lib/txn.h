@@ -24,6 +24,9 @@ struct lb_txn {
 	char dest[PATH_MAX];
 	char id[48];
 	int jfd;		/* the journal, append-only */
+	int committing;		/* the journal says "commit": a failure
+				   from then on leaves it for the next run
+				   to finish */
 };
 
 struct lb_txn_item {
@@ -51,13 +54,15 @@ int lb_txn_begin(struct lb_txn *t, const char *dest, const char *id,
     struct lb_err *err);
 /* An empty staging directory for one candidate; its path into buf. */
 int lb_txn_stage(struct lb_txn *t, char *buf, size_t len, struct lb_err *err);
-/* Remove the staging directory (a candidate failed). */
-void lb_txn_unstage(struct lb_txn *t);
+/* Remove the staging directory (a candidate failed); -1 and errno when
+ * it could not be (a read-only or failing disk). */
+int lb_txn_unstage(struct lb_txn *t);
 /* Journal the plan, then move the staged items into DEST in this order. */
 int lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
     int replace, struct lb_err *err);
-/* Remove the staging directory and close the journal as abandoned. */
-void lb_txn_abandon(struct lb_txn *t, const char *why);
+/* Remove the staging directory and close the journal as abandoned; -1
+ * and errno when the staging could not be removed. */
+int lb_txn_abandon(struct lb_txn *t, const char *why);
 void lb_txn_close(struct lb_txn *t);
 
 /* Finish what a killed run left: commits roll forward, rollbacks finish,

@@ -111,12 +111,20 @@ main(int argc, char **argv)
 	struct lb_cli cli = { .prog = "lifeboat" };
 	const struct lb_cmd *cmd;
 	const char *self = base_name(argc > 0 ? argv[0] : "lifeboat");
+	struct lb_err ferr;
 	int ch;
 
 	/* Names in archives are UTF-8: libarchive converts them through the
 	 * locale, and under "C" it warns for every non-ASCII name. */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
 		setlocale(LC_CTYPE, "");
+
+	/* A fault the shipped build cannot inject must not look injected. */
+	if (lb_fault_check(&ferr) != LB_OK) {
+		cli.prog = self;
+		lb_cli_error(&cli, "%s", ferr.msg);
+		return LB_EXIT_USAGE;
+	}
 
 	/* lifeboat-VERB: the verb is the program's name. */
 	if (strncmp(self, "lifeboat-", 9) == 0) {
