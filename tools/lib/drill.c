@@ -100,8 +100,40 @@ inside(const char *path, const char *dir)
 	    path[n] == '/' || n == 1);
 }
 
+/* path, absolute (from the working directory), into buf. */
+static void
+absolute(const char *path, char *buf, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(buf, len, "%s", path);
+	else
+		snprintf(buf, len, "%s/%s", cwd, path);
+	while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
+		buf[strlen(buf) - 1] = '\0';
+}
+
+/* Is dir (absolute) inside the live volumes or their work area, as
+ * written or once resolved? */
+static int
+in_live(const char *dir, const char *live)
+{
+	char rl[PATH_MAX], al[PATH_MAX], work[PATH_MAX + 16];
+
+	absolute(live, al, sizeof(al));
+	snprintf(work, sizeof(work), "%s.lifeboat", al);
+	if (inside(dir, al) || inside(dir, work))
+		return 1;
+	if (realpath(live, rl) == NULL)
+		return 0;
+	snprintf(work, sizeof(work), "%s.lifeboat", rl);
+	return inside(dir, rl) || inside(dir, work);
+}
+
 /* The directory the scratch tree goes in, resolved, refused inside the
- * live volumes (or their work area beside them). */
+ * live volumes (or their work area beside them), before anything is
+ * made there. */
 static int
 scratch_parent(const struct lb_drill_opts *o, char *buf, size_t len,
     struct lb_err *err)
@@ -110,18 +142,24 @@ scratch_parent(const struct lb_drill_opts *o, char *buf, size_t len,
 	const char *p = o->scratch != NULL ? o->scratch : cfg->scratch !=
 	    NULL ? cfg->scratch : "/var/tmp";
 	const char *live = cfg->dest != NULL ? cfg->dest : LB_DEFAULT_DEST;
-	char rp[PATH_MAX], rl[PATH_MAX], work[PATH_MAX + 16];
+	char ap[PATH_MAX], rp[PATH_MAX];
 
+	absolute(p, ap, sizeof(ap));
+	if (in_live(ap, live) || (realpath(p, rp) != NULL &&
+	    in_live(rp, live)))
+		return lb_err_set(err, LB_EDEST, 0, "the scratch directory "
+		    "'%s' is inside the live volumes '%s': a drill never "
+		    "writes there", p, live);
 	if (lb_mkdirs(p, 0700) != 0 || realpath(p, rp) == NULL)
 		return lb_err_set(err, LB_EDEST, errno, "cannot use the scratch "
 		    "directory '%s'", p);
-	if (realpath(live, rl) == NULL)
-		snprintf(rl, sizeof(rl), "%s", live);
-	snprintf(work, sizeof(work), "%s.lifeboat", rl);
-	if (inside(rp, rl) || inside(rp, work))
+	/* made through a symbolic link into them after all? */
+	if (in_live(rp, live)) {
+		rmdir(rp);
 		return lb_err_set(err, LB_EDEST, 0, "the scratch directory "
 		    "'%s' is inside the live volumes '%s': a drill never "
-		    "writes there", p, rl);
+		    "writes there", p, live);
+	}
 	if (snprintf(buf, len, "%s", rp) >= (int)len)
 		return lb_err_set(err, LB_EDEST, 0, "'%s': path too long", p);
 	return LB_OK;

@@ -102,12 +102,17 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_drill_opts *o,
 	return LB_EXIT_OK;
 }
 
-/* "12 s", "4 min 10 s": a duration, or "not set". */
+/* "12 s", "1 min 30 s", "2 h": a duration to the second under an
+ * hour (the terms of a projection are short), or "not set". */
 static const char *
 dur(long long secs, char *buf, size_t len)
 {
 	if (secs < 0)
 		snprintf(buf, len, "not set");
+	else if (secs < 60)
+		snprintf(buf, len, "%lld s", secs);
+	else if (secs < 3600 && secs % 60 != 0)
+		snprintf(buf, len, "%lld min %lld s", secs / 60, secs % 60);
 	else
 		lb_format_duration(secs, buf, len);
 	return buf;
