@@ -267,3 +267,61 @@ drill() {
 	assert_equal "$status" 7
 	[[ "$(jq -r '.stores[0].reasons[0]' <<< "$output")" == "probe 'grafana' failed: exit status "* ]]
 }
+
+# mariadb_datadir DIR: a real MariaDB data directory (mariadb-install-db),
+# a table of 3000 rows written, the server shut down cleanly.
+mariadb_datadir() {
+	local dir=$1 run=$BATS_TEST_TMPDIR/mdb i
+	mkdir -p "$run"
+	mariadb-install-db --no-defaults --datadir="$dir" --user=root \
+		--auth-root-authentication-method=normal --skip-test-db > "$run/install.log" 2>&1
+	mariadbd --no-defaults --datadir="$dir" --socket="$run/sock" --skip-networking \
+		--user=root --pid-file="$run/pid" --log-error="$run/error.log" 2> /dev/null &
+	MARIADB_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		mariadb-admin --no-defaults --socket="$run/sock" -uroot ping > /dev/null 2>&1 && break
+		sleep 0.2
+	done
+	mariadb --no-defaults --socket="$run/sock" -uroot -e "
+		SET SESSION max_recursive_iterations = 10000;
+		CREATE DATABASE glpi;
+		CREATE TABLE glpi.glpi_tickets (id INT PRIMARY KEY, name VARCHAR(255)) ENGINE=InnoDB;
+		INSERT INTO glpi.glpi_tickets WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 3000)
+			SELECT n, REPEAT(CHAR(65 + n % 26), 200) FROM s;"
+	assert_equal "$(mariadb --no-defaults --socket="$run/sock" -uroot -N -e 'SELECT COUNT(*) FROM glpi.glpi_tickets')" 3000
+	mariadb-admin --no-defaults --socket="$run/sock" -uroot shutdown
+	wait "$MARIADB_PID"
+	MARIADB_PID=
+}
+
+@test "drill: the MariaDB probe of the example config passes on a real data directory and fails, named, on one with a damaged InnoDB page" {
+	command -v mariadbd mariadb-install-db mariadb-check
+	local good=$BATS_TEST_TMPDIR/good bad=$BATS_TEST_TMPDIR/bad ibd probe
+	cp -a "$SRC" "$good"
+	rm -rf "$good/dockerwarts_mariadb/_data"
+	mariadb_datadir "$good/dockerwarts_mariadb/_data"
+	cp -a "$good" "$bad"
+	# one leaf page of the table's clustered index (16 KiB pages; 0-3 are
+	# the tablespace's header, bitmap, inodes and the root)
+	ibd=$bad/dockerwarts_mariadb/_data/glpi/glpi_tickets.ibd
+	(( $(stat -c %s "$ibd") > 8 * 16384 ))
+	head -c 4000 /dev/urandom | dd of="$ibd" bs=1 seek=$((5 * 16384 + 2000)) conv=notrunc status=none
+	mkdir "$BATS_TEST_TMPDIR/good-store" "$BATS_TEST_TMPDIR/bad-store"
+	"$LIFEBOAT" -q backup --source "$good" --store "$BATS_TEST_TMPDIR/good-store"
+	"$LIFEBOAT" -q backup --source "$bad" --store "$BATS_TEST_TMPDIR/bad-store"
+	# the probe as the example ships it, from this checkout
+	probe=$(sed -n '/^\[probe "mariadb"\]/,/^$/p' "$TOP/configs/lifeboat.conf.example" |
+		sed "s|/usr/local/lib/lifeboat/probe-mariadb|$TOP/configs/probe-mariadb|")
+	conf "$probe"
+	drill --store "$BATS_TEST_TMPDIR/good-store"
+	assert_equal "$status" 0
+	assert_equal "$(jq -r '.stores[0].probes[0] | .name + ":" + .result' <<< "$output")" mariadb:ok
+	drill --store "$BATS_TEST_TMPDIR/bad-store"
+	assert_equal "$status" 7
+	assert_equal "$(jq -r '.stores[0].probes[0] | .name + ":" + .result' <<< "$output")" mariadb:failed
+	[[ "$stderr" == *"lifeboat: probe 'mariadb' failed: exit status 1: probe-mariadb: "* ]]
+	[[ "$(jq -r '.stores[0].reasons[0]' <<< "$output")" == *"CHECK TABLE found damage: glpi.glpi_tickets"*"corrupted"* ]]
+	# the archive itself was sound: only the probe saw the damage
+	assert_equal "$(jq -r '.stores[0].verified[0].result' <<< "$output")" ok
+	live_untouched
+}
