@@ -40,4 +40,19 @@ void lb_metrics_gauge(struct lb_metrics *m, const char *name,
 int lb_metrics_write(const struct lb_metrics *m, const char *path,
     struct lb_err *err);
 
+/* The value of the sample "name V" (no labels) in the metrics file at
+ * path, as a previous run wrote it, or dflt: counters and the time of the
+ * last success carry over from one run to the next. */
+double lb_metrics_previous(const char *path, const char *name, double dflt);
+
+/* What 'lifeboat backup' and 'lifeboat restore' write (lifeboat(1)); path
+ * is the file that will be replaced, for what carries over; now is the
+ * run's end (lb_clock_now). */
+struct lb_backup_result;
+struct lb_restore_result;
+void lb_metrics_backup(struct lb_metrics *m, const struct lb_backup_result *r,
+    const char *path, long long now);
+void lb_metrics_restore(struct lb_metrics *m,
+    const struct lb_restore_result *r, const char *path, long long now);
+
 #endif

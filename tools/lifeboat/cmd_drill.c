@@ -195,7 +195,6 @@ report(struct lb_cli *cli, const struct lb_drill_opts *o,
     const struct lb_drill_result *res, const char *metrics)
 {
 	struct lb_metrics m;
-	struct lb_err e;
 	char *json;
 	size_t i;
 	int rc = res->ok ? LB_EXIT_OK : lb_cli_exit_for(res->code);
@@ -211,12 +210,7 @@ report(struct lb_cli *cli, const struct lb_drill_opts *o,
 	if (metrics != NULL) {
 		lb_metrics_init(&m);
 		lb_drill_metrics(res, o->cfg, &m);
-		if (lb_metrics_write(&m, metrics, &e) != LB_OK) {
-			lb_cli_error(cli, "%s", e.msg);
-			if (rc == LB_EXIT_OK)
-				rc = LB_EXIT_FAIL;
-		}
-		lb_metrics_release(&m);
+		rc = lb_cli_metrics(cli, metrics, &m, rc);
 	}
 	return lb_cli_finish(cli, rc);
 }

@@ -186,7 +186,6 @@ show(struct lb_cli *cli, const struct lb_config *cfg, const char *metrics)
 {
 	struct lb_status st;
 	struct lb_metrics m;
-	struct lb_err e;
 	char *json, a[48], b[48];
 	size_t i;
 	int rc;
@@ -208,12 +207,7 @@ show(struct lb_cli *cli, const struct lb_config *cfg, const char *metrics)
 	if (metrics != NULL) {
 		lb_metrics_init(&m);
 		lb_status_metrics(&st, &m);
-		if (lb_metrics_write(&m, metrics, &e) != LB_OK) {
-			lb_cli_error(cli, "%s", e.msg);
-			if (rc == LB_EXIT_OK)
-				rc = LB_EXIT_FAIL;
-		}
-		lb_metrics_release(&m);
+		rc = lb_cli_metrics(cli, metrics, &m, rc);
 	}
 	lb_status_release(&st);
 	return lb_cli_finish(cli, rc);
