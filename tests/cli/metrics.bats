@@ -127,7 +127,7 @@ value() {
 	local d=$BATS_TEST_TMPDIR/units
 	mkdir "$d"
 	cp "$TOP/configs/lifeboat-drill.service" "$TOP/configs/lifeboat-drill.timer" "$d/"
-	sed -i "s|/usr/local/bin/lifeboat|$LIFEBOAT|" "$d/lifeboat-drill.service"
+	sed -i "s|/usr/local/bin/lifeboat|$(readlink -f "$LIFEBOAT")|" "$d/lifeboat-drill.service"
 	run -0 systemd-analyze verify --man=no "$d/lifeboat-drill.service" "$d/lifeboat-drill.timer"
 	assert_output ""
 	grep -qx 'OnCalendar=Sun \*-\*-\* 05:00:00' "$d/lifeboat-drill.timer"
