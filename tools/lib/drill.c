@@ -423,8 +423,13 @@ verify_latest(const struct lb_drill_opts *o, const struct lb_config *one,
 		if (!rr.ok) {
 			st->reason = strdup(rr.nrejected > 0 ?
 			    rr.rejected[rr.nrejected - 1].reason : rr.err.msg);
-			fail(ds, LB_EVERIFY, "'%s' failed verification: %s",
-			    ro.name, st->reason != NULL ? st->reason : "?");
+			/* a store that fails, or a signal, is not the
+			 * backup's fault */
+			fail(ds, rr.err.code == LB_ESTORE || rr.err.code ==
+			    LB_EINTR || rr.err.code == LB_ENOMEM ?
+			    rr.err.code : LB_EVERIFY, "'%s' failed "
+			    "verification: %s", ro.name, st->reason != NULL ?
+			    st->reason : "?");
 		}
 		lb_restore_result_release(&rr);
 	}
@@ -548,11 +553,12 @@ make_scratch(const struct lb_drill_opts *o, struct lb_drill_store *ds,
 	struct lb_err e;
 
 	if (scratch_parent(o, parent, sizeof(parent), &e) != LB_OK ||
-	    room(parent, need >= 0 ? need : size, &e) != LB_OK) {
+	    room(parent, need >= 0 ? need : size > 0 ? size : 0, &e) !=
+	    LB_OK) {
 		fail(ds, e.code, "%s", e.msg);
 		return -1;
 	}
-	if (need < 0)
+	if (need < 0 && size >= 0)
 		say(o, LB_WARN, "no manifest: the room needed is guessed from "
 		    "the archive's size");
 	snprintf(tmpl, sizeof(tmpl), "%s/lifeboat-drill-XXXXXX", parent);
@@ -599,7 +605,7 @@ drill_store(const struct lb_drill_opts *o, const struct lb_config *one,
 			b = &cat.backups[i];
 	if (b != NULL)
 		man = manifest_of(&cat, b, &need);
-	if (make_scratch(o, ds, need, b != NULL ? b->size : 0) != 0)
+	if (make_scratch(o, ds, need, b != NULL ? b->size : -1) != 0)
 		goto out;
 	snprintf(dest, sizeof(dest), "%s/volumes", ds->scratch);
 	ds->manifest_bytes = need;
@@ -675,7 +681,7 @@ lb_drill(const struct lb_drill_opts *o, struct lb_drill_result *res)
 		one.stores = &cfg->stores[i];
 		one.nstores = 1;
 		drill_store(o, &one, res, ds);
-		if (lb_stop_requested && ds->code == LB_OK)
+		if (lb_stop_requested)
 			fail(ds, LB_EINTR, "interrupted");
 		if (rank(ds->code) < rank(res->code))
 			res->code = ds->code;
