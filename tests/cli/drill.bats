@@ -325,3 +325,21 @@ mariadb_datadir() {
 	assert_equal "$(jq -r '.stores[0].verified[0].result' <<< "$output")" ok
 	live_untouched
 }
+
+@test "drill: SIGTERM during a probe stops it, removes the scratch tree and exits 130" {
+	conf "$(printf '[probe "slow"]\ncommand = sleep 60')"
+	"$LIFEBOAT" -q -c "$BATS_TEST_TMPDIR/c.conf" drill > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! i rc=0
+	for ((i = 0; i < 300; i++)); do
+		pgrep -P "$pid" -x sleep > /dev/null && break
+		sleep 0.1
+	done
+	pgrep -P "$pid" -x sleep > /dev/null
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 130
+	assert_equal "$(ls -A "$SCRATCH")" ""
+	grep -q "lifeboat: interrupted" "$BATS_TEST_TMPDIR/out"
+	assert_equal "$(jq -r .result "$HIST")" failed
+	live_untouched
+}
