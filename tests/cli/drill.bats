@@ -124,6 +124,13 @@ drill() {
 	grep -qx 'lifeboat_drill_success{store="local"} 0' "$BATS_TEST_TMPDIR/drill.prom"
 	assert_equal "$(jq -r .result "$HIST")" failed
 	assert_equal "$(ls -A "$SCRATCH")" ""
+	# with only the newest verified, the restore finds the one before
+	# itself, and what it restored is still walked against its manifest
+	conf "verify_latest = 1"
+	drill
+	assert_equal "$status" 4
+	assert_equal "$(jq -r '.stores[0] | [.archive.name, .manifest.checked_on_disk] | join(" ")' <<< "$output")" \
+		"lifeboat-2026-12-02T03-00-00.tar.gz true"
 	live_untouched
 }
 

@@ -611,10 +611,14 @@ drill_store(const struct lb_drill_opts *o, const struct lb_config *one,
 	ds->manifest_bytes = need;
 	if (restore_scratch(o, one, name, dest, ds, &rr) != 0)
 		goto clean;
-	/* the restore may have taken an older one than was verified */
+	/* the restore may have taken another than the one verified (none
+	 * of them passed): its own manifest, then */
 	if (name == NULL || strcmp(name, rr.archive_name) != 0) {
 		lb_jread_free(man);
 		man = NULL;
+		for (i = 0; i < cat.nbackups && man == NULL; i++)
+			if (strcmp(cat.backups[i].name, rr.archive_name) == 0)
+				man = manifest_of(&cat, &cat.backups[i], &need);
 	}
 	t = lb_clock_mono();
 	if (man != NULL)
