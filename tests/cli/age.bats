@@ -148,6 +148,26 @@ restored_old() {
 	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
 }
 
+@test "inline [trust] identity and passphrase (as a hand-off pushes them) restore X25519, ssh-ed25519 and scrypt archives" {
+	local c=$BATS_TEST_TMPDIR/c.conf ssh
+	# an OpenSSH key's lines joined by blanks, as lifeboat handoff sends it
+	ssh=$(tr '\n' ' ' < "$D/id_ed25519" | sed 's/ *$//')
+	printf '[trust]\nidentity = %s\nidentity = %s\npassphrase = correct horse\n' \
+		"$(grep '^AGE-SECRET-KEY-' "$D/id.txt")" "$ssh" > "$c"
+	for f in new.age new.ssh.age new.pass.age; do
+		cp "$D/$f" "$STORE/$NEW"
+		rm -rf "$DEST"
+		run -0 --separate-stderr "$LIFEBOAT" -c "$c" --json restore \
+			--store "$STORE" --dest "$DEST"
+		jq -e '.archive.integrity == "age"' <<< "$output"
+		run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+	done
+	# a line that is no identity: exit 2, saying where, never the value
+	printf '[trust]\nidentity = AGE-SECRET-KEY-1NOPE\n' > "$c"
+	run -2 --separate-stderr "$LIFEBOAT" -c "$c" restore --store "$STORE" --dest "$DEST"
+	assert_equal "$stderr" "lifeboat: [trust] identity: not an age identity (AGE-SECRET-KEY-1...)"
+}
+
 @test "age -p: lifeboat asks for the passphrase on the terminal, without echo" {
 	cp "$D/new.pass.age" "$STORE/$NEW"
 	run -0 "$PTYRUN" 'correct horse' "$LIFEBOAT" restore --store "$STORE" --dest "$DEST"

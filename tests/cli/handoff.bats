@@ -27,6 +27,13 @@ setup_file() {
 	"$h/mktree" "$d/src" --profile demo
 	pack "$d/src" "$d/up/nightly/$NAME"
 	sidecar "$d/up/nightly/$NAME"
+	# the same backup age-encrypted to an ssh-ed25519 key, in sealed/
+	mkdir -p "$d/keys" "$d/up/sealed"
+	ssh-keygen -q -t ed25519 -N '' -C handoff-age -f "$d/keys/id_ed25519"
+	age-keygen -o "$d/keys/other.txt" 2> /dev/null
+	age -R "$d/keys/id_ed25519.pub" -o "$d/up/sealed/$NAME.age" \
+		"$d/up/nightly/$NAME"
+	sidecar "$d/up/sealed/$NAME.age"
 	"$h/s3-store" start "$d/s3"
 	"$h/s3-store" upload "$d/s3" "$BUCKET" "$d/up"
 	"$h/sshd-store" start "$d/ssh" "$d/empty"
@@ -295,12 +302,12 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	# the fake reboot restarts the test sshd on the same port
 	cat > "$T/bin/fake-reboot" <<-EOF
 		#!/bin/sh
-		setsid sh -c 'sleep 0.5; kill \$(cat $SSH/sshd.pid); sleep 2; /usr/sbin/sshd -D -f $SSH/sshd_config -E $SSH/sshd.log & echo \$! > $SSH/sshd.pid' < /dev/null > /dev/null 2>&1 &
+		setsid sh -c 'sleep 0.5; kill \$(cat $SSH/sshd.pid); sleep 8; /usr/sbin/sshd -D -f $SSH/sshd_config -E $SSH/sshd.log & echo \$! > $SSH/sshd.pid' < /dev/null > /dev/null 2>&1 &
 		echo "rebooting"
 	EOF
 	chmod +x "$T/bin/fake-reboot"
 	sed -i 's/^steps = .*/steps = wait-ssh reboot inventory/' "$CONF"
-	printf 'reboot_command = %s\nreboot_wait = 30s\n' "$T/bin/fake-reboot" > "$T/extra"
+	printf 'reboot_command = %s\nreboot_wait = 60s\n' "$T/bin/fake-reboot" > "$T/extra"
 	sed -i "/^\[handoff\]/r $T/extra" "$CONF"
 	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
 	[[ "$stderr" == *"[reboot] 127.0.0.1 went down after"* ]]
@@ -491,4 +498,63 @@ vps ansible_host=127.0.0.1 ansible_user=debian"
 	grep -q "^reached by ansible at 127.0.0.1 [0-9]* 127.0.0.1 $SSH_PORT\$" "$T/ansible-was-here"
 	grep -q "^vps ansible_host=127.0.0.1 " "$c/infra/ansible/inventory.ini"
 	assert_equal "$(find "$T/elsewhere" -mindepth 1)" ""
+}
+
+# sealed_conf: the config restores sealed/ (.age), with the ssh key as
+# identity, and the remote lifeboat runs where the operator's key files
+# are hidden (a tmpfs over them): it can only use what came on its stdin.
+sealed_conf() {
+	local keys=$BATS_FILE_TMPDIR/keys
+	sed -i "s|/nightly/|/sealed/|; s/^steps = .*/steps = wait-ssh restore/" "$CONF"
+	printf '\n[trust]\nidentity_file = %s\n' "$keys/id_ed25519" >> "$CONF"
+	printf '#!/bin/sh\nexec unshare -m sh -c %s sh "$@"\n' \
+		"'mount -t tmpfs none $keys && exec $LIFEBOAT \"\$@\"'" > "$T/bin/remote-lifeboat"
+	export LIFEBOAT_AGE_IDENTITY_FILE=$keys/other.txt
+}
+
+@test "the age identities reach the host in the pushed config, through stdin only, never as paths or in files" {
+	sealed_conf
+	local ps=$T/ps.log keys=$BATS_FILE_TMPDIR/keys
+	# the host really cannot read the key files
+	run -2 "$T/bin/remote-lifeboat" -c "$CONF" verify --latest
+	assert_output --partial "cannot read '$keys/id_ed25519'"
+	( while :; do ps -eo args >> "$ps"; sleep 0.1; done ) 3>&- &
+	local watcher=$!
+	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	kill "$watcher"
+	[[ "$stderr" == *"(config and AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY (+ 2 age identities) through stdin)"* ]]
+	run -0 "$TOP/tests/helpers/treecmp" diff "$SRC" "$T/remote-dest" --ignore '.lifeboat*'
+	jq -e '.result == "ok" and .archive.name == "'"$NAME"'.age"' "$T/state/restore-report.json"
+	# no piece of either key in a process list, the output or a file
+	local ssh_b64 age_key
+	ssh_b64=$(sed -n 3p "$keys/id_ed25519")
+	age_key=$(grep '^AGE-SECRET-KEY-' "$keys/other.txt")
+	not_leaked "$ssh_b64" "$ps" "$T/state" "$LIFEBOAT_HISTORY" "$T/remote-dest"
+	not_leaked "$age_key" "$ps" "$T/state" "$LIFEBOAT_HISTORY" "$T/remote-dest"
+	if grep -rlF "$ssh_b64" /tmp --include='*lifeboat*' 2> /dev/null; then
+		fail "the key was left in a file"
+	fi
+}
+
+@test "push_identities = no sends none of them: the identity_file lines go as they are, and the host has no such file" {
+	sealed_conf
+	sed -i 's/^\[handoff\]$/[handoff]\npush_identities = no/' "$CONF"
+	run --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1 --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"[restore] stdin: $CONF, then [env] with AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY"* ]]
+	[[ "$stderr" != *"age identit"* ]]
+	run --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"failed (exit 2): lifeboat: cannot read '$BATS_FILE_TMPDIR/keys/id_ed25519'"* ]]
+	[ ! -e "$T/remote-dest" ] || [ -z "$(ls -A "$T/remote-dest")" ]
+}
+
+@test "an identity that does not load stops the hand-off with exit 2 before anything runs on the host" {
+	sealed_conf
+	echo 'AGE-SECRET-KEY-1NOTAKEY' > "$T/bad.txt"
+	export LIFEBOAT_AGE_IDENTITY_FILE=$T/bad.txt
+	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" handoff --host 127.0.0.1
+	[[ "$stderr" == *"$T/bad.txt:1: not an age identity"* ]]
+	[ ! -e "$T/state/restore-report.json" ]
+	[ ! -e "$T/remote-dest" ]
 }

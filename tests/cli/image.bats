@@ -59,6 +59,11 @@ setup() {
 	run -1 "$TOP/scripts/check-config" "$T/relative.conf"
 	printf '# AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n[store "s"]\nurl = /x\n' > "$T/pasted.conf"
 	run -1 "$TOP/scripts/check-config" "$T/pasted.conf"
+	# inline secrets, as a hand-off pushes them, never go into an image
+	printf '[trust]\npassphrase = correct horse\n' > "$T/inline.conf"
+	run -1 "$TOP/scripts/check-config" "$T/inline.conf"
+	printf '[trust]\nidentity = -----BEGIN OPENSSH PRIVATE KEY----- b3Bl\n' > "$T/inline.conf"
+	run -1 "$TOP/scripts/check-config" "$T/inline.conf"
 }
 
 @test "the image's outputs exist, within their size budgets, with checksums" {

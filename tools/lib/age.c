@@ -595,6 +595,23 @@ lb_age_keys_add_passphrase_file(struct lb_age_keys *k, const char *path,
 	return r;
 }
 
+/* One [trust] identity: an AGE-SECRET-KEY-1... line, or an OpenSSH key
+ * whose lines were joined with blanks (as a hand-off pushes it). */
+static int
+add_inline(struct lb_age_keys *k, const char *s, struct lb_err *err)
+{
+	char why[LB_ERR_MSG];
+	int r;
+
+	if (strncmp(s, "-----BEGIN ", 11) == 0)
+		return add_ssh(k, "[trust] identity", s, err);
+	if ((r = lb_age_keys_add_identity(k, s, err)) != LB_OK) {
+		snprintf(why, sizeof(why), "%s", err->msg);
+		r = lb_err_set(err, r, 0, "[trust] identity: %s", why);
+	}
+	return r;
+}
+
 int
 lb_age_keys_load(struct lb_age_keys **out, const struct lb_config *cfg,
     char *const *files, size_t nfiles, struct lb_err *err)
@@ -609,6 +626,8 @@ lb_age_keys_load(struct lb_age_keys **out, const struct lb_config *cfg,
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	for (i = 0; r == LB_OK && i < cfg->nage_identity_files; i++)
 		r = lb_age_keys_add_file(k, cfg->age_identity_files[i], err);
+	for (i = 0; r == LB_OK && i < cfg->age_identities.n; i++)
+		r = add_inline(k, cfg->age_identities.v[i], err);
 	if (r == LB_OK && env != NULL && *env != '\0')
 		r = lb_age_keys_add_file(k, env, err);
 	for (i = 0; r == LB_OK && i < nfiles; i++)
@@ -616,6 +635,8 @@ lb_age_keys_load(struct lb_age_keys **out, const struct lb_config *cfg,
 	if (r == LB_OK && cfg->age_passphrase_file != NULL)
 		r = lb_age_keys_add_passphrase_file(k,
 		    cfg->age_passphrase_file, err);
+	if (r == LB_OK && cfg->age_passphrase != NULL)
+		r = lb_age_keys_add_passphrase(k, cfg->age_passphrase, err);
 	if (r != LB_OK) {
 		lb_age_keys_free(k);
 		return r;

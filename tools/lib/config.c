@@ -189,7 +189,7 @@ store_bool(const char *key)
  * config documents each. */
 static const struct {
 	const char *key, *dflt;
-	int duration;
+	int duration;		/* 1: a duration, 2: a boolean */
 } handoff_keys[] = {
 	{ "host", NULL, 0 },
 	{ "steps", "wait-ssh inventory terraform ansible check", 0 },
@@ -204,6 +204,7 @@ static const struct {
 	{ "restore_args", "--root /target", 0 },
 	{ "push_env", "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY "
 	    "AWS_SESSION_TOKEN", 0 },
+	{ "push_identities", "yes", 2 },
 	{ "reboot_command", "reboot", 0 },
 	{ "reboot_wait", "10m", 1 },
 	{ "inventory", "ansible/inventory.ini", 0 },
@@ -291,6 +292,31 @@ lb_config_env_name(const char *name)
 static int trust_minisign_key(struct lb_config *cfg, const char *key,
     const char *value, char *why, size_t len);
 
+/* [trust] identity and passphrase: secrets written into the config, as
+ * a hand-off pushes them through ssh's stdin. */
+static int
+trust_inline(struct lb_config *cfg, const char *key, const char *value,
+    char *why, size_t len)
+{
+	if (*value == '\0') {
+		snprintf(why, len, "empty");
+		return -1;
+	}
+	if (key[0] == 'i') {
+		if (lb_strv_add(&cfg->age_identities, value) == 0)
+			return 0;
+	} else {
+		if (cfg->age_passphrase != NULL)
+			explicit_bzero(cfg->age_passphrase,
+			    strlen(cfg->age_passphrase));
+		free(cfg->age_passphrase);
+		if ((cfg->age_passphrase = strdup(value)) != NULL)
+			return 0;
+	}
+	snprintf(why, len, "out of memory");
+	return -1;
+}
+
 /* One key of [trust]: the identities that decrypt .age archives. */
 static int
 trust_key(struct lb_config *cfg, const char *key, const char *value,
@@ -325,6 +351,8 @@ trust_key(struct lb_config *cfg, const char *key, const char *value,
 		}
 		return 0;
 	}
+	if (strcmp(key, "identity") == 0 || strcmp(key, "passphrase") == 0)
+		return trust_inline(cfg, key, value, why, len);
 	/* the rest of [trust] is minisign's */
 	return trust_minisign_key(cfg, key, value, why, len);
 }
@@ -725,9 +753,13 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		if (k < 0)
 			BAD("%s:%d: unknown key '%s' in [handoff]", cfg->path,
 			    lineno, key);
-		if (handoff_keys[k].duration &&
+		if (handoff_keys[k].duration == 1 &&
 		    lb_parse_duration(value, &secs) != LB_OK)
 			BAD("%s:%d: %s: '%s' is not a duration (like 10m)",
+			    cfg->path, lineno, key, value);
+		if (handoff_keys[k].duration == 2 &&
+		    lb_parse_bool(value, &b) != LB_OK)
+			BAD("%s:%d: %s must be " LB_BOOL_WORDS ", not '%s'",
 			    cfg->path, lineno, key, value);
 		if (kv_add(&cfg->handoff, &cfg->nhandoff, key, value) != 0)
 			BAD("out of memory");
@@ -1038,6 +1070,10 @@ lb_config_release(struct lb_config *cfg)
 		free(cfg->age_identity_files[i]);
 	free(cfg->age_identity_files);
 	free(cfg->age_passphrase_file);
+	lb_strv_release(&cfg->age_identities, 1);
+	if (cfg->age_passphrase != NULL)
+		explicit_bzero(cfg->age_passphrase, strlen(cfg->age_passphrase));
+	free(cfg->age_passphrase);
 	free(cfg->sign_key_file);
 	free(cfg->sign_pass_file);
 	for (i = 0; i < cfg->ntrust_keys; i++)

@@ -15,8 +15,9 @@
  *   [handoff]          the steps of lifeboat handoff
  *   [env]              variables set for this run (credentials pushed over
  *                      SSH by a hand-off arrive this way)
- *   [trust]            identity_file (repeatable), passphrase_file: what
- *                      decrypts .age archives
+ *   [trust]            identity_file, identity (repeatable),
+ *                      passphrase_file, passphrase: what decrypts .age
+ *                      archives (the inline ones as a hand-off pushes them)
  *   [trust]            public_key, public_key_file, require_signature:
  *                      the minisign keys a backup must be signed with
  */
@@ -27,6 +28,7 @@
 #include <stdio.h>
 
 #include "lb.h"
+#include "strv.h"
 
 struct lb_kv {
 	char *key;
@@ -109,6 +111,8 @@ struct lb_config {
 	char **age_identity_files;	/* [trust] identity_file */
 	size_t nage_identity_files;
 	char *age_passphrase_file;	/* [trust] passphrase_file */
+	struct lb_strv age_identities;	/* [trust] identity (inline) */
+	char *age_passphrase;		/* [trust] passphrase (inline) */
 	char *sign_key_file;		/* [trust] secret_key_file */
 	char *sign_pass_file;		/* [trust] secret_key_passphrase_file */
 	/* [trust], minisign: keys as given (RW... strings, checked when

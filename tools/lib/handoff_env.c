@@ -4,11 +4,14 @@
  * that inih would cut (a line break, " ;") or trim cannot travel and is
  * refused rather than sent wrong.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "age.h"
+#include "files.h"
 #include "handoff_env.h"
 
 extern char **environ;
@@ -40,13 +43,42 @@ push_value(const struct lb_config *cfg, const struct lb_config *pushed,
 	return v;
 }
 
-/* text without its [env] sections, into out (sized by the caller). */
+/* Whether b (a section's name, after its '[') is name. */
+static int
+section_is(const char *b, const char *name)
+{
+	size_t l = strlen(name);
+
+	b += strspn(b, " \t");
+	return strncmp(b, name, l) == 0 && b[l + strspn(b + l, " \t")] == ']';
+}
+
+/* Whether line b of [trust] names a secret or a file of one, which the
+ * pushed config carries inline instead. */
+static int
+trust_secret(const char *b)
+{
+	static const char *const keys[] = { "identity_file", "identity",
+		"passphrase_file", "passphrase", NULL };
+	size_t i, l;
+
+	for (i = 0; keys[i] != NULL; i++) {
+		l = strlen(keys[i]);
+		if (strncmp(b, keys[i], l) == 0 &&
+		    (b[l + strspn(b + l, " \t")] == '='))
+			return 1;
+	}
+	return 0;
+}
+
+/* text without its [env] sections (and, with strip, without the
+ * identities of [trust]), into out (sized by the caller). */
 static size_t
-without_env(const char *text, char *out)
+without_env(const char *text, int strip, char *out)
 {
 	const char *p = text, *e, *b;
 	size_t n = 0;
-	int skip = 0;
+	int skip = 0, trust = 0;
 
 	for (; *p != '\0'; p = e) {
 		e = p + strcspn(p, "\n");
@@ -54,11 +86,10 @@ without_env(const char *text, char *out)
 			e++;
 		b = p + strspn(p, " \t");
 		if (*b == '[') {
-			b = b + 1 + strspn(b + 1, " \t");
-			skip = strncmp(b, "env", 3) == 0 &&
-			    b[3 + strspn(b + 3, " \t")] == ']';
+			skip = section_is(b + 1, "env");
+			trust = section_is(b + 1, "trust");
 		}
-		if (!skip) {
+		if (!skip && !(strip && trust && trust_secret(b))) {
 			memcpy(out + n, p, (size_t)(e - p));
 			n += (size_t)(e - p);
 		}
@@ -107,6 +138,129 @@ env_lines(const struct lb_config *cfg, const struct lb_config *pushed,
 	return LB_OK;
 }
 
+/* What names lists after the variables: the secrets of [trust]. */
+static void
+pushed_names(char *names, size_t nlen, size_t nid, int pass)
+{
+	char w[64];
+
+	if (nid > 0) {
+		snprintf(w, sizeof(w), "(+ %zu age identit%s%s", nid,
+		    nid == 1 ? "y" : "ies", pass ? "," : ")");
+		append_word(names, nlen, w);
+	}
+	if (pass)
+		append_word(names, nlen, nid > 0 ? "a passphrase)" :
+		    "(+ an age passphrase)");
+}
+
+/* "KEY = VALUE" into v; a value inih would change cannot travel. */
+static int
+secret_line(struct lb_strv *v, const char *key, const char *value,
+    const char *from, struct lb_err *err)
+{
+	char *l;
+	size_t n;
+
+	if (!inih_safe(value))
+		return lb_err_set(err, LB_EUSAGE, 0, "%s: the %s holds a ' ;' "
+		    "or blanks at its ends: it cannot be pushed", from, key);
+	n = strlen(key) + strlen(value) + 5;
+	if ((l = malloc(n)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, ENOMEM, "out of memory");
+	snprintf(l, n, "%s = %s\n", key, value);
+	if (lb_strv_take(v, l) != 0)
+		return lb_err_set(err, LB_ENOMEM, ENOMEM, "out of memory");
+	return LB_OK;
+}
+
+/* The identities of an identity file as [trust] identity lines: each
+ * AGE-SECRET-KEY line, or an OpenSSH key with its lines joined. */
+static int
+identity_lines(struct lb_strv *v, const char *path, size_t *count,
+    struct lb_err *err)
+{
+	char *text, *line, *next, *e;
+	size_t len, i, o;
+	int r;
+
+	if ((r = lb_read_file(path, 65536, &text, &len, err)) != LB_OK)
+		return r;
+	if (strstr(text, "-----BEGIN ") != NULL) {
+		for (i = o = 0; i < len; i++)	/* blanks for line breaks */
+			if (!isspace((unsigned char)text[i]))
+				text[o++] = text[i];
+			else if (o > 0 && text[o - 1] != ' ')
+				text[o++] = ' ';
+		while (o > 0 && text[o - 1] == ' ')
+			o--;
+		text[o] = '\0';
+		r = secret_line(v, "identity", text, path, err);
+		*count += r == LB_OK;
+		goto out;
+	}
+	for (line = text; r == LB_OK && line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line += strspn(line, " \t\r");
+		e = line + strlen(line);
+		while (e > line && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		r = secret_line(v, "identity", line, path, err);
+		*count += r == LB_OK;
+	}
+out:
+	explicit_bzero(text, len);
+	free(text);
+	return r;
+}
+
+/* The identities and passphrase lifeboat decrypts with here, as the
+ * [trust] lines of the pushed config. Checked by loading them first, so
+ * a bad one is refused before anything runs on the host. */
+static int
+trust_lines(const struct lb_config *cfg, struct lb_strv *v, size_t *nid,
+    int *pass, struct lb_err *err)
+{
+	const char *env = getenv("LIFEBOAT_AGE_IDENTITY_FILE");
+	struct lb_age_keys *k;
+	char *text = NULL;
+	size_t i, len = 0;
+	int r;
+
+	*nid = 0;
+	*pass = 0;
+	if ((r = lb_age_keys_load(&k, cfg, NULL, 0, err)) != LB_OK)
+		return r;
+	lb_age_keys_free(k);
+	for (i = 0; r == LB_OK && i < cfg->nage_identity_files; i++)
+		r = identity_lines(v, cfg->age_identity_files[i], nid, err);
+	for (i = 0; r == LB_OK && i < cfg->age_identities.n; i++) {
+		r = secret_line(v, "identity", cfg->age_identities.v[i],
+		    "[trust] identity", err);
+		*nid += r == LB_OK;
+	}
+	if (r == LB_OK && env != NULL && *env != '\0')
+		r = identity_lines(v, env, nid, err);
+	if (r == LB_OK && cfg->age_passphrase_file != NULL &&
+	    (r = lb_read_file(cfg->age_passphrase_file, 65536, &text, &len,
+	    err)) == LB_OK) {
+		text[strcspn(text, "\r\n")] = '\0';
+		r = secret_line(v, "passphrase", text,
+		    cfg->age_passphrase_file, err);
+		explicit_bzero(text, len);
+		free(text);
+		*pass = 1;
+	} else if (r == LB_OK && cfg->age_passphrase != NULL) {
+		r = secret_line(v, "passphrase", cfg->age_passphrase,
+		    "[trust] passphrase", err);
+		*pass = 1;
+	}
+	return r;
+}
+
 char *
 lb_handoff_pushed_config(const struct lb_config *cfg,
     const char *remote_config, size_t *len, char *names, size_t nlen,
@@ -114,13 +268,15 @@ lb_handoff_pushed_config(const struct lb_config *cfg,
 {
 	const char *push_env = lb_config_handoff(cfg, "push_env"), *v, *text;
 	const struct lb_config *pushed = NULL;
-	struct lb_strv w = { NULL, 0 };
+	struct lb_strv w = { NULL, 0 }, t = { NULL, 0 };
 	struct lb_config rc;
 	char *out = NULL, why[LB_ERR_MSG];
-	size_t i, cap = 0, n;
+	size_t i, cap = 0, n, nid = 0;
+	int push_ids = 1, pass = 0;
 
 	names[0] = '\0';
 	memset(&rc, 0, sizeof(rc));
+	lb_parse_bool(lb_config_handoff(cfg, "push_identities"), &push_ids);
 	if (remote_config != NULL) {
 		if (lb_config_load(&rc, remote_config, err) != LB_OK)
 			goto out;
@@ -134,7 +290,11 @@ lb_handoff_pushed_config(const struct lb_config *cfg,
 		lb_err_set(err, LB_EUSAGE, 0, "push_env: %s", why);
 		goto out;
 	}
-	cap = strlen(text) + 16;
+	if (push_ids && trust_lines(cfg, &t, &nid, &pass, err) != LB_OK)
+		goto out;
+	cap = strlen(text) + 32;
+	for (i = 0; i < t.n; i++)
+		cap += strlen(t.v[i]);
 	for (i = 0; i < w.n; i++)
 		if ((v = push_value(cfg, pushed, w.v[i])) != NULL)
 			cap += strlen(w.v[i]) + strlen(v) + 8;
@@ -142,7 +302,11 @@ lb_handoff_pushed_config(const struct lb_config *cfg,
 		lb_err_set(err, LB_ENOMEM, ENOMEM, "out of memory");
 		goto out;
 	}
-	n = without_env(text, out);
+	n = without_env(text, push_ids && pushed == NULL, out);
+	if (t.n > 0)
+		n += (size_t)snprintf(out + n, cap - n, "[trust]\n");
+	for (i = 0; i < t.n; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s", t.v[i]);
 	if (env_lines(cfg, pushed, w.v, w.n, out, cap, &n, names, nlen,
 	    err) != LB_OK) {
 		explicit_bzero(out, cap);
@@ -151,7 +315,9 @@ lb_handoff_pushed_config(const struct lb_config *cfg,
 		goto out;
 	}
 	*len = n;
+	pushed_names(names, nlen, nid, pass);
 out:
+	lb_strv_release(&t, 1);
 	lb_strv_release(&w, 0);
 	lb_config_release(&rc);
 	return out;

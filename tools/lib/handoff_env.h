@@ -16,10 +16,14 @@
 #include "strv.h"
 
 /* The config to push: remote_config (NULL: cfg's own text) without its
- * [env] sections, then one [env] holding the variables of push_env that
- * have a value: the operator's environment's, else cfg's [env], else the
- * pushed file's. names gets their names (for messages). NULL with err
- * (LB_EUSAGE: a bad push_env or a value inih would cut) on failure; the
+ * [env] sections; then, unless push_identities is off, a [trust] section
+ * with the age identities and passphrase lifeboat decrypts with here
+ * (identity and passphrase lines: the files' contents, never their paths,
+ * whose lines cfg's own text loses); then one [env] holding the variables
+ * of push_env that have a value: the operator's environment's, else cfg's
+ * [env], else the pushed file's. names gets their names and how many
+ * identities go (for messages). NULL with err (LB_EUSAGE: a bad push_env,
+ * an identity that does not load, a value inih would cut) on failure; the
  * caller wipes and frees the text. */
 char *lb_handoff_pushed_config(const struct lb_config *cfg,
     const char *remote_config, size_t *len, char *names, size_t nlen,
