@@ -17,6 +17,22 @@ lb_clock_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+long long
+lb_clock_now(void)
+{
+	const char *s = getenv("LIFEBOAT_TEST_NOW");
+	char *end;
+	long long t;
+
+	if (s != NULL && *s != '\0') {
+		errno = 0;
+		t = strtoll(s, &end, 10);
+		if (errno == 0 && *end == '\0' && t > 0)
+			return t;
+	}
+	return (long long)time(NULL);
+}
+
 void
 lb_time_iso(long long t, char *buf, size_t len)
 {

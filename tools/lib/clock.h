@@ -12,6 +12,10 @@
 /* Seconds on CLOCK_MONOTONIC: only differences mean anything. */
 double lb_clock_mono(void);
 
+/* The wall clock, epoch seconds; LIFEBOAT_TEST_NOW=SECONDS fixes it (the
+ * test suite's clock, as for the names of backups). */
+long long lb_clock_now(void);
+
 /* Epoch seconds t as "2026-11-20T03:00:00Z" into buf (at least 21
  * bytes); "" when t is negative. */
 void lb_time_iso(long long t, char *buf, size_t len);

@@ -512,6 +512,102 @@ lb_config_require_signature(const struct lb_config *cfg)
 	return cfg->ntrust_keys + cfg->ntrust_key_files > 0;
 }
 
+static struct lb_probe_conf *
+probe_get(struct lb_config *cfg, const char *name)
+{
+	struct lb_probe_conf *p;
+	size_t i;
+
+	for (i = 0; i < cfg->nprobes; i++)
+		if (strcmp(cfg->probes[i].name, name) == 0)
+			return &cfg->probes[i];
+	p = realloc(cfg->probes, (cfg->nprobes + 1) * sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	cfg->probes = p;
+	p = &cfg->probes[cfg->nprobes];
+	memset(p, 0, sizeof(*p));
+	p->timeout = 300;
+	if ((p->name = strdup(name)) == NULL)
+		return NULL;
+	cfg->nprobes++;
+	return p;
+}
+
+/* A string key into *slot, replacing what was there. */
+static int
+set_str(char **slot, const char *value, char *why, size_t len)
+{
+	free(*slot);
+	if ((*slot = strdup(value)) == NULL) {
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The keys of a drill: [plan] provision, boot, handoff; [drill];
+ * [probe "NAME"]. 1 when key is one of them (-1 and why when its value
+ * is wrong), 0 when it is not. */
+static int
+drill_key(struct lb_config *cfg, const char *section, const char *key,
+    const char *value, char *why, size_t len)
+{
+	struct lb_probe_conf *pr;
+	char name[256];
+	long long n, *slot = NULL;
+
+	if (strcmp(section, "plan") == 0)
+		slot = strcmp(key, "provision") == 0 ? &cfg->provision :
+		    strcmp(key, "boot") == 0 ? &cfg->boot :
+		    strcmp(key, "handoff") == 0 ? &cfg->handoff_time : NULL;
+	else if (strcmp(section, "drill") == 0) {
+		if (strcmp(key, "scratch") == 0)
+			return set_str(&cfg->scratch, value, why, len) ? -1 : 1;
+		if (strcmp(key, "verify_latest") != 0) {
+			snprintf(why, len, "unknown key '%s' in [drill] "
+			    "(verify_latest or scratch)", key);
+			return -1;
+		}
+		errno = 0;
+		n = strtoll(value, NULL, 10);
+		if (errno || value[0] == '\0' || n < 1 ||
+		    strspn(value, "0123456789") != strlen(value)) {
+			snprintf(why, len, "verify_latest: '%s' is not a "
+			    "number of backups (1 or more)", value);
+			return -1;
+		}
+		cfg->verify_latest = n;
+		return 1;
+	} else if (sub_section(section, "probe", name, sizeof(name)) == 0) {
+		if ((pr = probe_get(cfg, name)) == NULL) {
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		if (strcmp(key, "command") == 0 || strcmp(key, "volume") == 0)
+			return set_str(key[0] == 'c' ? &pr->command :
+			    &pr->volume, value, why, len) ? -1 : 1;
+		if (strcmp(key, "timeout") == 0 && lb_parse_duration(value,
+		    &n) == LB_OK && n > 0) {
+			pr->timeout = n;
+			return 1;
+		}
+		snprintf(why, len, strcmp(key, "timeout") == 0 ? "[probe "
+		    "\"%s\"] timeout: not a duration (like 30s, 5m)" :
+		    "unknown key in [probe \"%s\"] (command, timeout or "
+		    "volume)", name);
+		return -1;
+	}
+	if (slot == NULL)
+		return 0;
+	if (lb_parse_duration(value, slot) != LB_OK) {
+		snprintf(why, len, "%s: '%s' is not a duration (like 20m, 2h, "
+		    "90s)", key, value);
+		return -1;
+	}
+	return 1;
+}
+
 static int
 on_key(void *user, const char *section, const char *key, const char *value,
     int lineno)
@@ -519,7 +615,7 @@ on_key(void *user, const char *section, const char *key, const char *value,
 	struct ctx *c = user;
 	struct lb_config *cfg = c->cfg;
 	struct lb_store_conf *sc;
-	char name[256];
+	char name[256], dwhy[320];
 	long long secs;
 	int b;
 	char **slot;
@@ -539,8 +635,14 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		    strcmp(section, "handoff") == 0 ||
 		    strcmp(section, "backup") == 0 ||
 		    strcmp(section, "env") == 0 ||
-		    strcmp(section, "trust") == 0)
+		    strcmp(section, "trust") == 0 ||
+		    strcmp(section, "drill") == 0)
 			return 1;
+		if (sub_section(section, "probe", name, sizeof(name)) == 0) {
+			if (probe_get(cfg, name) == NULL)
+				BAD("out of memory");
+			return 1;
+		}
 		if (sub_section(section, "store", name, sizeof(name)) == 0) {
 			if (store_get(cfg, name) == NULL)
 				BAD("out of memory");
@@ -552,6 +654,12 @@ on_key(void *user, const char *section, const char *key, const char *value,
 			return 1;
 		}
 		BAD("%s:%d: unknown section [%s]", cfg->path, lineno, section);
+	}
+	switch (drill_key(cfg, section, key, value, dwhy, sizeof(dwhy))) {
+	case 1:
+		return 1;
+	case -1:
+		BAD("%s:%d: %s", cfg->path, lineno, dwhy);
 	}
 	if (strcmp(section, "restore") == 0) {
 		slot = NULL;
@@ -635,7 +743,8 @@ on_key(void *user, const char *section, const char *key, const char *value,
 				BAD("out of memory");
 			return 1;
 		}
-		BAD("%s:%d: unknown key '%s' in [plan] (rto, rpo or history)",
+		BAD("%s:%d: unknown key '%s' in [plan] (rto, rpo, history, "
+		    "provision, boot or handoff)",
 		    cfg->path, lineno, key);
 	}
 	if (strcmp(section, "handoff") == 0) {
@@ -771,6 +880,8 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_age = -1;
 	cfg->rto = cfg->rpo = -1;
+	cfg->provision = cfg->boot = cfg->handoff_time = -1;
+	cfg->verify_latest = 3;
 	cfg->require_signature = -1;
 	if (path == NULL) {
 		if (access(LB_DEFAULT_CONFIG, F_OK) != 0)
@@ -793,6 +904,11 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 			return lb_err_set(err, LB_EUSAGE, 0,
 			    "%s: [store \"%s\"] has no url", cfg->path,
 			    cfg->stores[i].name);
+	for (i = 0; i < cfg->nprobes; i++)
+		if (cfg->probes[i].command == NULL)
+			return lb_err_set(err, LB_EUSAGE, 0,
+			    "%s: [probe \"%s\"] has no command", cfg->path,
+			    cfg->probes[i].name);
 	for (i = 0; i < cfg->nchecks; i++)
 		if (cfg->checks[i].kind == LB_CHECK_NONE)
 			return lb_err_set(err, LB_EUSAGE, 0,
@@ -937,6 +1053,13 @@ lb_config_release(struct lb_config *cfg)
 		free(cfg->checks[i].ca_file);
 	}
 	free(cfg->checks);
+	for (i = 0; i < cfg->nprobes; i++) {
+		free(cfg->probes[i].name);
+		free(cfg->probes[i].command);
+		free(cfg->probes[i].volume);
+	}
+	free(cfg->probes);
+	free(cfg->scratch);
 	kv_free(cfg->handoff, cfg->nhandoff);
 	kv_free(cfg->backup, cfg->nbackup);
 	for (i = 0; i < cfg->nenv; i++)	/* credentials */

@@ -6,7 +6,11 @@
  *   [volumes]          p1 = a b, p2 = ... (commit priority groups)
  *                      map.DIR = VOLUME (offen archives' directory names)
  *   [plan]             rto, rpo, history: the objectives a restore and a
- *                      hand-off are measured against, and where they go
+ *                      hand-off are measured against, and where they go;
+ *                      provision, boot, handoff: the fixed times of a
+ *                      recovery that a drill adds to its projected RTO
+ *   [drill]            verify_latest, scratch (lifeboat drill)
+ *   [probe "NAME"]     a command run on a drill's restored data
  *   [check "NAME"]     one service check (lifeboat check)
  *   [handoff]          the steps of lifeboat handoff
  *   [env]              variables set for this run (credentials pushed over
@@ -44,6 +48,15 @@ struct lb_store_conf {
 enum lb_check_kind { LB_CHECK_NONE, LB_CHECK_HTTP, LB_CHECK_TCP,
 	LB_CHECK_COMMAND };
 
+/* [probe "NAME"]: a command run without a shell on the volumes a drill
+ * restored; {root} in it stands for their directory. */
+struct lb_probe_conf {
+	char *name;
+	char *command;
+	long long timeout;	/* seconds; 300 unless set */
+	char *volume;		/* the volume it needs, or NULL */
+};
+
 /* [check "NAME"]: exactly one of http, tcp, command. */
 struct lb_check_conf {
 	char *name;
@@ -80,6 +93,12 @@ struct lb_config {
 	size_t nmap;
 	long long rto, rpo;	/* [plan], seconds; -1 if unset */
 	char *history;		/* [plan] history, NULL: the default */
+	/* [plan] provision, boot, handoff: seconds, -1 if unset */
+	long long provision, boot, handoff_time;
+	long long verify_latest;	/* [drill], 3 unless set */
+	char *scratch;		/* [drill] scratch, NULL: /var/tmp */
+	struct lb_probe_conf *probes;
+	size_t nprobes;
 	struct lb_check_conf *checks;
 	size_t nchecks;
 	struct lb_kv *handoff;	/* [handoff], checked at parse time */

@@ -75,6 +75,10 @@ lb_history_json(const struct lb_history *h, char **out)
 		lb_json_key(&j, "host");
 		lb_json_str(&j, h->host);
 	}
+	if (h->store != NULL) {
+		lb_json_key(&j, "store");
+		lb_json_str(&j, h->store);
+	}
 	lb_json_key(&j, "result");
 	lb_json_str(&j, h->ok ? "ok" : "failed");
 	if (!h->ok) {
@@ -118,13 +122,22 @@ lb_history_json(const struct lb_history *h, char **out)
 		lb_json_int(&j, h->rto);
 	else
 		lb_json_str(&j, NULL);
-	objective(&j, "rto_met", h->rto, h->ok ? took : -1);
+	if (h->has_projected) {
+		lb_json_key(&j, "projected_rto_seconds");
+		lb_json_int(&j, h->projected_rto);
+	}
+	objective(&j, "rto_met", h->rto, h->has_projected ? h->projected_rto :
+	    h->ok ? took : -1);
 	lb_json_key(&j, "rpo_seconds");
 	if (h->rpo >= 0)
 		lb_json_int(&j, h->rpo);
 	else
 		lb_json_str(&j, NULL);
 	objective(&j, "rpo_met", h->rpo, age);
+	for (i = 0; i < h->nextra; i++) {
+		lb_json_key(&j, h->extra[i].key);
+		lb_json_raw(&j, h->extra[i].json);
+	}
 	lb_json_obj_end(&j);
 	if (j.failed) {
 		lb_json_release(&j);
@@ -160,6 +173,39 @@ lb_history_append(const char *path, const char *line, struct lb_err *err)
 		    path);
 	free(buf);
 	return rc;
+}
+
+int
+lb_history_each(const char *path, const char *kind,
+    void (*fn)(void *arg, const struct lb_jval *line), void *arg,
+    struct lb_err *err)
+{
+	struct lb_jval *v;
+	const char *k;
+	char *line = NULL, why[128];
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return errno == ENOENT ? LB_OK : lb_err_set(err, LB_EIO,
+		    errno, "cannot read '%s'", path);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (lb_jread_parse(line, (size_t)n, &v, why,
+		    sizeof(why)) != 0)
+			continue;
+		k = lb_jread_str(v, "kind");
+		if (kind == NULL || (k != NULL && strcmp(k, kind) == 0))
+			fn(arg, v);
+		lb_jread_free(v);
+	}
+	free(line);
+	if (ferror(f)) {
+		fclose(f);
+		return lb_err_set(err, LB_EIO, EIO, "cannot read '%s'", path);
+	}
+	fclose(f);
+	return LB_OK;
 }
 
 /* "03:00 last night", "14:10 yesterday", "2026-11-20 03:00" */

@@ -33,7 +33,26 @@ struct lb_history {
 	} phases[LB_MAX_PHASES];
 	size_t nphases;
 	long long rto, rpo;	/* the plan's, seconds; -1 if unset */
+	/* a drill: its store, and the recovery time it projects, which
+	 * rto_met then judges (not the drill's own duration) */
+	const char *store;	/* NULL: none */
+	int has_projected;
+	long long projected_rto;
+	/* more members of the line: each a key and a JSON value */
+	struct {
+		const char *key;
+		const char *json;
+	} extra[4];
+	size_t nextra;
 };
+
+/* Each line of the history log at path whose kind is kind (NULL: any),
+ * oldest first, parsed, to fn (which must not keep it). A log that is not
+ * there has no lines; a line that is not JSON is skipped. LB_EIO with err
+ * when it cannot be read. */
+int lb_history_each(const char *path, const char *kind,
+    void (*fn)(void *arg, const struct lb_jval *line), void *arg,
+    struct lb_err *err);
 
 /* Add a phase (a repeated name adds its time to the first). */
 void lb_history_phase(struct lb_history *h, const char *name, double secs);

@@ -188,3 +188,10 @@ lb_json_bool(struct lb_json *j, int v)
 	sep(j);
 	puts_(j, v ? "true" : "false");
 }
+
+void
+lb_json_raw(struct lb_json *j, const char *text)
+{
+	sep(j);
+	puts_(j, text != NULL ? text : "null");
+}

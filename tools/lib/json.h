@@ -29,5 +29,7 @@ void lb_json_str(struct lb_json *j, const char *s);	/* NULL -> null */
 void lb_json_int(struct lb_json *j, long long v);
 void lb_json_num(struct lb_json *j, double v);		/* 3 decimals */
 void lb_json_bool(struct lb_json *j, int v);
+/* A value already written as JSON (by another lb_json), as it is. */
+void lb_json_raw(struct lb_json *j, const char *text);
 
 #endif

@@ -28,6 +28,8 @@ enum lb_code {
 				   candidate again from its first byte */
 	LB_ECHECK = -11,	/* a service check failed */
 	LB_EHANDOFF = -12,	/* a hand-off step failed */
+	LB_EOBJECTIVE = -13,	/* an objective of the plan (RPO, RTO) is
+				   not met */
 };
 
 #define LB_ERR_MSG 512

@@ -21,6 +21,7 @@ enum lb_exit {
 	LB_EXIT_DEST = 6,	/* destination refused */
 	LB_EXIT_CHECK = 7,	/* a service check failed */
 	LB_EXIT_HANDOFF = 8,	/* a hand-off step failed */
+	LB_EXIT_OBJECTIVE = 9,	/* an objective of the plan is not met */
 	LB_EXIT_INTR = 130,	/* interrupted by SIGINT or SIGTERM */
 };
 
@@ -72,5 +73,7 @@ int cmd_check(struct lb_cli *cli, int argc, char **argv);
 int cmd_handoff(struct lb_cli *cli, int argc, char **argv);
 int cmd_backup(struct lb_cli *cli, int argc, char **argv);
 int cmd_prune(struct lb_cli *cli, int argc, char **argv);
+int cmd_drill(struct lb_cli *cli, int argc, char **argv);
+int cmd_status(struct lb_cli *cli, int argc, char **argv);
 
 #endif

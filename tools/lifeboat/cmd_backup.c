@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "clock.h"
 #include "common.h"
+#include "metrics.h"
 
 static const char usage[] =
 "usage: lifeboat backup [--store URL]... [--volume NAME]... [--source DIR]\n"
-"                       [--dry-run] [--no-stop]\n"
+"                       [--dry-run] [--no-stop] [--metrics FILE]\n"
 "\n"
 "Back up the Docker volumes of DIR (default /var/lib/docker/volumes) to\n"
 "every store of [backup] stores (or all configured, or --store), in one\n"
@@ -30,6 +32,8 @@ static const char usage[] =
 "  --dry-run      read and compress everything, stop nothing, write nothing\n"
 "  --no-stop      leave containers and services running\n"
 "  --json         print the report as JSON\n"
+"  --metrics FILE write the backup's metrics to FILE (Prometheus textfile\n"
+"                 format), atomically\n"
 "  -h, --help     show this help and exit\n";
 
 static void
@@ -93,7 +97,8 @@ test_now(void)
 int
 cmd_backup(struct lb_cli *cli, int argc, char **argv)
 {
-	enum { O_STORE = 256, O_VOLUME, O_SOURCE, O_DRY, O_NOSTOP, O_JSON };
+	enum { O_STORE = 256, O_VOLUME, O_SOURCE, O_DRY, O_NOSTOP, O_JSON,
+		O_METRICS };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "volume", required_argument, NULL, O_VOLUME },
@@ -101,6 +106,7 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "no-stop", no_argument, NULL, O_NOSTOP },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -108,7 +114,9 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 	struct lb_backup_result res;
 	struct lb_cli_meter prog;
 	struct lb_config cfg;
+	struct lb_metrics m;
 	char **stores = NULL;
+	const char *metrics = NULL;
 	size_t nstores = 0;
 	int ch, rc;
 
@@ -142,6 +150,9 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 			break;
 		case O_JSON:
 			cli->json = 1;
+			break;
+		case O_METRICS:
+			metrics = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -182,6 +193,10 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 		lb_cli_error(cli, "%s", res.err.msg);
 	print_report(cli, &res);
 	rc = res.ok ? LB_EXIT_OK : lb_cli_exit_for(res.err.code);
+	lb_metrics_init(&m);
+	if (metrics != NULL)
+		lb_metrics_backup(&m, &res, metrics, lb_clock_now());
+	rc = lb_cli_metrics(cli, metrics, &m, rc);
 	lb_backup_result_release(&res);
 	rc = lb_cli_finish(cli, rc);
 out:

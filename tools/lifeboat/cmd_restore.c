@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "common.h"
 #include "history.h"
+#include "metrics.h"
 
 static const char usage[] =
 "usage: lifeboat restore [--store URL]... [NAME | --latest] [--dest DIR]\n"
@@ -17,7 +19,7 @@ static const char usage[] =
 "                        [--dry-run] [--max-age DURATION]\n"
 "                        [--allow-unverified]"
 " [--layout auto|docker|offen|plain]\n"
-"                        [--identity FILE]...\n"
+"                        [--identity FILE]... [--metrics FILE]\n"
 "\n"
 "Restore the latest valid backup (or the archive NAME) into DEST, by\n"
 "default /var/lib/docker/volumes. The archive is verified while it streams\n"
@@ -47,6 +49,8 @@ static const char usage[] =
 "                          for .age archives (repeatable); adds to\n"
 "                          [trust] identity_file\n"
 "  --ignore-running-docker restore even though Docker runs on the target\n"
+"  --metrics FILE          write the restore's metrics to FILE\n"
+"                          (Prometheus textfile format), atomically\n"
 "  -h, --help              show this help and exit\n";
 
 /* The restore's history line, recorded by the engine; its summary
@@ -65,15 +69,17 @@ record(struct lb_cli *cli, const struct lb_restore_opts *o,
 	}
 }
 
-/* The options into o (and the stores to use instead of the config's):
+/* The options into o (and the stores to use instead of the config's, the
+ * --metrics file):
  * LB_EXIT_OK, the status to exit with, or -1 when the help was shown. */
 static int
 parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
-    struct lb_cli_list *stores, struct lb_cli_list *ids)
+    struct lb_cli_list *stores, struct lb_cli_list *ids,
+    const char **metrics)
 {
 	enum { O_STORE = 256, O_LATEST, O_DEST, O_ROOT, O_VOLUME, O_REPLACE,
 		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER, O_JSON,
-		O_IDENTITY };
+		O_IDENTITY, O_METRICS };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "latest", no_argument, NULL, O_LATEST },
@@ -88,6 +94,7 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 		{ "ignore-running-docker", no_argument, NULL, O_DOCKER },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "identity", required_argument, NULL, O_IDENTITY },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,6 +155,9 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 			if (lb_cli_push(&ids->v, &ids->n, optarg) != 0)
 				return LB_EXIT_FAIL;
 			break;
+		case O_METRICS:
+			*metrics = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -181,6 +191,8 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	struct lb_cli_list stores = { NULL, 0 }, ids = { NULL, 0 };
 	struct lb_age_keys *keys = NULL;
 	struct lb_config cfg;
+	struct lb_metrics m;
+	const char *metrics = NULL;
 	size_t i;
 	int rc;
 
@@ -188,7 +200,8 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	o.mode = LB_MODE_RESTORE;
 	o.max_age = -1;
-	if ((rc = parse(cli, argc, argv, &o, &stores, &ids)) != LB_EXIT_OK) {
+	if ((rc = parse(cli, argc, argv, &o, &stores, &ids, &metrics)) !=
+	    LB_EXIT_OK) {
 		if (rc < 0)
 			rc = lb_cli_finish(cli, LB_EXIT_OK);
 		goto out;
@@ -219,6 +232,10 @@ cmd_restore(struct lb_cli *cli, int argc, char **argv)
 	lb_cli_print_result(cli, &res);
 	record(cli, &o, &res);
 	rc = res.ok ? LB_EXIT_OK : lb_cli_exit_for(res.err.code);
+	lb_metrics_init(&m);
+	if (metrics != NULL && !o.dry_run)
+		lb_metrics_restore(&m, &res, metrics, lb_clock_now());
+	rc = lb_cli_metrics(cli, o.dry_run ? NULL : metrics, &m, rc);
 	for (i = 0; !res.ok && i < res.nrejected && cli->verbosity > 0; i++)
 		lb_cli_error(cli, "  rejected '%s': %s", res.rejected[i].name,
 		    res.rejected[i].reason);

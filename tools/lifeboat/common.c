@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "common.h"
+#include "metrics.h"
 
 int
 lb_cli_push(char ***v, size_t *n, char *s)
@@ -324,4 +325,19 @@ lb_cli_print_result(const struct lb_cli *cli,
 	printf("  timings: select %.2f s, transfer %.2f s, commit %.2f s, "
 	    "total %.2f s\n", res->t_select, res->t_transfer, res->t_commit,
 	    res->t_total);
+}
+
+int
+lb_cli_metrics(const struct lb_cli *cli, const char *path,
+    struct lb_metrics *m, int status)
+{
+	struct lb_err e;
+
+	if (path != NULL && lb_metrics_write(m, path, &e) != LB_OK) {
+		lb_cli_error(cli, "%s", e.msg);
+		if (status == LB_EXIT_OK)
+			status = LB_EXIT_FAIL;
+	}
+	lb_metrics_release(m);
+	return status;
 }

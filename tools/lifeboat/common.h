@@ -67,6 +67,13 @@ void lb_cli_human_bytes(long long n, char *buf, size_t len);
 int lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
     char **names, size_t nnames, int print);
 
+/* --metrics FILE: write m to path (unless path is NULL); a failure is
+ * told, and turns an OK status into LB_EXIT_FAIL. m is released. Returns
+ * the status. */
+struct lb_metrics;
+int lb_cli_metrics(const struct lb_cli *cli, const char *path,
+    struct lb_metrics *m, int status);
+
 /* The result of restore or verify: JSON with --json, else a summary. */
 void lb_cli_print_result(const struct lb_cli *cli,
     const struct lb_restore_result *res);

@@ -24,6 +24,8 @@ const struct lb_cmd lb_commands[] = {
 	{ "prune", cmd_prune, "delete the backups retention does not keep" },
 	{ "check", cmd_check, "check that the services answer, as configured" },
 	{ "handoff", cmd_handoff, "from restored volumes to a checked stack" },
+	{ "drill", cmd_drill, "prove the newest backup restores within the RTO" },
+	{ "status", cmd_status, "the backups and drills against the plan" },
 	{ "help", cmd_help, "show the help of lifeboat or of one verb" },
 	{ "version", cmd_version,
 	    "show the versions of lifeboat and its libraries" },
@@ -231,6 +233,8 @@ lb_cli_exit_for(int code)
 		return LB_EXIT_CHECK;
 	case LB_EHANDOFF:
 		return LB_EXIT_HANDOFF;
+	case LB_EOBJECTIVE:
+		return LB_EXIT_OBJECTIVE;
 	case LB_EINTR:
 		return LB_EXIT_INTR;
 	default:
