@@ -12,7 +12,9 @@
  *   [env]              variables set for this run (credentials pushed over
  *                      SSH by a hand-off arrive this way)
  *   [trust]            identity_file (repeatable), passphrase_file: what
- *                      decrypts .age archives
+ *                      decrypts .age archives; recipients and
+ *                      recipients_file (repeatable): what backups are
+ *                      encrypted to
  *   [trust]            public_key, public_key_file, require_signature:
  *                      the minisign keys a backup must be signed with
  */
@@ -90,6 +92,12 @@ struct lb_config {
 	char **age_identity_files;	/* [trust] identity_file */
 	size_t nage_identity_files;
 	char *age_passphrase_file;	/* [trust] passphrase_file */
+	/* [trust] recipients (checked when read) and recipients_file:
+	 * what lifeboat backup encrypts to */
+	char **age_recipients;
+	size_t nage_recipients;
+	char **age_recipient_files;
+	size_t nage_recipient_files;
 	char *sign_key_file;		/* [trust] secret_key_file */
 	char *sign_pass_file;		/* [trust] secret_key_passphrase_file */
 	/* [trust], minisign: keys as given (RW... strings, checked when
