@@ -287,6 +287,11 @@ LB_TEST(agew_recipients_refused)
 		/* the spec's recipient, its last character changed */
 		{ "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equn"
 		    "ujwq", "not a valid age recipient" },
+		/* points of low order (0 and 1): nothing can be shared */
+		{ "age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu"
+		    "47z", "low order" },
+		{ "age1qyqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqj7v"
+		    "rya", "low order" },
 		{ SPEC_ID, "a secret key" },
 		{ "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ x@y",
 		    "only ssh-ed25519" },

@@ -88,6 +88,21 @@ lb_age_recips_counts(const struct lb_age_recips *r, size_t *x25519,
 		++*(r->v[i].ssh ? ssh : x25519);
 }
 
+/* A point no secret can be shared with (of low order) is refused when it
+ * is read, not once the containers are stopped. */
+static int
+low_order(const unsigned char pk[32])
+{
+	unsigned char e[32], q[32];
+	int r;
+
+	randombytes_buf(e, sizeof(e));
+	r = crypto_scalarmult(q, e, pk) != 0;
+	sodium_memzero(e, sizeof(e));
+	sodium_memzero(q, sizeof(q));
+	return r;
+}
+
 /* age1...: X25519, or why not. */
 static int
 parse_age1(const char *s, struct recip *rc, char *why, size_t wl)
@@ -120,6 +135,11 @@ parse_age1(const char *s, struct recip *rc, char *why, size_t wl)
 		    "wrong checksum or length)");
 		return -1;
 	}
+	if (low_order(pk)) {
+		snprintf(why, wl, "not a usable age recipient (a point of low "
+		    "order)");
+		return -1;
+	}
 	rc->ssh = 0;
 	memcpy(rc->pk, pk, 32);
 	return 0;
@@ -147,7 +167,8 @@ parse_ssh(const char *s, struct recip *rc, char *why, size_t wl)
 		snprintf(why, wl, "not a valid ssh-ed25519 public key");
 		return -1;
 	}
-	if (crypto_sign_ed25519_pk_to_curve25519(rc->pk, blob + 19) != 0) {
+	if (crypto_sign_ed25519_pk_to_curve25519(rc->pk, blob + 19) != 0 ||
+	    low_order(rc->pk)) {
 		snprintf(why, wl, "not a valid ssh-ed25519 public key (not "
 		    "a point of Ed25519)");
 		return -1;
