@@ -874,8 +874,6 @@ encryption_json(struct lb_json *j, const struct lb_backup_result *res,
 	if (stream) {
 		lb_json_key(j, "stream_size");
 		lb_json_int(j, res->stream_size);
-		lb_json_key(j, "stream_sha256");
-		lb_json_str(j, res->stream_sha256);
 	}
 	lb_json_obj_end(j);
 }
@@ -1365,8 +1363,8 @@ resume(struct run *r, struct plan *p, struct lb_err *err)
 	return rc;
 }
 
-/* With recipients: the age file's last chunk; the compressed stream's
- * digest becomes the stream's, the stored file's the archive's. */
+/* With recipients: the age file's last chunk; the stored file's size and
+ * digest are the archive's, the compressed stream's size the stream's. */
 static int
 seal_stream(struct run *r)
 {
@@ -1375,7 +1373,6 @@ seal_stream(struct run *r)
 
 	if (r->aw == NULL)
 		return LB_OK;
-	memcpy(res->stream_sha256, res->sha256, sizeof(res->sha256));
 	res->stream_size = res->size;
 	if (lb_agew_finish(r->aw, &r->err) != LB_OK)
 		return r->err.code;
@@ -1402,6 +1399,9 @@ stream(struct run *r, struct plan *p, struct lb_err *err)
 	if (!r->o->dry_run && store_sink(r, "", 0, err) != LB_OK)
 		return err->code;
 	if (p->recips != NULL) {
+		/* the stored bytes' digest is the one that counts: the
+		 * segments' digests cover the plaintext */
+		lb_segw_no_total_hash(r->w);
 		mbedtls_sha256_init(&r->ssha);
 		mbedtls_sha256_starts(&r->ssha, 0);
 		r->ssha_ready = 1;

@@ -63,10 +63,9 @@ struct lb_backup_result {
 	char sha256[65];	/* as stored */
 	/* age-encrypted to [trust] recipients (of each type) when any is
 	 * set: then the compressed stream the segments cut is the age
-	 * file's plaintext, of this size and digest */
+	 * file's plaintext, of this size */
 	size_t age_x25519, age_ssh;
 	long long stream_size;
-	char stream_sha256[65];
 	struct lb_backup_volume *volumes;
 	size_t nvolumes;
 	struct lb_segment *segments;
