@@ -8,7 +8,10 @@
  * file, an S3 multipart upload) until the whole stream is written; then
  * the archive, the manifest and last the sidecar are published, store by
  * store. A store that failed anywhere gets no sidecar, so restore never
- * calls what it holds valid.
+ * calls what it holds valid. With [trust] recipients the compressed
+ * stream passes through the age writer (agew.c) on its way to the
+ * stores, and the manifest is encrypted whole: the segments describe the
+ * plaintext, the sidecar the files as stored.
  */
 #define _GNU_SOURCE	/* SEEK_DATA, SEEK_HOLE */
 #include <errno.h>
