@@ -2,7 +2,8 @@
 # lifeboat backup to S3 (s3rver behind the proxy that checks every SigV4
 # signature and every signed payload digest): multipart uploads of many
 # parts, two stores from one read, an upload that fails on the server's
-# side (aborted, never visible), retention deleting objects. Needs root.
+# side (aborted, never visible), retention deleting objects, an
+# age-encrypted backup read back by age -d. Needs root.
 
 BUCKET=lifeboat
 KEY=S3RVER
@@ -114,4 +115,26 @@ s3conf() {
 	run -0 /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 ls "s3://$BUCKET/keep/"
 	assert_equal "$(awk '{print $4}' <<< "$output" | sort | tr '\n' ' ')" \
 		"lifeboat-2026-12-03T03-00-00.manifest.json lifeboat-2026-12-03T03-00-00.tar.gz lifeboat-2026-12-03T03-00-00.tar.gz.sha256 lifeboat-2026-12-04T03-00-00.manifest.json lifeboat-2026-12-04T03-00-00.tar.gz lifeboat-2026-12-04T03-00-00.tar.gz.sha256 lifeboat-mine.txt "
+}
+
+@test "S3 with age: .tar.gz.age and .manifest.json.age uploaded (many parts); what an S3 client gets decrypts with age -d and checks with sha256sum -c; restored bit-exact with the identity" {
+	local key=$BATS_TEST_TMPDIR/age.key f
+	age-keygen -o "$key" 2> /dev/null
+	s3conf enc '[trust]' "recipients = $(age-keygen -y "$key")"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$BATS_TEST_TMPDIR/s3.conf" --json backup --source "$SRC"
+	jq -e '.result == "ok" and .stores[0].ok == true and .encryption.recipients.X25519 == 1' <<< "$output"
+	run -0 /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 ls "s3://$BUCKET/enc/"
+	assert_equal "$(awk '{print $4}' <<< "$output" | sort | tr '\n' ' ')" \
+		"$NAME.manifest.json.age $NAME.tar.gz.age $NAME.tar.gz.age.sha256 "
+	mkdir "$BATS_TEST_TMPDIR/dl"
+	for f in "$NAME.tar.gz.age" "$NAME.tar.gz.age.sha256" "$NAME.manifest.json.age"; do
+		curl -sSf --aws-sigv4 aws:amz:us-east-1:s3 -u "$KEY:$KEY" \
+			-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+			-o "$BATS_TEST_TMPDIR/dl/$f" "$S3_ENDPOINT/$BUCKET/enc/$f"
+	done
+	(cd "$BATS_TEST_TMPDIR/dl" && sha256sum -c --strict "$NAME.tar.gz.age.sha256")
+	age -d -i "$key" "$BATS_TEST_TMPDIR/dl/$NAME.tar.gz.age" | gzip -t
+	age -d -i "$key" "$BATS_TEST_TMPDIR/dl/$NAME.manifest.json.age" | jq -e '.segments | length > 1'
+	run -0 "$LIFEBOAT" -q restore --store "s3://$BUCKET/enc/" --dest "$BATS_TEST_TMPDIR/d" --identity "$key"
+	run -0 "$TREECMP" diff "$SRC" "$BATS_TEST_TMPDIR/d"
 }

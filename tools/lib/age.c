@@ -136,8 +136,8 @@ b64_raw(const char *s, size_t n, unsigned char *out, size_t cap, size_t *len)
 	return 0;
 }
 
-static void
-b64_enc(const unsigned char *in, size_t n, char *out)
+void
+lb_age_b64_enc(const unsigned char *in, size_t n, char *out)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
 	    "qrstuvwxyz0123456789+/";
@@ -158,8 +158,9 @@ b64_enc(const unsigned char *in, size_t n, char *out)
 }
 
 /* Padded base64 with line breaks (PEM): whitespace skipped. */
-static int
-b64_pem(const char *s, size_t n, unsigned char *out, size_t cap, size_t *len)
+int
+lb_age_b64_pem(const char *s, size_t n, unsigned char *out, size_t cap,
+    size_t *len)
 {
 	unsigned acc = 0, bits = 0;
 	size_t i, o = 0;
@@ -209,9 +210,9 @@ bech32_polymod(const unsigned char *v, size_t n)
 
 /* Bech32 (BIP 173, no length limit): the lowercase HRP into hrp, the data
  * converted to bytes into out. */
-static int
-bech32_decode(const char *s, char *hrp, size_t hcap, unsigned char *out,
-    size_t cap, size_t *len)
+int
+lb_age_bech32_decode(const char *s, char *hrp, size_t hcap,
+    unsigned char *out, size_t cap, size_t *len)
 {
 	static const char cs[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 	size_t n = strlen(s), sep, i, hl, dl, o = 0;
@@ -329,8 +330,8 @@ lb_age_keys_add_identity(struct lb_age_keys *k, const char *s,
 	if (strncasecmp(s, "AGE-PLUGIN-", 11) == 0)
 		return lb_err_set(err, LB_EUSAGE, 0, "age plugin identities "
 		    "(AGE-PLUGIN-) are not supported");
-	if (bech32_decode(s, hrp, sizeof(hrp), sk, sizeof(sk), &len) != 0 ||
-	    strcmp(hrp, "age-secret-key-") != 0 || len != 32) {
+	if (lb_age_bech32_decode(s, hrp, sizeof(hrp), sk, sizeof(sk), &len) !=
+	    0 || strcmp(hrp, "age-secret-key-") != 0 || len != 32) {
 		sodium_memzero(sk, sizeof(sk));
 		return lb_err_set(err, LB_EUSAGE, 0, "not an age identity "
 		    "(AGE-SECRET-KEY-1...)");
@@ -461,7 +462,7 @@ add_ssh(struct lb_age_keys *k, const char *path, const char *text,
 	if ((bin = malloc(n)) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	r = LB_EUSAGE;
-	if (b64_pem(b, n, bin, n, &len) != 0 || len < 15 ||
+	if (lb_age_b64_pem(b, n, bin, n, &len) != 0 || len < 15 ||
 	    memcmp(bin, "openssh-key-v1", 15) != 0) {
 		lb_err_set(err, r, 0, "'%s': not an OpenSSH private key", path);
 		goto out;
@@ -515,7 +516,7 @@ add_ssh(struct lb_age_keys *k, const char *path, const char *text,
 	crypto_scalarmult_base(id->pk, id->sk);
 	memcpy(id->blob, pub, 51);
 	mbedtls_sha256(pub, 51, h, 0);
-	b64_enc(h, 4, id->tag);
+	lb_age_b64_enc(h, 4, id->tag);
 	k->nssh++;
 	r = LB_OK;
 	goto out;
@@ -763,9 +764,10 @@ stanzas_free(struct stanza *st, size_t n)
 
 enum { UNWRAP_OK, UNWRAP_NOT_MINE, UNWRAP_BAD };
 
-static int
-hkdf(const unsigned char *ikm, size_t ikmlen, const unsigned char *salt,
-    size_t saltlen, const char *info, unsigned char out[32])
+int
+lb_age_hkdf(const unsigned char *ikm, size_t ikmlen,
+    const unsigned char *salt, size_t saltlen, const char *info,
+    unsigned char out[32])
 {
 	static const unsigned char none[1];
 
@@ -813,7 +815,7 @@ unwrap_x25519(const struct x25519_id *id, const struct stanza *st,
 	}
 	memcpy(salt, share, 32);
 	memcpy(salt + 32, id->pk, 32);
-	if (hkdf(shared, 32, salt, 64, X25519_LABEL, key) != 0) {
+	if (lb_age_hkdf(shared, 32, salt, 64, X25519_LABEL, key) != 0) {
 		snprintf(why, wl, "HKDF failed");
 		goto out;
 	}
@@ -850,14 +852,15 @@ unwrap_ssh(const struct ssh_id *id, const struct stanza *st,
 	/* shared = X25519(tweak, X25519(sk, share)), the tweak binding the
 	 * secret to the SSH public key (age's agessh package) */
 	if (crypto_scalarmult(t, id->sk, share) != 0 ||
-	    hkdf(NULL, 0, id->blob, sizeof(id->blob), SSH_LABEL, tweak) != 0 ||
+	    lb_age_hkdf(NULL, 0, id->blob, sizeof(id->blob), SSH_LABEL,
+	    tweak) != 0 ||
 	    crypto_scalarmult(shared, tweak, t) != 0) {
 		snprintf(why, wl, "ssh-ed25519 stanza: a low-order share");
 		goto out;
 	}
 	memcpy(salt, share, 32);
 	memcpy(salt + 32, id->pk, 32);
-	if (hkdf(shared, 32, salt, 64, SSH_LABEL, key) != 0) {
+	if (lb_age_hkdf(shared, 32, salt, 64, SSH_LABEL, key) != 0) {
 		snprintf(why, wl, "HKDF failed");
 		goto out;
 	}
@@ -1157,7 +1160,7 @@ lb_age_open(struct lb_age **out, struct lb_age_keys *k, lb_age_src_fn src,
 	r = unwrap(a, k, st, ns, fk, &fail, err);
 	if (r != LB_OK)
 		goto out;
-	if (hkdf(fk, 16, NULL, 0, "header", hkey) != 0 ||
+	if (lb_age_hkdf(fk, 16, NULL, 0, "header", hkey) != 0 ||
 	    mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
 	    hkey, 32, (const unsigned char *)hdr, off + 3, mac) != 0) {
 		r = lb_err_set(err, LB_EFAIL, 0, "HMAC-SHA-256 failed");
@@ -1177,7 +1180,7 @@ lb_age_open(struct lb_age **out, struct lb_age_keys *k, lb_age_src_fn src,
 		HDR_BAD("not a valid age file: it ends before the payload "
 		    "nonce");
 	}
-	if (hkdf(fk, 16, a->in + a->ipos, 16, "payload", a->key) != 0) {
+	if (lb_age_hkdf(fk, 16, a->in + a->ipos, 16, "payload", a->key) != 0) {
 		r = lb_err_set(err, LB_EFAIL, 0, "HKDF failed");
 		goto out;
 	}
@@ -1311,4 +1314,64 @@ lb_age_free(struct lb_age *a)
 	sodium_memzero(a->key, sizeof(a->key));
 	sodium_memzero(a->out, sizeof(a->out));
 	free(a);
+}
+
+/* A buffer as an age source. */
+struct membuf {
+	const unsigned char *p;
+	size_t len, pos;
+};
+
+static int
+mem_src(void *arg, void *buf, size_t len, size_t *got, struct lb_err *err)
+{
+	struct membuf *m = arg;
+	size_t n = m->len - m->pos;
+
+	(void)err;
+	if (n > len)
+		n = len;
+	memcpy(buf, m->p + m->pos, n);
+	m->pos += n;
+	*got = n;
+	return LB_OK;
+}
+
+int
+lb_age_decrypt_buf(struct lb_age_keys *k, const void *in, size_t len,
+    size_t max, char **out, size_t *olen, struct lb_err *err)
+{
+	struct membuf m = { in, len, 0 };
+	struct lb_age *a;
+	char *buf;
+	size_t n = 0, got;
+	int r;
+
+	*out = NULL;
+	if ((r = lb_age_open(&a, k, mem_src, &m, NULL, err)) != LB_OK)
+		return r;
+	if ((buf = malloc(max + 1)) == NULL) {
+		lb_age_free(a);
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	}
+	for (;;) {
+		r = lb_age_read(a, buf + n, max + 1 - n, &got, err);
+		if (r != LB_OK || got == 0)
+			break;
+		if ((n += got) > max) {
+			r = lb_err_set(err, LB_EVERIFY, 0, "more than %zu "
+			    "bytes once decrypted", max);
+			break;
+		}
+	}
+	lb_age_free(a);
+	if (r != LB_OK) {
+		sodium_memzero(buf, n);
+		free(buf);
+		return r;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*olen = n;
+	return LB_OK;
 }

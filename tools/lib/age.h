@@ -107,4 +107,21 @@ int lb_age_is_armored(const void *buf, size_t len);
 /* Why an armored file is refused, and what to do about it. */
 extern const char lb_age_armored_why[];
 
+/* Decrypt a small age file held in memory (a manifest) whole: at most max
+ * bytes of plaintext into *out (NUL-terminated, the caller's to free).
+ * Errors as lb_age_open and lb_age_read give them. */
+int lb_age_decrypt_buf(struct lb_age_keys *k, const void *in, size_t len,
+    size_t max, char **out, size_t *olen, struct lb_err *err);
+
+/* The encodings and the key derivation that age.c and agew.c share. */
+void lb_age_b64_enc(const unsigned char *in, size_t n, char *out);
+int lb_age_b64_pem(const char *s, size_t n, unsigned char *out, size_t cap,
+    size_t *len);
+int lb_age_bech32_decode(const char *s, char *hrp, size_t hcap,
+    unsigned char *out, size_t cap, size_t *len);
+/* HKDF-SHA-256 to 32 bytes (an empty salt when saltlen is 0). */
+int lb_age_hkdf(const unsigned char *ikm, size_t ikmlen,
+    const unsigned char *salt, size_t saltlen, const char *info,
+    unsigned char out[32]);
+
 #endif

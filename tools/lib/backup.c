@@ -8,7 +8,10 @@
  * file, an S3 multipart upload) until the whole stream is written; then
  * the archive, the manifest and last the sidecar are published, store by
  * store. A store that failed anywhere gets no sidecar, so restore never
- * calls what it holds valid.
+ * calls what it holds valid. With [trust] recipients the compressed
+ * stream passes through the age writer (agew.c) on its way to the
+ * stores, and the manifest is encrypted whole: the segments describe the
+ * plaintext, the sidecar the files as stored.
  */
 #define _GNU_SOURCE	/* SEEK_DATA, SEEK_HOLE */
 #include <errno.h>
@@ -28,6 +31,7 @@
 #include <mbedtls/sha256.h>
 #include <sodium.h>
 
+#include "agew.h"
 #include "backup.h"
 #include "clock.h"
 #include "lb_version.h"
@@ -347,6 +351,12 @@ struct run {
 	struct lb_err err;	/* what stopped the run, set by callbacks */
 	double last_progress;
 	char *buf;		/* COPYBUF bytes, file data */
+	/* with [trust] recipients: the compressed stream is age-encrypted
+	 * on its way to the stores, and the stored bytes hashed here */
+	struct lb_agew *aw;
+	mbedtls_sha256_context ssha;
+	int ssha_ready;
+	long long ssize;
 };
 
 static void
@@ -392,9 +402,9 @@ dest_fail(struct run *r, struct dest *d, const char *why)
 	say(r->o, LB_BWARN, "store '%s' failed: %s", d->s->display, why);
 }
 
-/* The compressed stream, to every store still in the race. */
+/* The stored bytes, to every store still in the race. */
 static int
-sink(void *arg, const void *buf, size_t len, struct lb_err *err)
+store_sink(void *arg, const void *buf, size_t len, struct lb_err *err)
 {
 	struct run *r = arg;
 	struct lb_err e;
@@ -414,6 +424,28 @@ sink(void *arg, const void *buf, size_t len, struct lb_err *err)
 	if (alive == 0 && !r->o->dry_run)
 		return lb_err_set(err, LB_ESTORE, 0, "every store failed");
 	return LB_OK;
+}
+
+/* The age file as it is made: hashed as stored, then to the stores. */
+static int
+sealed_sink(void *arg, const void *buf, size_t len, struct lb_err *err)
+{
+	struct run *r = arg;
+
+	mbedtls_sha256_update(&r->ssha, buf, len);
+	r->ssize += (long long)len;
+	return store_sink(r, buf, len, err);
+}
+
+/* The compressed stream: encrypted first when there are recipients. */
+static int
+stream_sink(void *arg, const void *buf, size_t len, struct lb_err *err)
+{
+	struct run *r = arg;
+
+	if (r->aw != NULL)
+		return lb_agew_write(r->aw, buf, len, err);
+	return store_sink(r, buf, len, err);
 }
 
 static la_ssize_t
@@ -821,6 +853,34 @@ out:
 	return rc;
 }
 
+/* "encryption": null, or age's recipients by type (never a key); in the
+ * manifest also the compressed stream that age encrypted. */
+static void
+encryption_json(struct lb_json *j, const struct lb_backup_result *res,
+    int stream)
+{
+	lb_json_key(j, "encryption");
+	if (res->age_x25519 + res->age_ssh == 0) {
+		lb_json_str(j, NULL);
+		return;
+	}
+	lb_json_obj(j);
+	lb_json_key(j, "format");
+	lb_json_str(j, "age");
+	lb_json_key(j, "recipients");
+	lb_json_obj(j);
+	lb_json_key(j, "X25519");
+	lb_json_int(j, (long long)res->age_x25519);
+	lb_json_key(j, "ssh-ed25519");
+	lb_json_int(j, (long long)res->age_ssh);
+	lb_json_obj_end(j);
+	if (stream) {
+		lb_json_key(j, "stream_size");
+		lb_json_int(j, res->stream_size);
+	}
+	lb_json_obj_end(j);
+}
+
 /* NAME.manifest.json: what the archive holds, segment by segment. */
 static char *
 manifest(const struct run *r, const char *src, const char *comp,
@@ -846,6 +906,9 @@ manifest(const struct run *r, const char *src, const char *comp,
 	lb_json_str(&j, res->sha256);
 	lb_json_key(&j, "tar_bytes");
 	lb_json_int(&j, res->tar_bytes);
+	/* the segments' offsets and digests are of the compressed stream:
+	 * with age, of the plaintext */
+	encryption_json(&j, res, 1);
 	lb_json_key(&j, "host");
 	lb_json_str(&j, host);
 	lb_json_key(&j, "source");
@@ -1103,6 +1166,25 @@ check_free(struct dest *d, size_t n, const char *name, struct lb_err *err)
 	return LB_OK;
 }
 
+/* What a run decides before anything happens, and what it makes. */
+struct plan {
+	const char *src, *comp, *sock;
+	char base[MAX_PATTERN * 2 + 64];	/* the archive's name */
+	char mname[MAX_PATTERN * 2 + 96];	/* its manifest's */
+	char sname[MAX_PATTERN * 2 + 96];	/* its sidecar's */
+	long long started;
+	int threads;
+	struct lb_ms_seckey key;
+	int have_key;
+	struct lb_age_recips *recips;	/* NULL: no encryption */
+	struct lb_quiesce q;
+	int quiesced;		/* something may be stopped: resume it */
+	double ts;		/* when the first stop began */
+	char *mtext, *stext, *sig;	/* manifest, sidecar, signature */
+	unsigned char *mage;	/* the manifest encrypted, mlen bytes */
+	size_t mlen;
+};
+
 /* NAME.sha256.minisig, beside the sidecar it signs. */
 static int
 put_sig(struct lb_store *s, const char *sidecar, const char *sig,
@@ -1117,9 +1199,12 @@ put_sig(struct lb_store *s, const char *sidecar, const char *sig,
 /* Publish on each store that got the whole stream: the archive, then the
  * manifest, then the sidecar, then its signature. */
 static void
-publish(struct run *r, const char *manifest_name, const char *mtext,
-    const char *sidecar_name, const char *stext, const char *sig)
+publish(struct run *r, const struct plan *p)
 {
+	const char *manifest_name = p->mname, *sidecar_name = p->sname;
+	const char *stext = p->stext, *sig = p->sig;
+	const void *mdata = p->mage != NULL ? (const void *)p->mage :
+	    p->mtext;
 	struct lb_err e;
 	size_t i;
 
@@ -1135,8 +1220,8 @@ publish(struct run *r, const char *manifest_name, const char *mtext,
 			continue;
 		}
 		d->h = NULL;
-		if (lb_store_put(d->s, manifest_name, mtext, strlen(mtext),
-		    &e) != LB_OK || lb_store_put(d->s, sidecar_name, stext,
+		if (lb_store_put(d->s, manifest_name, mdata, p->mlen, &e) !=
+		    LB_OK || lb_store_put(d->s, sidecar_name, stext,
 		    strlen(stext), &e) != LB_OK || (sig != NULL &&
 		    put_sig(d->s, sidecar_name, sig, &e) != LB_OK)) {
 			dest_fail(r, d, e.msg);
@@ -1157,22 +1242,6 @@ fail(struct lb_backup_result *res, const struct lb_err *err)
 	return err->code;
 }
 
-/* What a run decides before anything happens, and what it makes. */
-struct plan {
-	const char *src, *comp, *sock;
-	char base[MAX_PATTERN * 2 + 64];	/* the archive's name */
-	char mname[MAX_PATTERN * 2 + 96];	/* its manifest's */
-	char sname[MAX_PATTERN * 2 + 96];	/* its sidecar's */
-	long long started;
-	int threads;
-	struct lb_ms_seckey key;
-	int have_key;
-	struct lb_quiesce q;
-	int quiesced;		/* something may be stopped: resume it */
-	double ts;		/* when the first stop began */
-	char *mtext, *stext, *sig;	/* manifest, sidecar, signature */
-};
-
 /* The settings and the names, from the time of the backup. */
 static int
 plan_names(const struct lb_backup_opts *o, struct plan *p,
@@ -1183,6 +1252,7 @@ plan_names(const struct lb_backup_opts *o, struct plan *p,
 	struct tm tm;
 	time_t now;
 	size_t n;
+	int enc;
 
 	p->src = o->source ? o->source : conf(cfg, "source", DEFAULT_SOURCE);
 	p->comp = conf(cfg, "compression", "gzip");
@@ -1201,9 +1271,14 @@ plan_names(const struct lb_backup_opts *o, struct plan *p,
 	if (n == 0)
 		return lb_err_set(err, LB_EUSAGE, 0, "name '%s' makes an empty "
 		    "name", pattern);
-	snprintf(p->mname, sizeof(p->mname), "%s.manifest.json", p->base);
-	snprintf(p->base + n, sizeof(p->base) - n, "%s",
-	    strcmp(p->comp, "zstd") == 0 ? ".tar.zst" : ".tar.gz");
+	/* encrypted to [trust] recipients: NAME.tar.gz.age and
+	 * NAME.manifest.json.age */
+	enc = cfg->nage_recipients + cfg->nage_recipient_files > 0;
+	snprintf(p->mname, sizeof(p->mname), "%s.manifest.json%s", p->base,
+	    enc ? ".age" : "");
+	snprintf(p->base + n, sizeof(p->base) - n, "%s%s",
+	    strcmp(p->comp, "zstd") == 0 ? ".tar.zst" : ".tar.gz",
+	    enc ? ".age" : "");
 	snprintf(p->sname, sizeof(p->sname), "%s.sha256", p->base);
 	if ((res->archive = strdup(p->base)) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
@@ -1223,9 +1298,13 @@ prepare(struct run *r, struct plan *p, struct lb_err *err)
 	if (lb_parse_size(conf(cfg, "segment_size", "256M"),
 	    &r->segment_size) != 0)
 		r->segment_size = DEFAULT_SEGMENT;
-	if ((rc = load_sign_key(cfg, &p->key, &p->have_key, err)) != LB_OK ||
+	if ((rc = lb_age_recips_load(&p->recips, cfg, err)) != LB_OK ||
+	    (rc = load_sign_key(cfg, &p->key, &p->have_key, err)) != LB_OK ||
 	    (rc = list_volumes(o, p->src, r->res, err)) != LB_OK)
 		return rc;
+	if (p->recips != NULL)
+		lb_age_recips_counts(p->recips, &r->res->age_x25519,
+		    &r->res->age_ssh);
 	if (!o->dry_run && ((rc = open_stores(cfg, NULL, 0, store_notice,
 	    (void *)o, &r->d, &r->nd, err)) != LB_OK ||
 	    (rc = check_free(r->d, r->nd, p->base, err)) != LB_OK))
@@ -1234,7 +1313,7 @@ prepare(struct run *r, struct plan *p, struct lb_err *err)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	return lb_segw_new(&r->w, strcmp(p->comp, "zstd") == 0 ?
 	    LB_COMP_ZSTD : LB_COMP_GZIP, (int)conf_int(cfg, "level", 0),
-	    p->threads, sink, r, err);
+	    p->threads, stream_sink, r, err);
 }
 
 /* Stop what writes to the volumes (nothing without Docker there). */
@@ -1287,6 +1366,25 @@ resume(struct run *r, struct plan *p, struct lb_err *err)
 	return rc;
 }
 
+/* With recipients: the age file's last chunk; the stored file's size and
+ * digest are the archive's, the compressed stream's size the stream's. */
+static int
+seal_stream(struct run *r)
+{
+	struct lb_backup_result *res = r->res;
+	unsigned char d[32];
+
+	if (r->aw == NULL)
+		return LB_OK;
+	res->stream_size = res->size;
+	if (lb_agew_finish(r->aw, &r->err) != LB_OK)
+		return r->err.code;
+	mbedtls_sha256_finish(&r->ssha, d);
+	lb_hex32(d, res->sha256);
+	res->size = r->ssize;
+	return LB_OK;
+}
+
 /* The volumes, read once, into the stores' writers. */
 static int
 stream(struct run *r, struct plan *p, struct lb_err *err)
@@ -1301,8 +1399,19 @@ stream(struct run *r, struct plan *p, struct lb_err *err)
 		if (r->d[i].s->ops->open_write(r->d[i].s, p->base, &r->d[i].h,
 		    &e) != LB_OK)
 			dest_fail(r, &r->d[i], e.msg);
-	if (!r->o->dry_run && sink(r, "", 0, err) != LB_OK)
+	if (!r->o->dry_run && store_sink(r, "", 0, err) != LB_OK)
 		return err->code;
+	if (p->recips != NULL) {
+		/* the stored bytes' digest is the one that counts: the
+		 * segments' digests cover the plaintext */
+		lb_segw_no_total_hash(r->w);
+		mbedtls_sha256_init(&r->ssha);
+		mbedtls_sha256_starts(&r->ssha, 0);
+		r->ssha_ready = 1;
+		if (lb_agew_new(&r->aw, p->recips, sealed_sink, r, err) !=
+		    LB_OK)
+			return err->code;
+	}
 	if ((a = archive_write_new()) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	/* full pax: nanosecond times on every entry; xattrs as SCHILY.xattr,
@@ -1327,7 +1436,7 @@ stream(struct run *r, struct plan *p, struct lb_err *err)
 		rc = ar_fail(r, a, "cannot finish", p->base);
 	if (rc == LB_OK && (note_vol(r, res->volumes[res->nvolumes - 1].name)
 	    != 0 || cut(r) != 0 || lb_segw_finish(r->w, res->sha256,
-	    &res->size, &r->err) != LB_OK))
+	    &res->size, &r->err) != LB_OK || seal_stream(r) != LB_OK))
 		rc = r->err.code;
 out:
 	if (rc != LB_OK)
@@ -1347,6 +1456,7 @@ seal(struct run *r, struct plan *p, struct lb_err *err)
 	char mhex[65], trusted[sizeof(p->sname) + 64];
 	unsigned char d[32];
 	size_t nseg, sl;
+	int rc;
 
 	sg = lb_segw_segments(r->w, &nseg);
 	if ((res->segments = calloc(nseg + 1, sizeof(*sg))) == NULL)
@@ -1356,8 +1466,15 @@ seal(struct run *r, struct plan *p, struct lb_err *err)
 	if ((p->mtext = manifest(r, p->src, p->comp, p->started,
 	    (long long)time(NULL))) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	mbedtls_sha256((const unsigned char *)p->mtext, strlen(p->mtext), d,
-	    0);
+	/* encrypted to the archive's recipients; the sidecar vouches for
+	 * the manifest as stored */
+	if (p->recips != NULL && (rc = lb_age_encrypt_buf(p->recips,
+	    p->mtext, strlen(p->mtext), &p->mage, &p->mlen, err)) != LB_OK)
+		return rc;
+	if (p->mage == NULL)
+		p->mlen = strlen(p->mtext);
+	mbedtls_sha256(p->mage != NULL ? p->mage : (const unsigned char *)
+	    p->mtext, p->mlen, d, 0);
 	lb_hex32(d, mhex);
 	sl = strlen(p->base) + strlen(p->mname) + 2 * 64 + 16;
 	if ((p->stext = malloc(sl)) == NULL)
@@ -1427,9 +1544,14 @@ finish(struct run *r, struct plan *p, int rc)
 	free(r->si);
 	free_strs(r->cur, r->ncur);
 	free(p->mtext);
+	free(p->mage);
 	free(p->stext);
 	free(p->sig);
 	lb_ms_seckey_wipe(&p->key);
+	lb_age_recips_free(p->recips);
+	lb_agew_free(r->aw);
+	if (r->ssha_ready)
+		mbedtls_sha256_free(&r->ssha);
 	free(r->buf);
 }
 
@@ -1467,7 +1589,7 @@ lb_backup_run(const struct lb_backup_opts *o, struct lb_backup_result *res)
 		goto out;
 	t = lb_clock_mono();
 	if (!o->dry_run)
-		publish(&r, p.mname, p.mtext, p.sname, p.stext, p.sig);
+		publish(&r, &p);
 	res->t_publish = lb_clock_mono() - t;
 	for (i = 0; i < r.nd && rc == LB_OK; i++)
 		if (r.d[i].failed)
@@ -1516,6 +1638,7 @@ lb_backup_report_json(const struct lb_backup_result *res, char **out)
 	lb_json_int(&j, res->tar_bytes);
 	lb_json_key(&j, "segments");
 	lb_json_int(&j, (long long)res->nsegments);
+	encryption_json(&j, res, 0);
 	lb_json_key(&j, "volumes");
 	lb_json_arr(&j);
 	for (i = 0; i < res->nvolumes; i++) {

@@ -8,7 +8,9 @@
  * streamed, no temporary copy. What writes to the volumes is stopped
  * first through the Engine API and always started again. Publication order
  * makes a half-written backup invisible: the archive, then its manifest,
- * then the sidecar that restore needs to call it valid.
+ * then the sidecar that restore needs to call it valid. With [trust]
+ * recipients the compressed stream is age-encrypted in the same pass
+ * (agew.h), and so is the manifest.
  */
 #ifndef LB_BACKUP_H
 #define LB_BACKUP_H
@@ -54,11 +56,16 @@ struct lb_backup_store {
 struct lb_backup_result {
 	int ok;
 	int dry_run;
-	char *archive;		/* NAME.tar.gz or NAME.tar.zst */
+	char *archive;		/* NAME.tar.gz or NAME.tar.zst (.age) */
 	long long time;
 	long long size;		/* as stored */
 	long long tar_bytes;
-	char sha256[65];
+	char sha256[65];	/* as stored */
+	/* age-encrypted to [trust] recipients (of each type) when any is
+	 * set: then the compressed stream the segments cut is the age
+	 * file's plaintext, of this size */
+	size_t age_x25519, age_ssh;
+	long long stream_size;
 	struct lb_backup_volume *volumes;
 	size_t nvolumes;
 	struct lb_segment *segments;

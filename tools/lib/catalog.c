@@ -603,12 +603,14 @@ load_keys(struct lb_catalog *cat, const struct lb_config *cfg,
 }
 
 /* The manifest that lifeboat backup wrote beside the archive b, when
- * the sidecar vouches for it too (its second line); -1: no memory. */
+ * the sidecar vouches for it too (its second line): NAME.manifest.json,
+ * or NAME.manifest.json.age beside an encrypted archive; -1: no memory. */
 static int
 manifest_of(struct lb_backup *b, const char *side,
     const struct lb_object *objs, size_t nobj)
 {
-	static const char *const ext[] = { ".tar.gz", ".tar.zst", NULL };
+	static const char *const ext[] = { ".tar.gz", ".tar.zst",
+		".tar.gz.age", ".tar.zst.age", NULL };
 	char name[1024], why[256];
 	size_t n = strlen(b->name), k;
 	int i;
@@ -619,7 +621,8 @@ manifest_of(struct lb_backup *b, const char *side,
 			break;
 	}
 	if (ext[i] == NULL || snprintf(name, sizeof(name), "%.*s.manifest."
-	    "json", (int)(n - k), b->name) >= (int)sizeof(name) ||
+	    "json%s", (int)(n - k), b->name, i >= 2 ? ".age" : "") >=
+	    (int)sizeof(name) ||
 	    !has_object(objs, nobj, name) || lb_sum_lookup(side, name, 0,
 	    b->manifest_sha256, why, sizeof(why)) != 0)
 		return 0;

@@ -12,6 +12,7 @@
 
 #include <ini.h>
 
+#include "agew.h"
 #include "backup.h"
 #include "config.h"
 #include "minisign.h"
@@ -317,26 +318,48 @@ trust_inline(struct lb_config *cfg, const char *key, const char *value,
 	return -1;
 }
 
-/* One key of [trust]: the identities that decrypt .age archives. */
+/* Append a copy of value to a list of the config. */
+static int
+list_add(char ***list, size_t *n, const char *value, char *why, size_t len)
+{
+	char **p, *v;
+
+	p = realloc(*list, (*n + 1) * sizeof(*p));
+	if (p == NULL || (v = strdup(value)) == NULL) {
+		if (p != NULL)
+			*list = p;
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	*list = p;
+	p[(*n)++] = v;
+	return 0;
+}
+
+/* One key of [trust]: the identities that decrypt .age archives, the
+ * recipients that backups are encrypted to. */
 static int
 trust_key(struct lb_config *cfg, const char *key, const char *value,
     char *why, size_t len)
 {
-	char **p, *v;
+	char w[200];
 
-	if (strcmp(key, "identity_file") == 0) {
-		p = realloc(cfg->age_identity_files,
-		    (cfg->nage_identity_files + 1) * sizeof(*p));
-		if (p == NULL || (v = strdup(value)) == NULL) {
-			if (p != NULL)
-				cfg->age_identity_files = p;
-			snprintf(why, len, "out of memory");
+	if (strcmp(key, "identity_file") == 0)
+		return list_add(&cfg->age_identity_files,
+		    &cfg->nage_identity_files, value, why, len);
+	if (strcmp(key, "recipients") == 0) {
+		/* a typo is found when the config is read, before any
+		 * backup stops anything */
+		if (lb_age_recip_check(value, w, sizeof(w)) != 0) {
+			snprintf(why, len, "[trust] recipients: %s", w);
 			return -1;
 		}
-		cfg->age_identity_files = p;
-		p[cfg->nage_identity_files++] = v;
-		return 0;
+		return list_add(&cfg->age_recipients, &cfg->nage_recipients,
+		    value, why, len);
 	}
+	if (strcmp(key, "recipients_file") == 0)
+		return list_add(&cfg->age_recipient_files,
+		    &cfg->nage_recipient_files, value, why, len);
 	if (strcmp(key, "passphrase_file") == 0 ||
 	    strcmp(key, "secret_key_file") == 0 ||
 	    strcmp(key, "secret_key_passphrase_file") == 0) {
@@ -1069,6 +1092,12 @@ lb_config_release(struct lb_config *cfg)
 	for (i = 0; i < cfg->nage_identity_files; i++)
 		free(cfg->age_identity_files[i]);
 	free(cfg->age_identity_files);
+	for (i = 0; i < cfg->nage_recipients; i++)
+		free(cfg->age_recipients[i]);
+	free(cfg->age_recipients);
+	for (i = 0; i < cfg->nage_recipient_files; i++)
+		free(cfg->age_recipient_files[i]);
+	free(cfg->age_recipient_files);
 	free(cfg->age_passphrase_file);
 	lb_strv_release(&cfg->age_identities, 1);
 	if (cfg->age_passphrase != NULL)

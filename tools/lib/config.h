@@ -17,7 +17,9 @@
  *                      SSH by a hand-off arrive this way)
  *   [trust]            identity_file, identity (repeatable),
  *                      passphrase_file, passphrase: what decrypts .age
- *                      archives (the inline ones as a hand-off pushes them)
+ *                      archives (the inline ones as a hand-off pushes
+ *                      them); recipients and recipients_file
+ *                      (repeatable): what backups are encrypted to
  *   [trust]            public_key, public_key_file, require_signature:
  *                      the minisign keys a backup must be signed with
  */
@@ -113,6 +115,12 @@ struct lb_config {
 	char *age_passphrase_file;	/* [trust] passphrase_file */
 	struct lb_strv age_identities;	/* [trust] identity (inline) */
 	char *age_passphrase;		/* [trust] passphrase (inline) */
+	/* [trust] recipients (checked when read) and recipients_file:
+	 * what lifeboat backup encrypts to */
+	char **age_recipients;
+	size_t nage_recipients;
+	char **age_recipient_files;
+	size_t nage_recipient_files;
 	char *sign_key_file;		/* [trust] secret_key_file */
 	char *sign_pass_file;		/* [trust] secret_key_passphrase_file */
 	/* [trust], minisign: keys as given (RW... strings, checked when

@@ -254,38 +254,65 @@ layout_name(enum lb_layout l)
 	}
 }
 
+/* The manifest's text: its digest as stored checked against the
+ * sidecar's line for it, then decrypted when it is an age file (with the
+ * identities that decrypted the archive). */
+static int
+read_manifest(struct lb_store *s, const struct lb_backup *b,
+    struct lb_age_keys *keys, char **text, size_t *len, struct lb_err *err)
+{
+	unsigned char d[32];
+	char *raw = NULL, hex[65], msg[LB_ERR_MSG];
+	size_t rlen;
+	int r;
+
+	*text = NULL;
+	if ((r = lb_store_read_small(s, b->manifest, 4 << 20, &raw, &rlen,
+	    err)) != LB_OK) {
+		/* err->msg is not both the format's argument and its output */
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return lb_err_set(err, LB_EVERIFY, 0, "cannot read its "
+		    "manifest '%s': %s", b->manifest, msg);
+	}
+	mbedtls_sha256((const unsigned char *)raw, rlen, d, 0);
+	lb_hex32(d, hex);
+	if (strcmp(hex, b->manifest_sha256) != 0) {
+		free(raw);
+		return lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' does "
+		    "not match the sidecar's digest for it", b->manifest);
+	}
+	if (lb_archive_kind(b->name) != LB_ARCHIVE_AGE) {
+		*text = raw;
+		*len = rlen;
+		return LB_OK;
+	}
+	r = lb_age_decrypt_buf(keys, raw, rlen, 4 << 20, text, len, err);
+	free(raw);
+	if (r != LB_OK) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' does "
+		    "not decrypt: %s", b->manifest, msg);
+	}
+	return LB_OK;
+}
+
 /* What lifeboat backup's manifest says the archive holds, against what
- * the pass restored: each volume's files and bytes. Read from the store,
- * its digest checked against the sidecar's line for it. */
+ * the pass restored: each volume's files and bytes. */
 static int
 check_manifest(struct lb_store *s, const struct lb_backup *b,
-    const struct lb_extract *x, struct lb_err *err)
+    struct lb_age_keys *keys, const struct lb_extract *x,
+    struct lb_err *err)
 {
 	const struct lb_jval *vols, *v;
 	struct lb_jval *j = NULL;
-	unsigned char d[32];
-	char *text = NULL, hex[65], why[160];
+	char *text = NULL, why[160];
 	const char *name;
 	size_t len, i, seen = 0;
 	long long files, bytes;
 	int r = LB_OK;
 
-	if ((r = lb_store_read_small(s, b->manifest, 4 << 20, &text, &len,
-	    err)) != LB_OK) {
-		/* err->msg is not both the format's argument and its output */
-		char msg[LB_ERR_MSG];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return lb_err_set(err, LB_EVERIFY, 0, "cannot read its "
-		    "manifest '%s': %s", b->manifest, msg);
-	}
-	mbedtls_sha256((const unsigned char *)text, len, d, 0);
-	lb_hex32(d, hex);
-	if (strcmp(hex, b->manifest_sha256) != 0) {
-		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' does not "
-		    "match the sidecar's digest for it", b->manifest);
-		goto out;
-	}
+	if ((r = read_manifest(s, b, keys, &text, &len, err)) != LB_OK)
+		return r;
 	if (lb_jread_parse(text, len, &j, why, sizeof(why)) != 0 ||
 	    (vols = lb_jread_get(j, "volumes")) == NULL ||
 	    vols->type != LB_JARR) {
@@ -379,7 +406,7 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 	/* a decoded docker-layout archive with its manifest: counted */
 	if (r == LB_OK && b->manifest != NULL && o->mode != LB_MODE_VERIFY &&
 	    x->used == LB_LAYOUT_DOCKER)
-		r = check_manifest(s, b, x, err);
+		r = check_manifest(s, b, keys, x, err);
 	x->staging = NULL;
 	if (r != LB_OK && txn != NULL)
 		lb_txn_unstage(txn);

@@ -46,6 +46,10 @@ int lb_segw_cut(struct lb_segw *w, struct lb_err *err);
 /* Tar bytes in the current segment so far. */
 long long lb_segw_pending(const struct lb_segw *w);
 
+/* Leave out the whole stream's SHA-256 (when another digest vouches for
+ * what is stored, as with age): lb_segw_finish then gives "" for it. */
+void lb_segw_no_total_hash(struct lb_segw *w);
+
 /* End the last segment; the whole stream's SHA-256 and size. */
 int lb_segw_finish(struct lb_segw *w, char hex[65], long long *bytes,
     struct lb_err *err);

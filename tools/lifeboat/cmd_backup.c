@@ -19,9 +19,12 @@ static const char usage[] =
 "Back up the Docker volumes of DIR (default /var/lib/docker/volumes) to\n"
 "every store of [backup] stores (or all configured, or --store), in one\n"
 "read: a pax tar.gz (or tar.zst) made of independent segments, its\n"
-"NAME.manifest.json and the NAME.sha256 sidecar that restore needs to\n"
-"call it valid, published in that order once the whole stream is\n"
-"written. Containers labelled [backup] stop_label (and stop_containers)\n"
+"NAME.manifest.json and the NAME.tar.gz.sha256 sidecar that restore needs\n"
+"to call it valid, published in that order once the whole stream is\n"
+"written. With [trust] recipients (age1... or ssh-ed25519 keys) or\n"
+"recipients_file, the archive and the manifest are age-encrypted in the\n"
+"same pass (NAME.tar.gz.age, NAME.manifest.json.age; age -d reads them).\n"
+"Containers labelled [backup] stop_label (and stop_containers)\n"
 "are stopped and Swarm services with that label scaled to 0 while the\n"
 "volumes are read, and always started again. Then each store's retention\n"
 "(keep_daily, keep_weekly, keep_monthly) runs.\n"
@@ -62,6 +65,10 @@ print_report(const struct lb_cli *cli, const struct lb_backup_result *res)
 	printf("%s '%s': %s (%s of tar in %zu segment%s), sha256 %s\n",
 	    res->dry_run ? "would write" : "backed up", res->archive, size,
 	    tar, res->nsegments, res->nsegments == 1 ? "" : "s", res->sha256);
+	if (res->age_x25519 + res->age_ssh > 0)
+		printf("  encrypted with age to %zu X25519 and %zu ssh-ed25519 "
+		    "recipient%s\n", res->age_x25519, res->age_ssh,
+		    res->age_x25519 + res->age_ssh == 1 ? "" : "s");
 	printf("  %-36s %8s %11s\n", "volume", "files", "bytes");
 	for (i = 0; i < res->nvolumes; i++) {
 		lb_cli_human_bytes(res->volumes[i].bytes, size, sizeof(size));

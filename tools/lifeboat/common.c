@@ -40,16 +40,20 @@ ask_passphrase(void *arg, char *buf, size_t len)
 	(void)arg;
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		return -1;
-	if (write(fd, prompt, sizeof(prompt) - 1) < 0) {
-		close(fd);
-		return -1;
-	}
+	/* echo off before the prompt shows: what is typed as soon as it
+	 * shows is neither echoed nor flushed away */
 	restore = tcgetattr(fd, &old) == 0;
 	if (restore) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	if (write(fd, prompt, sizeof(prompt) - 1) < 0) {
+		if (restore)
+			tcsetattr(fd, TCSAFLUSH, &old);
+		close(fd);
+		return -1;
 	}
 	while ((r = read(fd, &c, 1)) == 1 && c != '\n')
 		if (n + 1 < len)
