@@ -476,8 +476,9 @@ ssh_open(struct lb_store *st, struct lb_err *err)
 	LIBSSH2_KNOWNHOSTS *kh = NULL;
 	int r;
 
-	if (s->sftp != NULL)
+	if (s->sftp != NULL && !s->broken)
 		return LB_OK;
+	ssh_close(s);	/* one that broke: a new connection */
 	if (s->dir == NULL && (r = parse_target(st, s, err)) != LB_OK)
 		return r;
 	if (!inited && libssh2_init(0) != 0)
