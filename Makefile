@@ -50,9 +50,11 @@ distclean: clean
 	@echo "the dependency cache is kept: rm -rf $(CACHE) to drop it"
 .PHONY: clean distclean
 
-# A benchmark, never a test: see scripts/bench (BENCH_MIB, BENCH_ROUNDS).
+# A benchmark, never a test: see scripts/bench and scripts/bench-backup
+# (BENCH_MIB, BENCH_ROUNDS).
 bench: build/lifeboat images/SHA256SUMS
 	scripts/bench
+	scripts/bench-backup
 	scripts/bench-image
 .PHONY: bench
 

@@ -18,6 +18,7 @@
 #include "segw.h"
 
 #define OUTBUF (256 * 1024)
+#define ZSTD_JOB (2 << 20)
 
 struct lb_segw {
 	enum lb_comp comp;
@@ -98,9 +99,15 @@ lb_segw_new(struct lb_segw **out, enum lb_comp comp, int level, int threads,
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel,
 		    level > 0 ? level : 3);
 		ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 1);
-		if (threads > 1)
+		if (threads > 1) {
 			ZSTD_CCtx_setParameter(w->zc, ZSTD_c_nbWorkers,
 			    threads);
+			/* each worker's job (8 MiB by default at level 3)
+			 * is held as input and output, a few per worker:
+			 * smaller jobs keep the backup under its 64 MiB */
+			ZSTD_CCtx_setParameter(w->zc, ZSTD_c_jobSize,
+			    ZSTD_JOB);
+		}
 	}
 	*out = w;
 	return LB_OK;

@@ -4,6 +4,7 @@
  * as 'latest' is not a backup of its own), and files are opened with
  * O_NOFOLLOW so that a symlink swapped in cannot redirect a read.
  */
+#define _GNU_SOURCE	/* sync_file_range */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -201,11 +202,18 @@ f_close(struct lb_store *s)
 	free(f);
 }
 
+/* Written back as it is made, a window at a time, so that the fsync
+ * before the rename finds little left to write and a backup does not
+ * fill the page cache with gigabytes of dirty pages. */
+#define WRITEBACK (8LL << 20)
+
 /* A file being written: NAME.partial until committed. */
 struct fwriter {
 	int dfd;		/* the store's directory (not owned) */
 	int fd;
 	char *name, *partial, *dir;
+	long long off;		/* bytes written */
+	long long flushed;	/* writeback started up to here */
 };
 
 static int
@@ -263,6 +271,18 @@ f_write(void *h, const void *buf, size_t len, struct lb_err *err)
 			    "cannot write '%s/%s'", w->dir, w->partial);
 		p += n;
 		len -= (size_t)n;
+		w->off += n;
+	}
+	while (w->off - w->flushed >= WRITEBACK) {
+		/* start this window's writeback; wait for the one before
+		 * it, which has had a window's time to finish */
+		sync_file_range(w->fd, w->flushed, WRITEBACK,
+		    SYNC_FILE_RANGE_WRITE);
+		if (w->flushed >= WRITEBACK)
+			sync_file_range(w->fd, w->flushed - WRITEBACK,
+			    WRITEBACK, SYNC_FILE_RANGE_WAIT_BEFORE |
+			    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+		w->flushed += WRITEBACK;
 	}
 	return LB_OK;
 }
