@@ -145,9 +145,10 @@ static void word(struct buf *b)
 	put(b, words[w], (size_t)wlen[w]);
 }
 
+/* identifiers follow a Zipf law too: code and records reuse their keys */
 static void ident(struct buf *b)
 {
-	int i = (int)below(NIDENT);
+	int i = table[next() & 0xffff] % NIDENT;
 
 	put(b, idents[i], (size_t)ilen[i]);
 }
@@ -360,9 +361,12 @@ static void gen_lz(struct buf *b, size_t n)
 	struct buf t = {0};
 	size_t at = 0;
 
-	gen_ser(&t, n * 3);
+	if (next() & 1)
+		gen_log(&t, n * 3);
+	else
+		gen_ser(&t, n * 3);
 	while (b->n < n && at + 40 < t.n) {
-		size_t lit = span(1, 14), match = span(4, 18);
+		size_t lit = span(3, 20), match = span(4, 18);
 		unsigned char tok = (unsigned char)(lit << 4 | (match - 4));
 		unsigned char off[2];
 
@@ -403,8 +407,8 @@ static void page(struct buf *b, size_t size, uint64_t pno, int fill)
 		be(r + 6, below(16), 4);
 		be(r + 10, below(1000), 2);
 		r[12] = (unsigned char)below(4);
-		be(r + 13, clk / 1000 - below(1000000), 4);
-		be(r + 17, next() & ((1ULL << (8 << below(3))) - 1), 8);
+		be(r + 13, clk / 1000 - pno * 600 + id * 7, 4);
+		be(r + 17, below(3) ? below(1ULL << (8 << below(3))) : 0, 8);
 		memset(r + 25, 0, 3);
 		memcpy(b->p + at, r, sizeof(r));
 	}
