@@ -113,6 +113,7 @@ main(int argc, char **argv)
 	const char *self = base_name(argc > 0 ? argv[0] : "lifeboat");
 	int ch;
 
+	lb_accel_init();
 	/* Names in archives are UTF-8: libarchive converts them through the
 	 * locale, and under "C" it warns for every non-ASCII name. */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
