@@ -166,7 +166,7 @@ static int
 step_isal(struct lb_inflate *f, unsigned char *buf, size_t len, size_t *n,
     struct lb_err *err)
 {
-	size_t got;
+	size_t got, before = f->inpos;
 	int r;
 
 	f->st.next_in = f->in + f->inpos;
@@ -181,6 +181,10 @@ step_isal(struct lb_inflate *f, unsigned char *buf, size_t len, size_t *n,
 		f->refuse_at = -1;
 		r = ISAL_INVALID_BLOCK;
 	}
+	/* no progress on input it has: a stall on bad data, a refusal */
+	if (r >= 0 && *n == 0 && f->inpos == before && f->st.avail_in > 0 &&
+	    f->st.block_state != ISAL_BLOCK_FINISH)
+		r = ISAL_INVALID_BLOCK;
 	if (r < 0) {
 		*n = 0;
 		return fall_back(f, r, err);
