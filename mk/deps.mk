@@ -25,7 +25,7 @@ define NL
 
 endef
 
-DEP_NAMES := zlib zstd xz expat mbedtls libsodium attr acl libssh2 curl libarchive inih busybox dropbear
+DEP_NAMES := zlib isal zstd xz expat mbedtls libsodium attr acl libssh2 curl libarchive inih busybox dropbear
 
 include deps/musl/musl.mk
 include $(foreach d,$(DEP_NAMES),deps/$(d)/$(d).mk)
@@ -91,7 +91,7 @@ endef
 $(foreach f,musl glibc,$(foreach d,$(DEP_NAMES),$(if $(filter $(f),$(or $(FLAVOURS_$(d)),musl glibc)),$(eval $(call dep_template,$(d),$(f))))))
 
 # Link flags of the engine: every library prefix of a flavour.
-LIBDEPS := zlib zstd xz expat mbedtls libsodium attr acl libssh2 curl libarchive inih
+LIBDEPS := zlib isal zstd xz expat mbedtls libsodium attr acl libssh2 curl libarchive inih
 dep_cppflags = $(foreach d,$(LIBDEPS),-I$(PREFIX_$(d)_$(1))/include)
 dep_ldflags = $(foreach d,$(LIBDEPS),-L$(PREFIX_$(d)_$(1))/lib)
 

@@ -16,7 +16,7 @@ CSTD := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700
 # result checked, or a bounded message); gcc's guesses about it are noise.
 CWARN := -Wall -Wextra -Wformat=2 -Wvla -Werror -Wno-format-truncation
 LIB_LDLIBS := -larchive -lacl -lattr -lcurl -lssh2 -lmbedtls -lmbedx509 \
-	-lmbedcrypto -lsodium -lexpat -llzma -lzstd -lz -linih -lpthread
+	-lmbedcrypto -lsodium -lexpat -llzma -lzstd -lisal -lz -linih -lpthread
 
 # tools_template(FLAVOUR,DEPFLAVOUR,CC,CFLAGS,LDFLAGS)
 define tools_template

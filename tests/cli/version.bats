@@ -24,7 +24,7 @@ pinned() {
 	local out=$output
 	for pair in musl:musl zlib:zlib zstd:zstd liblzma:xz expat:expat \
 		mbedtls:mbedtls libsodium:libsodium libattr:attr libacl:acl libssh2:libssh2 \
-		libcurl:curl libarchive:libarchive inih:inih; do
+		libcurl:curl libarchive:libarchive inih:inih isa-l:isal; do
 		local lib=${pair%%:*} dep=${pair#*:} deb line shown
 		deb=$(pinned "$dep")
 		line=$(grep -E "^  $lib +" <<<"$out") || fail "no line for $lib"
@@ -45,7 +45,7 @@ pinned() {
 
 @test "version --json parses and holds every library" {
 	run -0 --separate-stderr "$LIFEBOAT" --json version
-	echo "$output" | jq -e '.name == "lifeboat" and (.libraries | length) == 13'
+	echo "$output" | jq -e '.name == "lifeboat" and (.libraries | length) == 14'
 	echo "$output" | jq -e '[.libraries[] | select(.version == "" or .debian == "")] | length == 0'
 	run -0 "$LIFEBOAT" version --json
 	echo "$output" | jq -e '.libraries[] | select(.name == "libcurl") | .version | startswith("8.14")'

@@ -101,4 +101,11 @@ struct lb_libversion {
 /* The libraries linked into lifeboat, in a fixed order; *n gets the count. */
 const struct lb_libversion *lb_libversions(size_t *n);
 
+/* Choose the CPU extensions once, before any thread hashes: mbedTLS's
+ * SHA-256 uses the x86 SHA extensions when the CPU has them, unless
+ * LIFEBOAT_NO_SHANI is set (tests, benchmarks). */
+void lb_accel_init(void);
+/* The SHA-256 code in use: "sha-ni" or "c". */
+const char *lb_accel_sha256(void);
+
 #endif

@@ -15,6 +15,7 @@
 #include "age.h"
 #include "minisign.h"
 #include "clock.h"
+#include "inflate.h"
 #include "pipe.h"
 
 #define NCHUNK 8
@@ -48,8 +49,10 @@ struct lb_pipe {
 	void *h;
 	int decode;
 	struct lb_age *age;	/* an age file: its decryption */
-	struct archive *raw;	/* decode: the decompressor */
+	struct archive *raw;	/* decode: the decompressor, not gzip */
+	struct lb_inflate *inf;	/* decode: gzip's */
 	unsigned char *rawbuf;
+	size_t pending;		/* rawbuf's first bytes, not yet given */
 	lb_progress_fn progress;
 	void *arg;
 	double last;		/* lb_clock_mono() of the last report */
@@ -115,6 +118,12 @@ raw_read(struct archive *a, void *arg, const void **buf)
 	struct lb_pipe *p = arg;
 	size_t got;
 
+	if (p->pending > 0) {	/* what raw_open looked at */
+		*buf = p->rawbuf;
+		got = p->pending;
+		p->pending = 0;
+		return (la_ssize_t)got;
+	}
 	if (data_read(p, p->rawbuf, RAWBUF, &got) != LB_OK) {
 		archive_set_error(a, EIO, "%s", p->err.msg);
 		return -1;
@@ -143,7 +152,11 @@ fill(struct lb_pipe *p, struct chunk *c, int *end)
 			n += got;
 			continue;
 		}
-		k = archive_read_data(p->raw, c->data + n, CHUNK - n);
+		if (p->inf != NULL)
+			k = lb_inflate_read(p->inf, c->data + n, CHUNK - n,
+			    &p->err);
+		else
+			k = archive_read_data(p->raw, c->data + n, CHUNK - n);
 		if (k < 0) {
 			if (p->err.code == LB_OK)
 				lb_err_set(&p->err, LB_EVERIFY, 0, "corrupt or "
@@ -210,14 +223,46 @@ reader(void *arg)
 	}
 }
 
-/* Decode mode: a libarchive "raw" reader that only decompresses. */
+/* gzip's source: the bytes as the archive format sees them. */
+static int
+inflate_src(void *arg, unsigned char *buf, size_t len, size_t *got,
+    struct lb_err *err)
+{
+	struct lb_pipe *p = arg;
+	int r;
+
+	if ((r = data_read(p, buf, len, got)) != LB_OK && err != &p->err)
+		*err = p->err;
+	return r;
+}
+
+/* Decode mode: gzip through ISA-L (inflate.c), anything else through a
+ * libarchive "raw" reader that only decompresses. */
 static int
 raw_open(struct lb_pipe *p, struct lb_err *err)
 {
 	struct archive_entry *e;
+	size_t got;
+	int r;
 
-	if ((p->rawbuf = malloc(RAWBUF)) == NULL ||
-	    (p->raw = archive_read_new()) == NULL)
+	if ((p->rawbuf = malloc(RAWBUF)) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	do {
+		if ((r = data_read(p, p->rawbuf + p->pending, RAWBUF -
+		    p->pending, &got)) != LB_OK) {
+			*err = p->err;
+			return r;
+		}
+		p->pending += got;
+	} while (got > 0 && p->pending < 3);
+	if (p->pending >= 3 && p->rawbuf[0] == 0x1f && p->rawbuf[1] == 0x8b &&
+	    p->rawbuf[2] == 8) {
+		r = lb_inflate_new(&p->inf, inflate_src, p, p->rawbuf,
+		    p->pending, err);
+		p->pending = 0;
+		return r;
+	}
+	if ((p->raw = archive_read_new()) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	archive_read_support_filter_gzip(p->raw);
 	archive_read_support_filter_zstd(p->raw);
@@ -385,6 +430,7 @@ lb_pipe_free(struct lb_pipe *p)
 	}
 	if (p->raw != NULL)
 		archive_read_free(p->raw);
+	lb_inflate_free(p->inf);
 	lb_age_free(p->age);
 	free(p->rawbuf);
 	if (p->h != NULL)

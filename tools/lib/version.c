@@ -1,17 +1,20 @@
 /*
  * version.c: which library versions lifeboat carries. Asked of each library
  * at run time where it can tell (so the answer is what was really linked);
- * musl, attr/acl and inih have no such call, so their build-time versions
- * stand. The Debian source versions come from the build (lb_deps.h,
- * generated from the dependency cache).
+ * musl, attr/acl, inih and ISA-L have no such call, so their build-time
+ * versions stand. The Debian source versions come from the build (lb_deps.h,
+ * generated from the dependency cache). Also which CPU extensions the
+ * hashing uses.
  */
 #include <archive.h>
 #include <curl/curl.h>
 #include <expat.h>
 #include <libssh2.h>
 #include <lzma.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -48,6 +51,7 @@ lb_libversions(size_t *n)
 		{ "libcurl", NULL, LB_DEBIAN_curl },
 		{ "libarchive", NULL, LB_DEBIAN_libarchive },
 		{ "inih", LB_UPSTREAM_inih, LB_DEBIAN_inih },
+		{ "isa-l", LB_UPSTREAM_isal, LB_DEBIAN_isal },
 	};
 
 	mbedtls_version_get_string(mbedtls);
@@ -62,4 +66,28 @@ lb_libversions(size_t *n)
 	v[11].version = after_word(archive_version_string());
 	*n = sizeof(v) / sizeof(v[0]);
 	return v;
+}
+
+#if defined(MBEDTLS_SHA256_USE_X86_SHA_NI_IF_PRESENT) && \
+    defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_SHA_NI_CHOICE 1
+#endif
+
+void
+lb_accel_init(void)
+{
+#ifdef HAVE_SHA_NI_CHOICE
+	if (getenv("LIFEBOAT_NO_SHANI") != NULL)
+		mbedtls_sha256_x86_sha_ni(0);
+#endif
+}
+
+const char *
+lb_accel_sha256(void)
+{
+#ifdef HAVE_SHA_NI_CHOICE
+	return mbedtls_sha256_x86_sha_ni(-1) ? "sha-ni" : "c";
+#else
+	return "c";
+#endif
 }

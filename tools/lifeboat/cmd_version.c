@@ -73,6 +73,8 @@ cmd_version(struct lb_cli *cli, int argc, char **argv)
 			lb_json_obj_end(&j);
 		}
 		lb_json_arr_end(&j);
+		lb_json_key(&j, "sha256");
+		lb_json_str(&j, lb_accel_sha256());
 		lb_json_obj_end(&j);
 		if (j.failed) {
 			lb_json_release(&j);
@@ -86,6 +88,7 @@ cmd_version(struct lb_cli *cli, int argc, char **argv)
 		for (i = 0; i < n; i++)
 			printf("  %-11s %-9s (Debian %s)\n", v[i].name,
 			    v[i].version, v[i].debian);
+		printf("  %-11s %s\n", "sha-256", lb_accel_sha256());
 	}
 	return lb_cli_finish(cli, LB_EXIT_OK);
 }

@@ -116,6 +116,7 @@ main(int argc, char **argv)
 	struct lb_err ferr;
 	int ch;
 
+	lb_accel_init();
 	/* Names in archives are UTF-8: libarchive converts them through the
 	 * locale, and under "C" it warns for every non-ASCII name. */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
