@@ -27,10 +27,6 @@
 #define CHUNK (64 * 1024)
 #define TAG 16
 #define ENC_CHUNK (CHUNK + TAG)
-/* Room for several chunks: the source is read in large pieces. Reading one
- * chunk at a time from HTTP had libcurl pause and resume (and its buffer
- * moved) every 64 KiB: +10 % CPU on a 2 GiB restore. */
-#define IN_BUF (8 * ENC_CHUNK)
 #define MAX_HEADER (1024 * 1024)	/* a real header is < 1 KiB a stanza */
 #define MAX_STANZAS 256
 #define MAX_KEYFILE (64 * 1024)
@@ -79,7 +75,7 @@ struct stanza {
 struct lb_age {
 	lb_age_src_fn src;
 	void *arg;
-	unsigned char in[IN_BUF];
+	unsigned char in[ENC_CHUNK];
 	size_t ipos, ilen;
 	int ieof;
 	unsigned char key[32];
