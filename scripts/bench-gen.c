@@ -31,6 +31,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,13 +49,15 @@ static char *idents[NIDENT];
 static int ilen[NIDENT];
 static uint64_t clk = 1763600000000ULL; /* ms */
 
-static uint64_t rotl(uint64_t x, int k)
+static uint64_t
+rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
 }
 
 /* xoshiro256** */
-static uint64_t next(void)
+static uint64_t
+next(void)
 {
 	uint64_t r = rotl(st[1] * 5, 7) * 9, t = st[1] << 17;
 
@@ -67,7 +70,8 @@ static uint64_t next(void)
 	return r;
 }
 
-static void seed(uint64_t s)
+static void
+seed(uint64_t s)
 {
 	for (int i = 0; i < 4; i++) {
 		uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
@@ -78,18 +82,21 @@ static void seed(uint64_t s)
 	}
 }
 
-static uint64_t below(uint64_t n)
+static uint64_t
+below(uint64_t n)
 {
 	return n ? next() % n : 0;
 }
 
-static uint64_t span(uint64_t lo, uint64_t hi)
+static uint64_t
+span(uint64_t lo, uint64_t hi)
 {
 	return lo + below(hi - lo + 1);
 }
 
 /* a number of 1..digits digits, small ones more likely */
-static uint64_t num(int digits)
+static uint64_t
+num(int digits)
 {
 	uint64_t m = 1;
 
@@ -103,7 +110,8 @@ struct buf {
 	size_t n, cap;
 };
 
-static void put(struct buf *b, const void *s, size_t n)
+static void
+put(struct buf *b, const void *s, size_t n)
 {
 	if (b->n + n > b->cap) {
 		b->cap = (b->n + n) * 2;
@@ -117,7 +125,8 @@ static void put(struct buf *b, const void *s, size_t n)
 	b->n += n;
 }
 
-static void puts_(struct buf *b, const char *s)
+static void
+puts_(struct buf *b, const char *s)
 {
 	put(b, s, strlen(s));
 }
@@ -125,8 +134,8 @@ static void puts_(struct buf *b, const char *s)
 static void putf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#include <stdarg.h>
-static void putf(struct buf *b, const char *fmt, ...)
+static void
+putf(struct buf *b, const char *fmt, ...)
 {
 	char tmp[512];
 	va_list ap;
@@ -138,7 +147,8 @@ static void putf(struct buf *b, const char *fmt, ...)
 	put(b, tmp, n < (int)sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-static void word(struct buf *b)
+static void
+word(struct buf *b)
 {
 	int w = table[next() & 0xffff];
 
@@ -146,14 +156,16 @@ static void word(struct buf *b)
 }
 
 /* identifiers follow a Zipf law too: code and records reuse their keys */
-static void ident(struct buf *b)
+static void
+ident(struct buf *b)
 {
 	int i = table[next() & 0xffff] % NIDENT;
 
 	put(b, idents[i], (size_t)ilen[i]);
 }
 
-static void phrase(struct buf *b, int lo, int hi)
+static void
+phrase(struct buf *b, int lo, int hi)
 {
 	for (int i = (int)span((uint64_t)lo, (uint64_t)hi); i > 0; i--) {
 		word(b);
@@ -162,7 +174,8 @@ static void phrase(struct buf *b, int lo, int hi)
 	}
 }
 
-static void stamp(struct buf *b)
+static void
+stamp(struct buf *b)
 {
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 				    30, 31};
@@ -188,7 +201,8 @@ static const char *levels[] = {"INFO", "INFO", "INFO", "DEBUG", "WARN",
 #define NTMPL 400
 static char *tmpl[NTMPL];
 
-static void gen_log(struct buf *b, size_t n)
+static void
+gen_log(struct buf *b, size_t n)
 {
 	while (b->n < n) {
 		uint64_t t = table[next() & 0xffff] % NTMPL;
@@ -208,7 +222,8 @@ static void gen_log(struct buf *b, size_t n)
 	}
 }
 
-static void gen_prose(struct buf *b, size_t n)
+static void
+gen_prose(struct buf *b, size_t n)
 {
 	static const char *ends[] = {". ", ". ", ", ", "; ", ".\n", ".\n\n",
 				     "? ", ". "};
@@ -230,13 +245,15 @@ static const char *kw[] = {"return", "if (", "foreach (", "$this->",
 			   "namespace", "throw new", "} else {", "const",
 			   "null", "true", "false"};
 
-static void indent(struct buf *b, int depth)
+static void
+indent(struct buf *b, int depth)
 {
 	for (int i = 0; i < depth; i++)
 		puts_(b, "    ");
 }
 
-static void gen_code(struct buf *b, size_t n)
+static void
+gen_code(struct buf *b, size_t n)
 {
 	int depth = 1;
 
@@ -277,13 +294,13 @@ static void gen_code(struct buf *b, size_t n)
 	}
 }
 
-static void gen_ser(struct buf *b, size_t n)
+static void
+gen_ser(struct buf *b, size_t n)
 {
 	static const char *lit[] = {"true", "false", "null", "[]"};
 
 	while (b->n < n) {
 		uint64_t p = below(4);
-		size_t at;
 
 		if (p < 2) {
 			struct buf t = {0};
@@ -304,18 +321,17 @@ static void gen_ser(struct buf *b, size_t n)
 		} else {
 			put(b, "\"", 1);
 			ident(b);
-			at = b->n;
 			putf(b, "\":\"%016llx%016llx\",\"",
 			     (unsigned long long)next(),
 			     (unsigned long long)next());
-			(void)at;
 			ident(b);
 			putf(b, "\":%s,", lit[next() & 3]);
 		}
 	}
 }
 
-static void gen_rand(struct buf *b, size_t n)
+static void
+gen_rand(struct buf *b, size_t n)
 {
 	while (b->n < n) {
 		uint64_t x = next();
@@ -324,7 +340,8 @@ static void gen_rand(struct buf *b, size_t n)
 	}
 }
 
-static void gen_packed(struct buf *b, size_t n)
+static void
+gen_packed(struct buf *b, size_t n)
 {
 	static const unsigned char masks[] = {0x0f, 0x1f, 0x3f, 0x7f};
 	uint64_t m = masks[next() & 3] * 0x0101010101010101ULL;
@@ -336,7 +353,8 @@ static void gen_packed(struct buf *b, size_t n)
 	}
 }
 
-static void gen_zero(struct buf *b, size_t n)
+static void
+gen_zero(struct buf *b, size_t n)
 {
 	static const unsigned char z[4096];
 
@@ -344,7 +362,8 @@ static void gen_zero(struct buf *b, size_t n)
 		put(b, z, sizeof(z));
 }
 
-static void be(unsigned char *p, uint64_t v, int n)
+static void
+be(unsigned char *p, uint64_t v, int n)
 {
 	while (n-- > 0) {
 		p[n] = (unsigned char)v;
@@ -356,7 +375,8 @@ static void be(unsigned char *p, uint64_t v, int n)
  * What an LZ4 compressor leaves of text: runs of literals between tokens
  * and offsets, the matched text gone.
  */
-static void gen_lz(struct buf *b, size_t n)
+static void
+gen_lz(struct buf *b, size_t n)
 {
 	struct buf t = {0};
 	size_t at = 0;
@@ -382,7 +402,8 @@ static void gen_lz(struct buf *b, size_t n)
 }
 
 /* one page: header, records, free space, trailer */
-static void page(struct buf *b, size_t size, uint64_t pno, int fill)
+static void
+page(struct buf *b, size_t size, uint64_t pno, int fill)
 {
 	size_t start = b->n, limit = size * (size_t)fill / 100;
 	unsigned char h[38] = {0}, r[28];
@@ -438,7 +459,8 @@ struct kind {
 	double weight;
 };
 
-static int parse_mix(char *s, struct kind *k)
+static int
+parse_mix(char *s, struct kind *k)
 {
 	int n = 0;
 
@@ -466,7 +488,8 @@ static int parse_mix(char *s, struct kind *k)
 	return n;
 }
 
-static void fill(struct buf *b, struct kind *k, size_t n, uint64_t *pno)
+static void
+fill(struct buf *b, struct kind *k, size_t n, uint64_t *pno)
 {
 	b->n = 0;
 	if (!strcmp(k->name, "log"))
@@ -489,7 +512,8 @@ static void fill(struct buf *b, struct kind *k, size_t n, uint64_t *pno)
 		gen_rand(b, n);
 }
 
-static int job(char *line, struct buf *b)
+static int
+job(char *line, struct buf *b)
 {
 	char *path = strtok(line, "\t"), *ssize = strtok(NULL, "\t");
 	char *sblock = strtok(NULL, "\t"), *mix = strtok(NULL, "\n");
@@ -536,7 +560,8 @@ static int job(char *line, struct buf *b)
 	return 0;
 }
 
-static void vocabulary(uint64_t s)
+static void
+vocabulary(uint64_t s)
 {
 	static const char *syl[] = {"ka", "lo", "mi", "ne", "ru", "ta", "shi",
 		"po", "ve", "da", "qu", "in", "er", "st", "al", "on", "ex",
@@ -587,7 +612,8 @@ static void vocabulary(uint64_t s)
 	}
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct buf b = {0};
 	char *line = NULL;
