@@ -26,7 +26,10 @@ check-asan: build/asan/unit-tests
 	LIFEBOAT_AGE_VECTORS=$$(tests/helpers/age-vectors) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 build/asan/unit-tests
 check-cli: build/lifeboat
 	bats tests/cli
-.PHONY: check-unit check-asan check-cli
+# The fuzz suite of 'make test': each harness 20 s (mk/fuzz.mk).
+check-fuzz: $(FUZZ_BINS)
+	tests/fuzz/run 20
+.PHONY: check-unit check-asan check-cli check-fuzz
 
 # The end-to-end tests boot the image in qemu; their SSH case needs an
 # initramfs with a test key, their signed-backup case one with a minisign
@@ -49,6 +52,7 @@ check-e2e: e2e-images
 	bats tests/e2e
 .PHONY: e2e-images check-e2e
 
-test: build/lifeboat build/musl/unit-tests build/asan/unit-tests e2e-images
+test: build/lifeboat build/musl/unit-tests build/asan/unit-tests e2e-images \
+	$(FUZZ_BINS)
 	tests/run
 .PHONY: test

@@ -39,6 +39,9 @@
 
 #define WARN_AGE (24 * 3600)	/* without max_age, older winners warn */
 
+static void say(const struct lb_restore_opts *o, enum lb_notice_level l,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static void
 say(const struct lb_restore_opts *o, enum lb_notice_level l, const char *fmt,
     ...)
@@ -254,6 +257,61 @@ layout_name(enum lb_layout l)
 	}
 }
 
+int
+lb_manifest_check(const char *text, size_t len, const char *name,
+    const struct lb_extract *x, struct lb_err *err)
+{
+	const struct lb_jval *vols, *v;
+	struct lb_jval *j = NULL;
+	char why[160];
+	const char *vn;
+	size_t i, seen = 0;
+	long long files, bytes;
+	int r = LB_OK;
+
+	if (lb_jread_parse(text, len, &j, why, sizeof(why)) != 0 ||
+	    (vols = lb_jread_get(j, "volumes")) == NULL ||
+	    vols->type != LB_JARR) {
+		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' cannot "
+		    "be read", name);
+		goto out;
+	}
+	for (v = vols->child; v != NULL; v = v->next) {
+		if ((vn = lb_jread_str(v, "name")) == NULL)
+			continue;
+		files = (long long)lb_jread_num(v, "files", -1);
+		bytes = (long long)lb_jread_num(v, "bytes", -1);
+		for (i = 0; i < x->nitems; i++)
+			if (strcmp(x->items[i].name, vn) == 0)
+				break;
+		if (i == x->nitems) {
+			/* not restored: asked away with --volume, else lost */
+			if (x->nvolumes == 0) {
+				r = lb_err_set(err, LB_EVERIFY, 0, "the "
+				    "manifest lists '%s', which the archive "
+				    "does not hold", vn);
+				goto out;
+			}
+			continue;
+		}
+		seen++;
+		if (x->items[i].files != files || x->items[i].bytes != bytes) {
+			r = lb_err_set(err, LB_EVERIFY, 0, "'%s': the manifest "
+			    "says %lld files and %lld bytes, the archive held "
+			    "%lld files and %lld bytes", vn, files, bytes,
+			    x->items[i].files, x->items[i].bytes);
+			goto out;
+		}
+	}
+	if (seen != x->nitems)
+		r = lb_err_set(err, LB_EVERIFY, 0, "the archive holds %zu "
+		    "volumes and files the manifest does not list",
+		    x->nitems - seen);
+out:
+	lb_jread_free(j);
+	return r;
+}
+
 /* What lifeboat backup's manifest says the archive holds, against what
  * the pass restored: each volume's files and bytes. Read from the store,
  * its digest checked against the sidecar's line for it. */
@@ -261,14 +319,10 @@ static int
 check_manifest(struct lb_store *s, const struct lb_backup *b,
     const struct lb_extract *x, struct lb_err *err)
 {
-	const struct lb_jval *vols, *v;
-	struct lb_jval *j = NULL;
 	unsigned char d[32];
-	char *text = NULL, hex[65], why[160];
-	const char *name;
-	size_t len, i, seen = 0;
-	long long files, bytes;
-	int r = LB_OK;
+	char *text = NULL, hex[65];
+	size_t len;
+	int r;
 
 	if ((r = lb_store_read_small(s, b->manifest, 4 << 20, &text, &len,
 	    err)) != LB_OK) {
@@ -281,51 +335,11 @@ check_manifest(struct lb_store *s, const struct lb_backup *b,
 	}
 	mbedtls_sha256((const unsigned char *)text, len, d, 0);
 	lb_hex32(d, hex);
-	if (strcmp(hex, b->manifest_sha256) != 0) {
+	if (strcmp(hex, b->manifest_sha256) != 0)
 		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' does not "
 		    "match the sidecar's digest for it", b->manifest);
-		goto out;
-	}
-	if (lb_jread_parse(text, len, &j, why, sizeof(why)) != 0 ||
-	    (vols = lb_jread_get(j, "volumes")) == NULL ||
-	    vols->type != LB_JARR) {
-		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' cannot "
-		    "be read", b->manifest);
-		goto out;
-	}
-	for (v = vols->child; v != NULL; v = v->next) {
-		if ((name = lb_jread_str(v, "name")) == NULL)
-			continue;
-		files = (long long)lb_jread_num(v, "files", -1);
-		bytes = (long long)lb_jread_num(v, "bytes", -1);
-		for (i = 0; i < x->nitems; i++)
-			if (strcmp(x->items[i].name, name) == 0)
-				break;
-		if (i == x->nitems) {
-			/* not restored: asked away with --volume, else lost */
-			if (x->nvolumes == 0) {
-				r = lb_err_set(err, LB_EVERIFY, 0, "the "
-				    "manifest lists '%s', which the archive "
-				    "does not hold", name);
-				goto out;
-			}
-			continue;
-		}
-		seen++;
-		if (x->items[i].files != files || x->items[i].bytes != bytes) {
-			r = lb_err_set(err, LB_EVERIFY, 0, "'%s': the manifest "
-			    "says %lld files and %lld bytes, the archive held "
-			    "%lld files and %lld bytes", name, files, bytes,
-			    x->items[i].files, x->items[i].bytes);
-			goto out;
-		}
-	}
-	if (seen != x->nitems)
-		r = lb_err_set(err, LB_EVERIFY, 0, "the archive holds %zu "
-		    "volumes and files the manifest does not list",
-		    x->nitems - seen);
-out:
-	lb_jread_free(j);
+	else
+		r = lb_manifest_check(text, len, b->manifest, x, err);
 	free(text);
 	return r;
 }

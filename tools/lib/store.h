@@ -97,6 +97,18 @@ int lb_store_put(struct lb_store *s, const char *name, const void *buf,
 int lb_http_page_links(const char *base, const char *body,
     struct lb_object **objs, size_t *n);
 
+/* A listing page of an http(s) store (body NUL-terminated at len): nginx's
+ * JSON autoindex when it starts with '[', else links as above. 0; -1 out
+ * of memory; -2 a JSON listing that cannot be read (why says why). */
+int lb_http_listing(const char *base, const char *body, size_t len,
+    struct lb_object **objs, size_t *n, char *why, size_t wl);
+
+/* A ListObjectsV2 page or an S3 error document, as the s3 store reads
+ * them: the objects directly under prefix added to objs[*n] onward, and
+ * an error's Code into code. 0, or -1 (not XML, or out of memory). */
+int lb_s3_xml_parse(const char *body, size_t len, const char *prefix,
+    struct lb_object **objs, size_t *n, char *code, size_t codelen);
+
 extern const struct lb_store_ops lb_store_file_ops;
 extern const struct lb_store_ops lb_store_http_ops;
 extern const struct lb_store_ops lb_store_https_ops;

@@ -81,6 +81,18 @@ parse_json(const char *body, size_t len, struct lb_object **v, size_t *n,
 	return rc;
 }
 
+int
+lb_http_listing(const char *base, const char *body, size_t len,
+    struct lb_object **objs, size_t *n, char *why, size_t wl)
+{
+	const char *b = body;
+
+	while (isspace((unsigned char)*b))
+		b++;
+	return *b == '[' ? parse_json(b, len - (size_t)(b - body), objs, n,
+	    why, wl) : lb_http_page_links(base, b, objs, n);
+}
+
 /* The length of the "scheme://host[:port]" at the start of url, or 0. */
 static size_t
 origin_len(const char *url)
@@ -265,7 +277,6 @@ h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 	struct hstore *h = s->priv;
 	struct lb_response r;
 	char side[1100], why[256], *u;
-	const char *b;
 	int rc;
 
 	*objs = NULL;
@@ -295,11 +306,8 @@ h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 		lb_response_release(&r);
 		return rc;
 	}
-	b = r.body;
-	while (isspace((unsigned char)*b))
-		b++;
-	rc = *b == '[' ? parse_json(b, r.len - (size_t)(b - r.body), objs, n,
-	    why, sizeof(why)) : lb_http_page_links(h->base, b, objs, n);
+	rc = lb_http_listing(h->base, r.body, r.len, objs, n, why,
+	    sizeof(why));
 	lb_response_release(&r);
 	if (rc == -2)
 		return lb_err_set(err, LB_ESTORE, 0, "store '%s': its JSON "

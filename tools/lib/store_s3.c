@@ -417,6 +417,26 @@ parse_xml(struct xml *x, const char *body, size_t len)
 	return ok && !x->failed ? 0 : -1;
 }
 
+int
+lb_s3_xml_parse(const char *body, size_t len, const char *prefix,
+    struct lb_object **objs, size_t *n, char *code, size_t codelen)
+{
+	struct xml *x;
+	int r;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return -1;
+	x->prefix = prefix;
+	x->objs = *objs;
+	x->n = *n;
+	r = parse_xml(x, body, len);
+	*objs = x->objs;
+	*n = x->n;
+	snprintf(code, codelen, "%s", x->code);
+	free(x);
+	return r;
+}
+
 /* Learn the server's clock from its Date header. */
 static void
 learn_clock(struct lb_store *st, const struct lb_response *r)
