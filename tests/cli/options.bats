@@ -80,7 +80,7 @@ store() {
 @test "a bad [store] value: exit 2, naming the key and what it takes" {
 	store "s3://b/p/" "endpoint = https://127.0.0.1:1" "part_size = 1k"
 	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" list
-	assert_equal "${stderr_lines[0]}" "lifeboat: $CONF: [store \"s\"] part_size must be a size from 5M to 1G (like 16M), not '1k'"
+	assert_equal "${stderr_lines[0]}" "lifeboat: $CONF:4: [store \"s\"] part_size must be a size from 5M to 1G (like 16M), not '1k'"
 	store "s3://b/p/" "endpoint = https://127.0.0.1:1" "part_size = 2G"
 	run -2 --separate-stderr "$LIFEBOAT" -c "$CONF" list
 	[[ "${stderr_lines[0]}" == *"part_size must be a size from 5M to 1G"* ]]

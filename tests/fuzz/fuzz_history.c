@@ -1,6 +1,9 @@
 /* fuzz_history: the history reader: a restore's JSON report, as a hand-off
  * reads it back from the rescued host, made into the history record and
- * its line of JSON and its summary for a person. */
+ * its line of JSON (which must read back) and its summary for a
+ * person. */
+#include <stdio.h>
+
 #include "fuzz.h"
 #include "history.h"
 #include "jread.h"
@@ -23,8 +26,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.rto = 7200;
 	h.rpo = 86400;
 	lb_history_from_report(&h, rep, &keep);
-	if (lb_history_json(&h, &json) == 0)
+	if (lb_history_json(&h, &json) == 0) {
+		struct lb_jval *back;
+
+		/* what lifeboat writes, it must read back */
+		if (lb_jread_parse(json, strlen(json), &back, why,
+		    sizeof(why)) != 0) {
+			fprintf(stderr, "history line not JSON: %s: %s\n",
+			    why, json);
+			abort();
+		}
+		lb_jread_free(back);
 		free(json);
+	}
 	lb_history_summary(&h, line, sizeof(line));
 	lb_jread_free(rep);
 	return 0;

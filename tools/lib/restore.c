@@ -279,8 +279,8 @@ lb_manifest_check(const char *text, size_t len, const char *name,
 	for (v = vols->child; v != NULL; v = v->next) {
 		if ((vn = lb_jread_str(v, "name")) == NULL)
 			continue;
-		files = (long long)lb_jread_num(v, "files", -1);
-		bytes = (long long)lb_jread_num(v, "bytes", -1);
+		files = lb_jread_int(v, "files", -1);
+		bytes = lb_jread_int(v, "bytes", -1);
 		for (i = 0; i < x->nitems; i++)
 			if (strcmp(x->items[i].name, vn) == 0)
 				break;

@@ -23,6 +23,12 @@ struct lb_store;
 
 struct lb_store_ops {
 	const char *scheme;
+	/* The keys of its [store] sections besides url (NULL-terminated),
+	 * and a check of their values: 0, or -1 with why ("part_size must
+	 * be ..."); NULL: any value. */
+	const char *const *keys;
+	int (*check)(const char *key, const char *value, char *why,
+	    size_t len);
 	int (*open)(struct lb_store *s, struct lb_err *err);
 	int (*list)(struct lb_store *s, struct lb_object **objs, size_t *n,
 	    struct lb_err *err);
@@ -55,6 +61,26 @@ struct lb_store {
 	void (*notice)(void *arg, const char *msg);
 	void *notice_arg;
 };
+
+/* Is key a [store] key of some kind of store? */
+int lb_store_key(const char *key);
+
+/* The value of [store] key, for the kinds of store that take it: 0, or
+ * -1 with why naming the key and what it takes. */
+int lb_store_value_check(const char *key, const char *value, char *why,
+    size_t len);
+
+/* Does every key of sc belong to its kind of store (by its URL)? 0, or
+ * -1 with why naming the key and the keys that kind takes. A URL no
+ * backend takes passes: lb_store_new says so. */
+int lb_store_conf_check(const struct lb_store_conf *sc, char *why,
+    size_t len);
+
+/* Set where s tells of retries, resumes and corrections, and tell there
+ * now that its TLS certificates are not verified, when its insecure key
+ * says so (in any spelling). */
+void lb_store_watch(struct lb_store *s, void (*notice)(void *, const char *),
+    void *arg);
 
 /* Open the store a configuration names. LB_EUSAGE for a URL no backend
  * takes, LB_ESTORE when it cannot be reached. */

@@ -74,7 +74,7 @@ parse_json(const char *body, size_t len, struct lb_object **v, size_t *n,
 		mtime = lb_jread_str(e, "mtime");
 		if (name == NULL || (type != NULL && strcmp(type, "file") != 0))
 			continue;
-		rc = add_obj(v, n, name, (long long)lb_jread_num(e, "size", -1),
+		rc = add_obj(v, n, name, lb_jread_int(e, "size", -1),
 		    mtime != NULL ? lb_http_date(mtime) : -1);
 	}
 	lb_jread_free(root);
@@ -372,8 +372,14 @@ h_close(struct lb_store *s)
 	free(h);
 }
 
+/* The keys of its [store] sections besides url. */
+static const char *const http_keys[] = {
+	"ca_file", "insecure", "netrc", NULL,
+};
+
 const struct lb_store_ops lb_store_http_ops = {
 	.scheme = "http",
+	.keys = http_keys,
 	.open = h_open,
 	.list = h_list,
 	.open_read = h_open_read,
@@ -384,6 +390,7 @@ const struct lb_store_ops lb_store_http_ops = {
 
 const struct lb_store_ops lb_store_https_ops = {
 	.scheme = "https",
+	.keys = http_keys,
 	.open = h_open,
 	.list = h_list,
 	.open_read = h_open_read,

@@ -15,7 +15,7 @@
 #include "handoff.h"
 
 static const char usage[] =
-"usage: lifeboat handoff --host ADDR [--dry-run] [--from STEP] [--json]\n"
+"usage: lifeboat handoff [--host ADDR] [--dry-run] [--from STEP] [--json]\n"
 "                        [--since TIME]\n"
 "\n"
 "Drive the recovery from the control machine, as the config's [handoff]\n"
@@ -27,7 +27,9 @@ static const char usage[] =
 "and the totals against the plan's RTO and RPO, also appended to the\n"
 "history log.\n"
 "\n"
-"Steps: wait-ssh restore reboot inventory terraform ansible check\n"
+"Steps: wait-ssh restore reboot inventory terraform ansible check (the\n"
+"default [handoff] steps: wait-ssh inventory terraform ansible check;\n"
+"restore and reboot run only when named)\n"
 "\n"
 "  --host ADDR   the rescued machine (or [handoff] host)\n"
 "  --dry-run     print every step's commands and environment; run none\n"

@@ -23,6 +23,12 @@ static const char usage[] =
 "  --json       print what was (or would be) deleted as JSON\n"
 "  -h, --help   show this help and exit\n";
 
+static void
+prune_notice(void *arg, const char *msg)
+{
+	lb_cli_warn(arg, "%s", msg);
+}
+
 int
 cmd_prune(struct lb_cli *cli, int argc, char **argv)
 {
@@ -75,8 +81,8 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 	}
 	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
 		goto out;
-	if (lb_backup_prune(&cfg, NULL, 0, dry, &pruned, &npruned, &err) !=
-	    LB_OK) {
+	if (lb_backup_prune(&cfg, NULL, 0, dry, prune_notice, cli, &pruned,
+	    &npruned, &err) != LB_OK) {
 		rc = lb_cli_fail(cli, &err);
 		goto out;
 	}
