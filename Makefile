@@ -35,6 +35,7 @@ build/.bootstrap.mk: scripts/bootstrap scripts/apt-private
 
 include mk/deps.mk
 include mk/tools.mk
+include mk/fuzz.mk
 # image.mk before tests.mk: the e2e rules name $(IMAGE_INPUTS) as
 # prerequisites, which make expands when it reads the rule.
 include mk/image.mk

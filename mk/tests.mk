@@ -27,7 +27,10 @@ check-asan: build/asan/unit-tests
 # faults.bats runs the test build (build/asan/lifeboat, fault points in)
 check-cli: build/lifeboat build/asan/lifeboat
 	bats tests/cli
-.PHONY: check-unit check-asan check-cli
+# The fuzz suite of 'make test': each harness 20 s (mk/fuzz.mk).
+check-fuzz: $(FUZZ_BINS)
+	tests/fuzz/run 20
+.PHONY: check-unit check-asan check-cli check-fuzz
 
 # The end-to-end tests boot the image in qemu; their SSH case needs an
 # initramfs with a test key, their signed-backup case one with a minisign
@@ -50,6 +53,7 @@ check-e2e: e2e-images
 	bats tests/e2e
 .PHONY: e2e-images check-e2e
 
-test: build/lifeboat build/asan/lifeboat build/musl/unit-tests build/asan/unit-tests e2e-images
+test: build/lifeboat build/asan/lifeboat build/musl/unit-tests \
+	build/asan/unit-tests e2e-images $(FUZZ_BINS)
 	tests/run
 .PHONY: test

@@ -697,3 +697,26 @@ LB_TEST(jread_why_buffer)
 	CHECK_INT(lb_jread_parse("1", 1, &v, NULL, 0), 0);
 	lb_jread_free(v);
 }
+
+/* Integers from outside (a manifest's counts, a listing's sizes) with no
+ * undefined conversion: what a long long cannot hold exactly, or what is
+ * not whole, is the default (found by fuzz_manifest: 32E68 files). */
+static void
+check_ints(const struct lb_jval *v)
+{
+	CHECK(lb_jread_int(v, "small", -1) == 12);
+	CHECK(lb_jread_int(v, "neg", 0) == -5);
+	CHECK(lb_jread_int(v, "big", 0) == 9007199254740992LL);
+	CHECK(lb_jread_int(v, "huge", -1) == -1);
+	CHECK(lb_jread_int(v, "minus_huge", -1) == -1);
+	CHECK(lb_jread_int(v, "half", -1) == -1);
+	CHECK(lb_jread_int(v, "str", -1) == -1);
+	CHECK(lb_jread_int(v, "absent", -7) == -7);
+}
+
+LB_TEST(jread_int_bounded)
+{
+	WITH("{\"small\": 12, \"neg\": -5, \"big\": 9007199254740992, "
+	    "\"huge\": 32E68, \"minus_huge\": -1e300, \"half\": 1.5, "
+	    "\"str\": \"12\"}", check_ints);
+}

@@ -81,7 +81,7 @@ LB_TEST(config_reads_every_section)
 	write_file("c.conf",
 	    "[restore]\ndest = /x\nmax_age = 36h\nallow_unverified = yes\n"
 	    "layout = offen\nname_time = local\n"
-	    "[store \"nas\"]\nurl = /srv\nregion = eu\n"
+	    "[store \"nas\"]\nurl = s3://b/srv/\nregion = eu\n"
 	    "[volumes]\np1 = a b\np2 = c\nmap.mysql = db\n");
 	CHECK_INT(lb_config_load(&cfg, "c.conf", &err), 0);
 	CHECK_STR(cfg.dest, "/x");
@@ -91,7 +91,7 @@ LB_TEST(config_reads_every_section)
 	CHECK_INT(cfg.name_time_local, 1);
 	CHECK_INT(cfg.nstores, 1);
 	CHECK_STR(cfg.stores[0].name, "nas");
-	CHECK_STR(cfg.stores[0].url, "/srv");
+	CHECK_STR(cfg.stores[0].url, "s3://b/srv/");
 	CHECK_STR(lb_store_opt(&cfg.stores[0], "region"), "eu");
 	CHECK_INT(lb_config_priority(&cfg, "b"), 1);
 	CHECK_INT(lb_config_priority(&cfg, "c"), 2);
@@ -118,6 +118,17 @@ LB_TEST(config_errors_name_file_and_line)
 	CHECK_INT(lb_config_load(&cfg, "sk.conf", &err), LB_EUSAGE);
 	CHECK_STR(err.msg, "sk.conf:3: unknown key 'pasword' in [store \"x\"]");
 	lb_config_release(&cfg);
+	/* a key of another kind of store, a value a store cannot take */
+	write_file("kind.conf", "[store \"x\"]\nurl = /a\npart_size = 16M\n");
+	CHECK_INT(lb_config_load(&cfg, "kind.conf", &err), LB_EUSAGE);
+	CHECK_STR(err.msg, "kind.conf: [store \"x\"] part_size is not a key of "
+	    "file stores (they take: url)");
+	lb_config_release(&cfg);
+	write_file("ps.conf", "[store \"x\"]\nurl = s3://b/\npart_size = 4M\n");
+	CHECK_INT(lb_config_load(&cfg, "ps.conf", &err), LB_EUSAGE);
+	CHECK_STR(err.msg, "ps.conf:3: [store \"x\"] part_size must be a size "
+	    "from 5M to 1G (like 16M), not '4M'");
+	lb_config_release(&cfg);
 	write_file("age.conf", "[restore]\nmax_age = soon\n");
 	CHECK_INT(lb_config_load(&cfg, "age.conf", &err), LB_EUSAGE);
 	CHECK(strstr(err.msg, "age.conf:2: max_age") == err.msg);
@@ -130,8 +141,8 @@ LB_TEST(config_errors_name_file_and_line)
 	write_file("b.conf", "[store \"x\"]\nurl = https://h/\n"
 	    "insecure = maybe\n");
 	CHECK_INT(lb_config_load(&cfg, "b.conf", &err), LB_EUSAGE);
-	CHECK_STR(err.msg, "b.conf:3: insecure must be yes, true, on, 1, no, "
-	    "false, off or 0, not 'maybe'");
+	CHECK_STR(err.msg, "b.conf:3: [store \"x\"] insecure must be yes, true, "
+	    "on, 1, no, false, off or 0, not 'maybe'");
 	lb_config_release(&cfg);
 	write_file("b2.conf", "[store \"x\"]\nurl = s3://b/\n"
 	    "path_style = On\ninsecure = FALSE\n[restore]\n"

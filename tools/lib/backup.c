@@ -1109,8 +1109,7 @@ open_stores(const struct lb_config *cfg, char *const *names, size_t nnames,
 			continue;
 		if ((rc = lb_store_new(&cfg->stores[k], &d[*n].s, err)) ==
 		    LB_OK && (rc = lb_store_writable(d[*n].s, err)) == LB_OK) {
-			d[*n].s->notice = notice;
-			d[*n].s->notice_arg = arg;
+			lb_store_watch(d[*n].s, notice, arg);
 			(*n)++;
 		}
 		else if (d[*n].s != NULL) {
@@ -1504,8 +1503,8 @@ retain(struct run *r)
 
 		pr = NULL;
 		np = 0;
-		if (lb_backup_prune(r->o->cfg, one, 1, 0, &pr, &np, &e) !=
-		    LB_OK) {
+		if (lb_backup_prune(r->o->cfg, one, 1, 0, NULL, NULL, &pr,
+		    &np, &e) != LB_OK) {
 			say(r->o, LB_BWARN, "retention on '%s': %s",
 			    r->d[i].s->display, e.msg);
 			continue;
@@ -1833,8 +1832,8 @@ nomem:
 
 int
 lb_backup_prune(const struct lb_config *cfg, char *const *stores,
-    size_t nstores, int dry_run, char ***pruned, size_t *npruned,
-    struct lb_err *err)
+    size_t nstores, int dry_run, void (*notice)(void *, const char *),
+    void *arg, char ***pruned, size_t *npruned, struct lb_err *err)
 {
 	struct dest *d;
 	size_t n, i;
@@ -1842,8 +1841,8 @@ lb_backup_prune(const struct lb_config *cfg, char *const *stores,
 
 	*pruned = NULL;
 	*npruned = 0;
-	if ((rc = open_stores(cfg, stores, nstores, NULL, NULL, &d, &n, err)) !=
-	    LB_OK)
+	if ((rc = open_stores(cfg, stores, nstores, notice, arg, &d, &n,
+	    err)) != LB_OK)
 		return rc;
 	for (i = 0; i < n && rc == LB_OK; i++)
 		rc = prune_store(cfg, d[i].s, dry_run, pruned, npruned, err);

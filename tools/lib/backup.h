@@ -103,9 +103,10 @@ void lb_retention_select(const long long *times, size_t n, int daily,
  * complete backups that retention does not keep, each with its sidecar,
  * manifest and signature; never a file whose name lifeboat's pattern did
  * not make. pruned gets "STORE: NAME" per backup; with dry_run nothing is
- * deleted. */
+ * deleted. The stores' warnings (TLS not verified) go to notice. */
 int lb_backup_prune(const struct lb_config *cfg, char *const *stores,
-    size_t nstores, int dry_run, char ***pruned, size_t *npruned,
+    size_t nstores, int dry_run, void (*notice)(void *, const char *),
+    void *arg, char ***pruned, size_t *npruned,
     struct lb_err *err);
 
 /* Does name (an archive, its manifest, sidecar or signature) come from

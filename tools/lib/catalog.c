@@ -717,17 +717,10 @@ fail:
 	return err->code;
 }
 
-static int
-insecure(const struct lb_store_conf *sc)
-{
-	return lb_store_opt_bool(sc, "insecure", 0);
-}
-
 int
 lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
     void (*notice)(void *, const char *), void *arg, struct lb_err *err)
 {
-	char msg[512];
 	struct lb_object *objs;
 	struct lb_err e, usage;
 	size_t i, nobj, ok = 0;
@@ -750,14 +743,7 @@ lb_catalog_build(struct lb_catalog *cat, const struct lb_config *cfg,
 		if (r == LB_EUSAGE)
 			usage = e;	/* skipped like an unreachable one */
 		if (r == LB_OK) {
-			cat->stores[i]->notice = notice;
-			cat->stores[i]->notice_arg = arg;
-			if (insecure(&cfg->stores[i]) && notice != NULL) {
-				snprintf(msg, sizeof(msg), "store '%s': TLS "
-				    "certificates are NOT verified (insecure = "
-				    "yes)", cfg->stores[i].name);
-				notice(arg, msg);
-			}
+			lb_store_watch(cat->stores[i], notice, arg);
 			r = lb_fault("restore.list") != 0 ? lb_err_set(&e,
 			    LB_ESTORE, errno, "cannot list '%s'",
 			    cfg->stores[i].url) : cat->stores[i]->ops->list(

@@ -16,6 +16,7 @@
 #include "backup.h"
 #include "config.h"
 #include "minisign.h"
+#include "store.h"
 
 struct ctx {
 	struct lb_config *cfg;
@@ -145,27 +146,6 @@ split_words(const char *v, char ***out, size_t *n)
 	return 0;
 }
 
-/* The keys of [store "NAME"] sections, for every kind of store. */
-static int
-store_key(const char *key)
-{
-	static const char *const keys[] = {
-		"url",
-		"ca_file", "insecure",			/* https, s3 */
-		"netrc",				/* http, https */
-		"region", "endpoint", "path_style",	/* s3 */
-		"profile", "credentials_file", "part_size", /* s3 */
-		"identity_file", "known_hosts",		/* sftp */
-		NULL,
-	};
-	int i;
-
-	for (i = 0; keys[i] != NULL; i++)
-		if (strcmp(key, keys[i]) == 0)
-			return 1;
-	return 0;
-}
-
 int
 lb_layout_valid(const char *s)
 {
@@ -279,7 +259,7 @@ lb_config_env_name(const char *name)
 	static const char *const names[] = {
 		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 		"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ENDPOINT_URL", "AWS_PROFILE",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE",
 		"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", NULL,
 	};
 	int i;
@@ -725,14 +705,19 @@ on_key(void *user, const char *section, const char *key, const char *value,
 		return 1;
 	}
 	if (sub_section(section, "store", name, sizeof(name)) == 0) {
+		char why[256];
+
 		if ((sc = store_get(cfg, name)) == NULL)
 			BAD("out of memory");
-		if (!store_key(key))
+		if (strcmp(key, "url") != 0 && !lb_store_key(key))
 			BAD("%s:%d: unknown key '%s' in [store \"%s\"]",
 			    cfg->path, lineno, key, name);
 		if (store_bool(key) && lb_parse_bool(value, &b) != LB_OK)
-			BAD("%s:%d: %s must be " LB_BOOL_WORDS ", not '%s'",
-			    cfg->path, lineno, key, value);
+			BAD("%s:%d: [store \"%s\"] %s must be " LB_BOOL_WORDS
+			    ", not '%s'", cfg->path, lineno, name, key, value);
+		if (lb_store_value_check(key, value, why, sizeof(why)) != 0)
+			BAD("%s:%d: [store \"%s\"] %s", cfg->path, lineno,
+			    name, why);
 		if (strcmp(key, "url") == 0) {
 			free(sc->url);
 			if ((sc->url = strdup(value)) == NULL)
@@ -922,11 +907,18 @@ lb_config_load(struct lb_config *cfg, const char *path, struct lb_err *err)
 		return lb_err_set(err, LB_EUSAGE, 0,
 		    "%s:%d: not a 'key = value' line or a [section]",
 		    cfg->path, r);
-	for (i = 0; i < cfg->nstores; i++)
+	for (i = 0; i < cfg->nstores; i++) {
+		char why[512];
+
 		if (cfg->stores[i].url == NULL)
 			return lb_err_set(err, LB_EUSAGE, 0,
 			    "%s: [store \"%s\"] has no url", cfg->path,
 			    cfg->stores[i].name);
+		if (lb_store_conf_check(&cfg->stores[i], why, sizeof(why)))
+			return lb_err_set(err, LB_EUSAGE, 0,
+			    "%s: [store \"%s\"] %s", cfg->path,
+			    cfg->stores[i].name, why);
+	}
 	for (i = 0; i < cfg->nprobes; i++)
 		if (cfg->probes[i].command == NULL)
 			return lb_err_set(err, LB_EUSAGE, 0,

@@ -625,7 +625,7 @@ scale(const char *sock, const char *id, long long replicas,
 		return rc;
 	spec = lb_jread_get(svc, "Spec");
 	n = lb_jread_get(svc, "Spec.Mode.Replicated.Replicas");
-	version = (long long)lb_jread_num(svc, "Version.Index", -1);
+	version = lb_jread_int(svc, "Version.Index", -1);
 	if (spec == NULL || n == NULL || n->type != LB_JNUM || version < 0) {
 		lb_jread_free(svc);
 		return lb_err_set(err, LB_ESTORE, 0, "Docker at '%s': service "
@@ -735,7 +735,7 @@ stop_services(struct lb_quiesce *q, const char *label, long wait,
 		q->services = p;
 		p += q->nservices;
 		memset(p, 0, sizeof(*p));
-		p->replicas = (long long)lb_jread_num(s,
+		p->replicas = lb_jread_int(s,
 		    "Spec.Mode.Replicated.Replicas", 0);
 		if ((p->id = strdup(id)) == NULL ||
 		    (p->name = strdup(name)) == NULL) {

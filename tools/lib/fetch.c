@@ -738,6 +738,9 @@ lb_fetch_open(const struct lb_fetch_conf *c, const char *url,
 	return LB_OK;
 }
 
+static void say(struct lb_fetch *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static void
 say(struct lb_fetch *f, const char *fmt, ...)
 {

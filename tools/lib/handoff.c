@@ -613,7 +613,7 @@ static const struct step {
 	{ "inventory", "inventory", run_inventory, describe_inventory },
 	{ "terraform", "terraform", run_terraform, describe_terraform },
 	{ "ansible", "ansible", run_ansible, describe_ansible },
-	{ "check", "checks", run_check, describe_check },
+	{ "check", "check", run_check, describe_check },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 
@@ -663,15 +663,18 @@ state_save(struct lb_handoff *ho, const char *done)
 	free(text);
 }
 
-/* A phase name of a state file, as the static string the history keeps. */
+/* A phase name of a state file, as the static string the history keeps
+ * ("checks": what a state file from before 0.1.1 calls "check"). */
 static const char *
 known_phase(const char *name)
 {
 	static const char *const names[] = { "select", "transfer", "commit",
 		"wait-ssh", "restore", "reboot", "inventory", "terraform",
-		"ansible", "check", "checks", NULL };
+		"ansible", "check", NULL };
 	int i;
 
+	if (strcmp(name, "checks") == 0)
+		name = "check";
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(names[i], name) == 0)
 			return names[i];

@@ -133,6 +133,25 @@ edit(const char *old, size_t len, const char *group, const char *line,
 }
 
 int
+lb_inventory_edit(const char *old, size_t len, const char *group,
+    const char *line, char **out, size_t *outlen)
+{
+	FILE *o;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((o = open_memstream(out, outlen)) == NULL)
+		return -1;
+	edit(old, len, group, line, o);
+	if (fclose(o) != 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
 lb_inventory_update(const char *path, const char *group, const char *line,
     int *changed, struct lb_err *err)
 {
@@ -140,7 +159,6 @@ lb_inventory_update(const char *path, const char *group, const char *line,
 	size_t len = 0, outlen = 0;
 	struct stat st;
 	int rc = LB_OK;
-	FILE *o;
 
 	*changed = 0;
 	if (stat(path, &st) != 0)
@@ -151,12 +169,7 @@ lb_inventory_update(const char *path, const char *group, const char *line,
 	if ((rc = lb_read_file(path, LB_INVENTORY_MAX, &old, &len, err)) !=
 	    LB_OK)
 		return rc;
-	if ((o = open_memstream(&out, &outlen)) == NULL) {
-		free(old);
-		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	}
-	edit(old, len, group, line, o);
-	if (fclose(o) != 0)
+	if (lb_inventory_edit(old, len, group, line, &out, &outlen) != 0)
 		rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	else if (outlen != len || memcmp(old, out, len) != 0) {
 		rc = lb_write_atomic(path, out, outlen, st.st_mode & 07777,

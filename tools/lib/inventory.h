@@ -17,4 +17,9 @@
 int lb_inventory_update(const char *path, const char *group,
     const char *line, int *changed, struct lb_err *err);
 
+/* The edit itself, on the text old[0..len): the new text in *out (the
+ * caller's, also on len 0), *outlen its length. -1 out of memory. */
+int lb_inventory_edit(const char *old, size_t len, const char *group,
+    const char *line, char **out, size_t *outlen);
+
 #endif

@@ -571,6 +571,18 @@ lb_jread_num(const struct lb_jval *v, const char *path, double dflt)
 	return v != NULL && v->type == LB_JNUM ? v->num : dflt;
 }
 
+long long
+lb_jread_int(const struct lb_jval *v, const char *path, long long dflt)
+{
+	const double lim = 9007199254740992.0;	/* 2^53 */
+	double d = lb_jread_num(v, path, NAN);
+
+	/* NaN (absent) fails every comparison */
+	if (!(d >= -lim && d <= lim) || d != (double)(long long)d)
+		return dflt;
+	return (long long)d;
+}
+
 void
 lb_jread_free(struct lb_jval *v)
 {

@@ -42,6 +42,10 @@ const struct lb_jval *lb_jread_get(const struct lb_jval *v, const char *path);
  * (dflt if absent or not a number). */
 const char *lb_jread_str(const struct lb_jval *v, const char *path);
 double lb_jread_num(const struct lb_jval *v, const char *path, double dflt);
+/* A whole number within +-2^53 (exact in a double and a long long), else
+ * dflt: converting a bigger double would be undefined behaviour. */
+long long lb_jread_int(const struct lb_jval *v, const char *path,
+    long long dflt);
 
 /* Free a tree; NULL is fine. */
 void lb_jread_free(struct lb_jval *v);

@@ -39,6 +39,9 @@
 
 #define WARN_AGE (24 * 3600)	/* without max_age, older winners warn */
 
+static void say(const struct lb_restore_opts *o, enum lb_notice_level l,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static void
 say(const struct lb_restore_opts *o, enum lb_notice_level l, const char *fmt,
     ...)
@@ -296,44 +299,39 @@ read_manifest(struct lb_store *s, const struct lb_backup *b,
 	return LB_OK;
 }
 
-/* What lifeboat backup's manifest says the archive holds, against what
- * the pass restored: each volume's files and bytes. */
-static int
-check_manifest(struct lb_store *s, const struct lb_backup *b,
-    struct lb_age_keys *keys, const struct lb_extract *x,
-    struct lb_err *err)
+int
+lb_manifest_check(const char *text, size_t len, const char *name,
+    const struct lb_extract *x, struct lb_err *err)
 {
 	const struct lb_jval *vols, *v;
 	struct lb_jval *j = NULL;
-	char *text = NULL, why[160];
-	const char *name;
-	size_t len, i, seen = 0;
+	char why[160];
+	const char *vn;
+	size_t i, seen = 0;
 	long long files, bytes;
 	int r = LB_OK;
 
-	if ((r = read_manifest(s, b, keys, &text, &len, err)) != LB_OK)
-		return r;
 	if (lb_jread_parse(text, len, &j, why, sizeof(why)) != 0 ||
 	    (vols = lb_jread_get(j, "volumes")) == NULL ||
 	    vols->type != LB_JARR) {
 		r = lb_err_set(err, LB_EVERIFY, 0, "its manifest '%s' cannot "
-		    "be read", b->manifest);
+		    "be read", name);
 		goto out;
 	}
 	for (v = vols->child; v != NULL; v = v->next) {
-		if ((name = lb_jread_str(v, "name")) == NULL)
+		if ((vn = lb_jread_str(v, "name")) == NULL)
 			continue;
-		files = (long long)lb_jread_num(v, "files", -1);
-		bytes = (long long)lb_jread_num(v, "bytes", -1);
+		files = lb_jread_int(v, "files", -1);
+		bytes = lb_jread_int(v, "bytes", -1);
 		for (i = 0; i < x->nitems; i++)
-			if (strcmp(x->items[i].name, name) == 0)
+			if (strcmp(x->items[i].name, vn) == 0)
 				break;
 		if (i == x->nitems) {
 			/* not restored: asked away with --volume, else lost */
 			if (x->nvolumes == 0) {
 				r = lb_err_set(err, LB_EVERIFY, 0, "the "
 				    "manifest lists '%s', which the archive "
-				    "does not hold", name);
+				    "does not hold", vn);
 				goto out;
 			}
 			continue;
@@ -342,7 +340,7 @@ check_manifest(struct lb_store *s, const struct lb_backup *b,
 		if (x->items[i].files != files || x->items[i].bytes != bytes) {
 			r = lb_err_set(err, LB_EVERIFY, 0, "'%s': the manifest "
 			    "says %lld files and %lld bytes, the archive held "
-			    "%lld files and %lld bytes", name, files, bytes,
+			    "%lld files and %lld bytes", vn, files, bytes,
 			    x->items[i].files, x->items[i].bytes);
 			goto out;
 		}
@@ -353,6 +351,23 @@ check_manifest(struct lb_store *s, const struct lb_backup *b,
 		    x->nitems - seen);
 out:
 	lb_jread_free(j);
+	return r;
+}
+
+/* What lifeboat backup's manifest says the archive holds, against what
+ * the pass restored: each volume's files and bytes. */
+static int
+check_manifest(struct lb_store *s, const struct lb_backup *b,
+    struct lb_age_keys *keys, const struct lb_extract *x,
+    struct lb_err *err)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	if ((r = read_manifest(s, b, keys, &text, &len, err)) != LB_OK)
+		return r;
+	r = lb_manifest_check(text, len, b->manifest, x, err);
 	free(text);
 	return r;
 }

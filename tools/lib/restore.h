@@ -145,4 +145,11 @@ int lb_valid_volume_name(const char *s);
 int lb_dest_path(const struct lb_restore_opts *o, char *buf, size_t len,
     struct lb_err *err);
 
+/* The manifest of lifeboat backup (text[0..len), named name in messages)
+ * against what the pass x restored: each volume's files and bytes, and
+ * nothing restored that it does not list. LB_OK or LB_EVERIFY with err. */
+struct lb_extract;
+int lb_manifest_check(const char *text, size_t len, const char *name,
+    const struct lb_extract *x, struct lb_err *err);
+
 #endif

@@ -33,6 +33,79 @@ backend_for(const char *url)
 	return NULL;
 }
 
+static int
+has_key(const char *const *keys, const char *key)
+{
+	for (; keys != NULL && *keys != NULL; keys++)
+		if (strcmp(*keys, key) == 0)
+			return 1;
+	return 0;
+}
+
+int
+lb_store_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; backends[i] != NULL; i++)
+		if (has_key(backends[i]->keys, key))
+			return 1;
+	return 0;
+}
+
+int
+lb_store_value_check(const char *key, const char *value, char *why,
+    size_t len)
+{
+	size_t i;
+
+	for (i = 0; backends[i] != NULL; i++)
+		if (has_key(backends[i]->keys, key) &&
+		    backends[i]->check != NULL &&
+		    backends[i]->check(key, value, why, len) != 0)
+			return -1;
+	return 0;
+}
+
+int
+lb_store_conf_check(const struct lb_store_conf *sc, char *why, size_t len)
+{
+	const struct lb_store_ops *ops = backend_for(sc->url);
+	char keys[256] = "url";
+	const char *const *k;
+	size_t i;
+
+	if (ops == NULL)
+		return 0;
+	for (k = ops->keys; k != NULL && *k != NULL; k++)
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys),
+		    ", %s", *k);
+	for (i = 0; i < sc->nopts; i++)
+		if (!has_key(ops->keys, sc->opts[i].key)) {
+			snprintf(why, len, "%s is not a key of %s stores (they "
+			    "take: %s)", sc->opts[i].key, ops->scheme, keys);
+			return -1;
+		}
+	return 0;
+}
+
+void
+lb_store_watch(struct lb_store *s, void (*notice)(void *, const char *),
+    void *arg)
+{
+	const char *v = lb_store_opt(s->conf, "insecure");
+	char msg[512];
+
+	s->notice = notice;
+	s->notice_arg = arg;
+	if (notice != NULL && v != NULL && has_key(s->ops->keys, "insecure") &&
+	    lb_store_opt_bool(s->conf, "insecure", 0)) {
+		snprintf(msg, sizeof(msg), "store '%s': TLS certificates are "
+		    "NOT verified (insecure = %s)", s->display, v);
+		notice(arg, msg);
+	}
+}
+
 int
 lb_store_new(const struct lb_store_conf *sc, struct lb_store **out,
     struct lb_err *err)

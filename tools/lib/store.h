@@ -23,6 +23,12 @@ struct lb_store;
 
 struct lb_store_ops {
 	const char *scheme;
+	/* The keys of its [store] sections besides url (NULL-terminated),
+	 * and a check of their values: 0, or -1 with why ("part_size must
+	 * be ..."); NULL: any value. */
+	const char *const *keys;
+	int (*check)(const char *key, const char *value, char *why,
+	    size_t len);
 	int (*open)(struct lb_store *s, struct lb_err *err);
 	int (*list)(struct lb_store *s, struct lb_object **objs, size_t *n,
 	    struct lb_err *err);
@@ -55,6 +61,26 @@ struct lb_store {
 	void (*notice)(void *arg, const char *msg);
 	void *notice_arg;
 };
+
+/* Is key a [store] key of some kind of store? */
+int lb_store_key(const char *key);
+
+/* The value of [store] key, for the kinds of store that take it: 0, or
+ * -1 with why naming the key and what it takes. */
+int lb_store_value_check(const char *key, const char *value, char *why,
+    size_t len);
+
+/* Does every key of sc belong to its kind of store (by its URL)? 0, or
+ * -1 with why naming the key and the keys that kind takes. A URL no
+ * backend takes passes: lb_store_new says so. */
+int lb_store_conf_check(const struct lb_store_conf *sc, char *why,
+    size_t len);
+
+/* Set where s tells of retries, resumes and corrections, and tell there
+ * now that its TLS certificates are not verified, when its insecure key
+ * says so (in any spelling). */
+void lb_store_watch(struct lb_store *s, void (*notice)(void *, const char *),
+    void *arg);
 
 /* Open the store a configuration names. LB_EUSAGE for a URL no backend
  * takes, LB_ESTORE when it cannot be reached. */
@@ -96,6 +122,18 @@ int lb_store_put(struct lb_store *s, const char *name, const void *buf,
  * directory, less any query or fragment. -1 when out of memory. */
 int lb_http_page_links(const char *base, const char *body,
     struct lb_object **objs, size_t *n);
+
+/* A listing page of an http(s) store (body NUL-terminated at len): nginx's
+ * JSON autoindex when it starts with '[', else links as above. 0; -1 out
+ * of memory; -2 a JSON listing that cannot be read (why says why). */
+int lb_http_listing(const char *base, const char *body, size_t len,
+    struct lb_object **objs, size_t *n, char *why, size_t wl);
+
+/* A ListObjectsV2 page or an S3 error document, as the s3 store reads
+ * them: the objects directly under prefix added to objs[*n] onward, and
+ * an error's Code into code. 0, or -1 (not XML, or out of memory). */
+int lb_s3_xml_parse(const char *body, size_t len, const char *prefix,
+    struct lb_object **objs, size_t *n, char *code, size_t codelen);
 
 extern const struct lb_store_ops lb_store_file_ops;
 extern const struct lb_store_ops lb_store_http_ops;

@@ -348,8 +348,14 @@ f_remove(struct lb_store *s, const char *name, struct lb_err *err)
 	return LB_OK;
 }
 
+/* The keys of its [store] sections besides url. */
+static const char *const file_keys[] = {
+	NULL,
+};
+
 const struct lb_store_ops lb_store_file_ops = {
 	.scheme = "file",
+	.keys = file_keys,
 	.open = f_open,
 	.list = f_list,
 	.open_read = f_open_read,

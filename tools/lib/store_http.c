@@ -74,11 +74,23 @@ parse_json(const char *body, size_t len, struct lb_object **v, size_t *n,
 		mtime = lb_jread_str(e, "mtime");
 		if (name == NULL || (type != NULL && strcmp(type, "file") != 0))
 			continue;
-		rc = add_obj(v, n, name, (long long)lb_jread_num(e, "size", -1),
+		rc = add_obj(v, n, name, lb_jread_int(e, "size", -1),
 		    mtime != NULL ? lb_http_date(mtime) : -1);
 	}
 	lb_jread_free(root);
 	return rc;
+}
+
+int
+lb_http_listing(const char *base, const char *body, size_t len,
+    struct lb_object **objs, size_t *n, char *why, size_t wl)
+{
+	const char *b = body;
+
+	while (isspace((unsigned char)*b))
+		b++;
+	return *b == '[' ? parse_json(b, len - (size_t)(b - body), objs, n,
+	    why, wl) : lb_http_page_links(base, b, objs, n);
 }
 
 /* The length of the "scheme://host[:port]" at the start of url, or 0. */
@@ -265,7 +277,6 @@ h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 	struct hstore *h = s->priv;
 	struct lb_response r;
 	char side[1100], why[256], *u;
-	const char *b;
 	int rc;
 
 	*objs = NULL;
@@ -295,11 +306,8 @@ h_list(struct lb_store *s, struct lb_object **objs, size_t *n,
 		lb_response_release(&r);
 		return rc;
 	}
-	b = r.body;
-	while (isspace((unsigned char)*b))
-		b++;
-	rc = *b == '[' ? parse_json(b, r.len - (size_t)(b - r.body), objs, n,
-	    why, sizeof(why)) : lb_http_page_links(h->base, b, objs, n);
+	rc = lb_http_listing(h->base, r.body, r.len, objs, n, why,
+	    sizeof(why));
 	lb_response_release(&r);
 	if (rc == -2)
 		return lb_err_set(err, LB_ESTORE, 0, "store '%s': its JSON "
@@ -364,8 +372,14 @@ h_close(struct lb_store *s)
 	free(h);
 }
 
+/* The keys of its [store] sections besides url. */
+static const char *const http_keys[] = {
+	"ca_file", "insecure", "netrc", NULL,
+};
+
 const struct lb_store_ops lb_store_http_ops = {
 	.scheme = "http",
+	.keys = http_keys,
 	.open = h_open,
 	.list = h_list,
 	.open_read = h_open_read,
@@ -376,6 +390,7 @@ const struct lb_store_ops lb_store_http_ops = {
 
 const struct lb_store_ops lb_store_https_ops = {
 	.scheme = "https",
+	.keys = http_keys,
 	.open = h_open,
 	.list = h_list,
 	.open_read = h_open_read,

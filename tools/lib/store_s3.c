@@ -93,6 +93,16 @@ aws_key(void *user, const char *section, const char *key, const char *value,
 	return 1;
 }
 
+/* A region name as AWS makes them: it goes into a host name and into
+ * curl's "aws:amz:REGION:s3", so nothing else is taken from a server. */
+static int
+region_ok(const char *r)
+{
+	size_t n = strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	return n > 0 && r[n] == '\0' && n < REGION_MAX;
+}
+
 static const char *
 env(const char *name)
 {
@@ -233,6 +243,29 @@ s3_endpoint(const struct lb_store_conf *sc, struct s3store *s,
 	return LB_OK;
 }
 
+/* The values of [store] keys that s3 stores read. */
+static int
+s3_check(const char *key, const char *v, char *why, size_t len)
+{
+	long long ps;
+
+	/* S3's own bounds for every part but the last */
+	if (strcmp(key, "part_size") == 0 && (lb_parse_size(v, &ps) != 0 ||
+	    ps < (5LL << 20) || ps > (1LL << 30)))
+		snprintf(why, len, "part_size must be a size from 5M to 1G "
+		    "(like 16M), not '%s'", v);
+	else if (strcmp(key, "region") == 0 && !region_ok(v))
+		snprintf(why, len, "region must be a region name (lowercase "
+		    "letters, digits and '-', like eu-west-3), not '%s'", v);
+	else if (strcmp(key, "endpoint") == 0 && strncmp(v, "http://", 7) &&
+	    strncmp(v, "https://", 8))
+		snprintf(why, len, "endpoint must be an http:// or https:// "
+		    "URL, not '%s'", v);
+	else
+		return 0;
+	return -1;
+}
+
 static int
 s3_open(struct lb_store *st, struct lb_err *err)
 {
@@ -251,13 +284,12 @@ s3_open(struct lb_store *st, struct lb_err *err)
 	s->part_size = PART_SIZE;
 	if ((v = lb_store_opt(sc, "part_size")) != NULL) {
 		long long ps;
+		char why[160];
 
-		/* S3's own bounds for every part but the last */
-		if (lb_parse_size(v, &ps) != 0 || ps < (5LL << 20) ||
-		    ps > (1LL << 30))
-			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': "
-			    "part_size must be from 5M to 1G, not '%s'",
-			    st->display, v);
+		if (s3_check("part_size", v, why, sizeof(why)) != 0 ||
+		    lb_parse_size(v, &ps) != 0)
+			return lb_err_set(err, LB_EUSAGE, 0, "store '%s': %s",
+			    st->display, why);
 		s->part_size = (size_t)ps;
 	}
 	if ((r = s3_where(st, s, err)) != LB_OK ||
@@ -419,6 +451,26 @@ parse_xml(struct xml *x, const char *body, size_t len)
 	return ok && !x->failed ? 0 : -1;
 }
 
+int
+lb_s3_xml_parse(const char *body, size_t len, const char *prefix,
+    struct lb_object **objs, size_t *n, char *code, size_t codelen)
+{
+	struct xml *x;
+	int r;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return -1;
+	x->prefix = prefix;
+	x->objs = *objs;
+	x->n = *n;
+	r = parse_xml(x, body, len);
+	*objs = x->objs;
+	*n = x->n;
+	snprintf(code, codelen, "%s", x->code);
+	free(x);
+	return r;
+}
+
 /* Learn the server's clock from its Date header. */
 static void
 learn_clock(struct lb_store *st, const struct lb_response *r)
@@ -447,16 +499,6 @@ struct s3fix {
 	int clock;
 	int region;
 };
-
-/* A region name as AWS makes them: it goes into a host name and into
- * curl's "aws:amz:REGION:s3", so nothing else is taken from a server. */
-static int
-region_ok(const char *r)
-{
-	size_t n = strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-");
-
-	return n > 0 && r[n] == '\0' && n < REGION_MAX;
-}
 
 static int
 set_region(struct s3store *s, const char *region)
@@ -1033,8 +1075,16 @@ s3_remove(struct lb_store *st, const char *name, struct lb_err *err)
 	return rc;
 }
 
+/* The keys of its [store] sections besides url. */
+static const char *const s3_keys[] = {
+	"ca_file", "insecure", "region", "endpoint", "path_style", "profile",
+	"credentials_file", "part_size", NULL,
+};
+
 const struct lb_store_ops lb_store_s3_ops = {
 	.scheme = "s3",
+	.keys = s3_keys,
+	.check = s3_check,
 	.open = s3_open,
 	.list = s3_list,
 	.open_read = s3_open_read,

@@ -877,8 +877,14 @@ sf_close(struct lb_store *st)
 	free(s);
 }
 
+/* The keys of its [store] sections besides url. */
+static const char *const sftp_keys[] = {
+	"identity_file", "known_hosts", NULL,
+};
+
 const struct lb_store_ops lb_store_sftp_ops = {
 	.scheme = "sftp",
+	.keys = sftp_keys,
 	.open = sf_open,
 	.list = sf_list,
 	.open_read = sf_open_read,

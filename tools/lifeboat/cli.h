@@ -34,6 +34,24 @@ struct lb_cli {
 	int verbosity;		/* -1 with -q, 0, 1 with -v (and more) */
 };
 
+/* The global options, which every verb takes too (after the verb, and so
+ * in the lifeboat-VERB form): entries for its getopt_long table and
+ * optstring, handled by lb_cli_global_opt. */
+#define LB_CLI_GLOBAL_LONGOPTS						\
+	{ "config", required_argument, NULL, 'c' },			\
+	{ "json", no_argument, NULL, 'j' },				\
+	{ "quiet", no_argument, NULL, 'q' },				\
+	{ "verbose", no_argument, NULL, 'v' }
+#define LB_CLI_GLOBAL_SHORTOPTS "c:qv"
+
+/* Apply global option ch (with its argument); 0 if ch is not one. */
+int lb_cli_global_opt(struct lb_cli *cli, int ch, const char *arg);
+
+/* A verb's --help: its usage text, then the global options, on stdout;
+ * lb_cli_help also flushes it and returns the exit status. */
+void lb_cli_help_text(const char *usage);
+int lb_cli_help(const struct lb_cli *cli, const char *usage);
+
 /* One verb: cmd_<verb>.c defines its function and usage text. */
 struct lb_cmd {
 	const char *name;

@@ -106,7 +106,7 @@ test_now(void)
 int
 cmd_backup(struct lb_cli *cli, int argc, char **argv)
 {
-	enum { O_STORE = 256, O_VOLUME, O_SOURCE, O_DRY, O_NOSTOP, O_JSON,
+	enum { O_STORE = 256, O_VOLUME, O_SOURCE, O_DRY, O_NOSTOP,
 		O_METRICS };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
@@ -114,9 +114,9 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "no-stop", no_argument, NULL, O_NOSTOP },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_backup_opts o;
@@ -133,7 +133,8 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
 			if (lb_cli_push(&stores, &nstores, optarg) != 0)
@@ -157,21 +158,19 @@ cmd_backup(struct lb_cli *cli, int argc, char **argv)
 		case O_NOSTOP:
 			o.no_stop = 1;
 			break;
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case O_METRICS:
 			metrics = optarg;
 			break;
 		case 'h':
-			fputs(usage, stdout);
-			rc = lb_cli_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_help(cli, usage);
 			goto out;
 		case ':':
 			rc = lb_cli_usage(cli, "backup", "option '%s' needs an "
 			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			rc = lb_cli_usage(cli, "backup", "unknown option '%s'",
 			    lb_cli_bad_option(argc, argv));
 			goto out;

@@ -186,10 +186,9 @@ lb_cli_run_checks(struct lb_cli *cli, const struct lb_config *cfg,
 int
 cmd_check(struct lb_cli *cli, int argc, char **argv)
 {
-	enum { O_JSON = 256 };
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, O_JSON },
+		static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_config cfg;
@@ -198,18 +197,17 @@ cmd_check(struct lb_cli *cli, int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case 'h':
-			fputs(usage, stdout);
-			return lb_cli_finish(cli, LB_EXIT_OK);
+			return lb_cli_help(cli, usage);
 		case ':':
 			return lb_cli_usage(cli, "check", "option '%s' needs "
 			    "an argument", lb_cli_bad_option(argc, argv));
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			return lb_cli_usage(cli, "check", "unknown option "
 			    "'%s'", lb_cli_bad_option(argc, argv));
 		}

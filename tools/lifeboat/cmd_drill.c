@@ -47,23 +47,24 @@ static int
 parse(struct lb_cli *cli, int argc, char **argv, struct lb_drill_opts *o,
     struct drill_args *a)
 {
-	enum { O_STORE = 256, O_SCRATCH, O_KEEP, O_METRICS, O_JSON,
+	enum { O_STORE = 256, O_SCRATCH, O_KEEP, O_METRICS,
 		O_IDENTITY };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "scratch", required_argument, NULL, O_SCRATCH },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "metrics", required_argument, NULL, O_METRICS },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "identity", required_argument, NULL, O_IDENTITY },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
 			if (lb_cli_push(&a->stores.v, &a->stores.n, optarg))
@@ -78,20 +79,19 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_drill_opts *o,
 		case O_METRICS:
 			a->metrics = optarg;
 			break;
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case O_IDENTITY:
 			if (lb_cli_push(&a->ids.v, &a->ids.n, optarg) != 0)
 				return LB_EXIT_FAIL;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			lb_cli_help_text(usage);
 			return -1;
 		case ':':
 			return lb_cli_usage(cli, "drill", "option '%s' needs "
 			    "an argument", lb_cli_bad_option(argc, argv));
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			return lb_cli_usage(cli, "drill", "unknown option "
 			    "'%s'", lb_cli_bad_option(argc, argv));
 		}

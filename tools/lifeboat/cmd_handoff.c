@@ -15,7 +15,7 @@
 #include "handoff.h"
 
 static const char usage[] =
-"usage: lifeboat handoff --host ADDR [--dry-run] [--from STEP] [--json]\n"
+"usage: lifeboat handoff [--host ADDR] [--dry-run] [--from STEP] [--json]\n"
 "                        [--since TIME]\n"
 "\n"
 "Drive the recovery from the control machine, as the config's [handoff]\n"
@@ -27,7 +27,9 @@ static const char usage[] =
 "and the totals against the plan's RTO and RPO, also appended to the\n"
 "history log.\n"
 "\n"
-"Steps: wait-ssh restore reboot inventory terraform ansible check\n"
+"Steps: wait-ssh restore reboot inventory terraform ansible check (the\n"
+"default [handoff] steps: wait-ssh inventory terraform ansible check;\n"
+"restore and reboot run only when named)\n"
 "\n"
 "  --host ADDR   the rescued machine (or [handoff] host)\n"
 "  --dry-run     print every step's commands and environment; run none\n"
@@ -100,14 +102,14 @@ static int
 parse(struct lb_cli *cli, int argc, char **argv, struct lb_handoff_opts *o,
     int *dry_run)
 {
-	enum { O_HOST = 256, O_DRY, O_FROM, O_SINCE, O_JSON };
+	enum { O_HOST = 256, O_DRY, O_FROM, O_SINCE };
 	static const struct option opts[] = {
 		{ "host", required_argument, NULL, O_HOST },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "from", required_argument, NULL, O_FROM },
 		{ "since", required_argument, NULL, O_SINCE },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *since = NULL;
@@ -115,7 +117,8 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_handoff_opts *o,
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_HOST:
 			o->host = optarg;
@@ -129,16 +132,15 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_handoff_opts *o,
 		case O_SINCE:
 			since = optarg;
 			break;
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case 'h':
-			fputs(usage, stdout);
+			lb_cli_help_text(usage);
 			return -1;
 		case ':':
 			return lb_cli_usage(cli, "handoff", "option '%s' "
 			    "needs an argument", lb_cli_bad_option(argc, argv));
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			return lb_cli_usage(cli, "handoff", "unknown option "
 			    "'%s'", lb_cli_bad_option(argc, argv));
 		}

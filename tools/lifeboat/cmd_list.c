@@ -115,11 +115,11 @@ list_notice(void *arg, const char *msg)
 int
 cmd_list(struct lb_cli *cli, int argc, char **argv)
 {
-	enum { O_STORE = 256, O_JSON };
+	enum { O_STORE = 256 };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_catalog cat;
@@ -134,24 +134,23 @@ cmd_list(struct lb_cli *cli, int argc, char **argv)
 	memset(&cat, 0, sizeof(cat));
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
 			if (lb_cli_push(&stores, &nstores, optarg) != 0)
 				return LB_EXIT_FAIL;
 			break;
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case 'h':
-			fputs(usage, stdout);
-			rc = lb_cli_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_help(cli, usage);
 			goto out;
 		case ':':
 			rc = lb_cli_usage(cli, "list", "option '%s' needs an "
 			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			rc = lb_cli_usage(cli, "list", "unknown option '%s'",
 			    lb_cli_bad_option(argc, argv));
 			goto out;

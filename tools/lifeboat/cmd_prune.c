@@ -23,15 +23,21 @@ static const char usage[] =
 "  --json       print what was (or would be) deleted as JSON\n"
 "  -h, --help   show this help and exit\n";
 
+static void
+prune_notice(void *arg, const char *msg)
+{
+	lb_cli_warn(arg, "%s", msg);
+}
+
 int
 cmd_prune(struct lb_cli *cli, int argc, char **argv)
 {
-	enum { O_STORE = 256, O_DRY, O_JSON };
+	enum { O_STORE = 256, O_DRY };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "dry-run", no_argument, NULL, O_DRY },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_config cfg;
@@ -43,7 +49,8 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
 			if (lb_cli_push(&stores, &nstores, optarg) != 0)
@@ -52,18 +59,16 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 		case O_DRY:
 			dry = 1;
 			break;
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case 'h':
-			fputs(usage, stdout);
-			rc = lb_cli_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_help(cli, usage);
 			goto out;
 		case ':':
 			rc = lb_cli_usage(cli, "prune", "option '%s' needs an "
 			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			rc = lb_cli_usage(cli, "prune", "unknown option '%s'",
 			    lb_cli_bad_option(argc, argv));
 			goto out;
@@ -76,8 +81,8 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 	}
 	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
 		goto out;
-	if (lb_backup_prune(&cfg, NULL, 0, dry, &pruned, &npruned, &err) !=
-	    LB_OK) {
+	if (lb_backup_prune(&cfg, NULL, 0, dry, prune_notice, cli, &pruned,
+	    &npruned, &err) != LB_OK) {
 		rc = lb_cli_fail(cli, &err);
 		goto out;
 	}

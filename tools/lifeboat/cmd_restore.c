@@ -78,7 +78,7 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
     const char **metrics)
 {
 	enum { O_STORE = 256, O_LATEST, O_DEST, O_ROOT, O_VOLUME, O_REPLACE,
-		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER, O_JSON,
+		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER,
 		O_IDENTITY, O_METRICS };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
@@ -92,17 +92,18 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 		{ "allow-unverified", no_argument, NULL, O_UNVERIFIED },
 		{ "layout", required_argument, NULL, O_LAYOUT },
 		{ "ignore-running-docker", no_argument, NULL, O_DOCKER },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "identity", required_argument, NULL, O_IDENTITY },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, latest = 0;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
 			if (lb_cli_push(&stores->v, &stores->n, optarg) != 0)
@@ -148,9 +149,6 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 		case O_DOCKER:
 			o->ignore_docker = 1;
 			break;
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case O_IDENTITY:
 			if (lb_cli_push(&ids->v, &ids->n, optarg) != 0)
 				return LB_EXIT_FAIL;
@@ -159,12 +157,14 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 			*metrics = optarg;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			lb_cli_help_text(usage);
 			return -1;
 		case ':':
 			return lb_cli_usage(cli, "restore", "option '%s' needs "
 			    "an argument", lb_cli_bad_option(argc, argv));
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			return lb_cli_usage(cli, "restore", "unknown option "
 			    "'%s'", lb_cli_bad_option(argc, argv));
 		}

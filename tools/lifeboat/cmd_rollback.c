@@ -22,12 +22,12 @@ static const char usage[] =
 int
 cmd_rollback(struct lb_cli *cli, int argc, char **argv)
 {
-	enum { O_DEST = 256, O_ROOT, O_JSON };
+	enum { O_DEST = 256, O_ROOT };
 	static const struct option opts[] = {
 		{ "dest", required_argument, NULL, O_DEST },
 		{ "root", required_argument, NULL, O_ROOT },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_restore_opts o;
@@ -41,7 +41,8 @@ cmd_rollback(struct lb_cli *cli, int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_DEST:
 			o.dest = optarg;
@@ -49,16 +50,14 @@ cmd_rollback(struct lb_cli *cli, int argc, char **argv)
 		case O_ROOT:
 			o.root = optarg;
 			break;
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case 'h':
-			fputs(usage, stdout);
-			return lb_cli_finish(cli, LB_EXIT_OK);
+			return lb_cli_help(cli, usage);
 		case ':':
 			return lb_cli_usage(cli, "rollback", "option '%s' "
 			    "needs an argument", lb_cli_bad_option(argc, argv));
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			return lb_cli_usage(cli, "rollback", "unknown option "
 			    "'%s'", lb_cli_bad_option(argc, argv));
 		}

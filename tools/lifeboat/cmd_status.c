@@ -40,14 +40,14 @@ struct status_args {
 static int
 parse(struct lb_cli *cli, int argc, char **argv, struct status_args *a)
 {
-	enum { O_STORE = 256, O_METRICS, O_JSON, O_HISTORY, O_LAST };
+	enum { O_STORE = 256, O_METRICS, O_HISTORY, O_LAST };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "metrics", required_argument, NULL, O_METRICS },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "history", no_argument, NULL, O_HISTORY },
 		{ "last", required_argument, NULL, O_LAST },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -55,7 +55,8 @@ parse(struct lb_cli *cli, int argc, char **argv, struct status_args *a)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
 			if (lb_cli_push(&a->stores.v, &a->stores.n, optarg))
@@ -63,9 +64,6 @@ parse(struct lb_cli *cli, int argc, char **argv, struct status_args *a)
 			break;
 		case O_METRICS:
 			a->metrics = optarg;
-			break;
-		case O_JSON:
-			cli->json = 1;
 			break;
 		case O_HISTORY:
 			a->history = 1;
@@ -79,12 +77,14 @@ parse(struct lb_cli *cli, int argc, char **argv, struct status_args *a)
 				    optarg);
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			lb_cli_help_text(usage);
 			return -1;
 		case ':':
 			return lb_cli_usage(cli, "status", "option '%s' needs "
 			    "an argument", lb_cli_bad_option(argc, argv));
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			return lb_cli_usage(cli, "status", "unknown option "
 			    "'%s'", lb_cli_bad_option(argc, argv));
 		}

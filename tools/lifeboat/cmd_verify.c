@@ -33,16 +33,16 @@ static const char usage[] =
 int
 cmd_verify(struct lb_cli *cli, int argc, char **argv)
 {
-	enum { O_STORE = 256, O_LATEST, O_DEEP, O_UNVERIFIED, O_JSON,
+	enum { O_STORE = 256, O_LATEST, O_DEEP, O_UNVERIFIED,
 		O_IDENTITY };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "latest", no_argument, NULL, O_LATEST },
 		{ "deep", no_argument, NULL, O_DEEP },
 		{ "allow-unverified", no_argument, NULL, O_UNVERIFIED },
-		{ "json", no_argument, NULL, O_JSON },
 		{ "identity", required_argument, NULL, O_IDENTITY },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lb_restore_opts o;
@@ -60,7 +60,8 @@ cmd_verify(struct lb_cli *cli, int argc, char **argv)
 	o.max_age = -1;
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case O_STORE:
 			if (lb_cli_push(&stores, &nstores, optarg) != 0)
@@ -75,22 +76,20 @@ cmd_verify(struct lb_cli *cli, int argc, char **argv)
 		case O_UNVERIFIED:
 			o.allow_unverified = 1;
 			break;
-		case O_JSON:
-			cli->json = 1;
-			break;
 		case O_IDENTITY:
 			if (lb_cli_push(&ids, &nids, optarg) != 0)
 				return LB_EXIT_FAIL;
 			break;
 		case 'h':
-			fputs(usage, stdout);
-			rc = lb_cli_finish(cli, LB_EXIT_OK);
+			rc = lb_cli_help(cli, usage);
 			goto out;
 		case ':':
 			rc = lb_cli_usage(cli, "verify", "option '%s' needs an "
 			    "argument", lb_cli_bad_option(argc, argv));
 			goto out;
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			rc = lb_cli_usage(cli, "verify", "unknown option '%s'",
 			    lb_cli_bad_option(argc, argv));
 			goto out;

@@ -23,8 +23,8 @@ int
 cmd_version(struct lb_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct lb_libversion *v;
@@ -33,15 +33,14 @@ cmd_version(struct lb_cli *cli, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    ":h" LB_CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
-		case 'j':
-			cli->json = 1;
-			break;
 		case 'h':
-			fputs(usage, stdout);
-			return lb_cli_finish(cli, LB_EXIT_OK);
+			return lb_cli_help(cli, usage);
 		default:
+			if (lb_cli_global_opt(cli, ch, optarg))
+				break;
 			return lb_cli_usage(cli, "version", "unknown option "
 			    "'%s'", lb_cli_bad_option(argc, argv));
 		}

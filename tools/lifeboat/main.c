@@ -37,11 +37,15 @@ static const char usage_text[] =
 "       lifeboat-VERB [options]\n"
 "       lifeboat --help | --version\n"
 "\n"
-"Global options:\n"
+"Global options (before or after the verb):\n";
+
+static const char global_text[] =
 "  -c, --config FILE  read FILE instead of /etc/lifeboat/lifeboat.conf\n"
 "      --json         print the result as one JSON object on stdout\n"
 "  -q, --quiet        print errors only\n"
-"  -v, --verbose      print more detail (repeat for more)\n"
+"  -v, --verbose      print more detail (repeat for more)\n";
+
+static const char main_only_text[] =
 "  -h, --help         show this help and exit\n"
 "  -V, --version      show versions and exit\n"
 "\n"
@@ -72,10 +76,49 @@ print_usage(FILE *f)
 	const struct lb_cmd *c;
 
 	fputs(usage_text, f);
+	fputs(global_text, f);
+	fputs(main_only_text, f);
 	for (c = lb_commands; c->name != NULL; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fputs("\n'lifeboat VERB --help' shows a verb's options; "
 	    "lifeboat(1) has the rest.\n", f);
+}
+
+int
+lb_cli_global_opt(struct lb_cli *cli, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'c':
+		cli->config = arg;
+		return 1;
+	case 'j':
+		cli->json = 1;
+		return 1;
+	case 'q':
+		cli->verbosity = -1;
+		return 1;
+	case 'v':
+		if (cli->verbosity >= 0)
+			cli->verbosity++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+lb_cli_help_text(const char *usage)
+{
+	fputs(usage, stdout);
+	fputs("\nGlobal options, here or before the verb:\n", stdout);
+	fputs(global_text, stdout);
+}
+
+int
+lb_cli_help(const struct lb_cli *cli, const char *usage)
+{
+	lb_cli_help_text(usage);
+	return lb_cli_finish(cli, LB_EXIT_OK);
 }
 
 int
@@ -102,10 +145,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
+		LB_CLI_GLOBAL_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -143,21 +183,11 @@ main(int argc, char **argv)
 
 	/* '+': stop at the verb; its options are its own. */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:c:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    "+:" LB_CLI_GLOBAL_SHORTOPTS "hV", opts, NULL)) != -1) {
+		if (lb_cli_global_opt(&cli, ch, optarg))
+			continue;
 		switch (ch) {
-		case 'c':
-			cli.config = optarg;
-			break;
-		case 'j':
-			cli.json = 1;
-			break;
-		case 'q':
-			cli.verbosity = -1;
-			break;
-		case 'v':
-			if (cli.verbosity >= 0)
-				cli.verbosity++;
-			break;
 		case 'h':
 			print_usage(stdout);
 			return lb_cli_finish(&cli, LB_EXIT_OK);
