@@ -140,13 +140,25 @@ man_verb_opts() {
 	done
 }
 
+# The keys drill_key() takes between the lines matching FROM and TO.
+drill_keys() {
+	sed -n '/^drill_key(/,/^}$/p' "$TOP/tools/lib/config.c" | sed -n "/$1/,/$2/p" |
+		grep -o 'strcmp(key, "[a-z_]*")' | cut -d'"' -f2
+}
+
 # The keys the code takes in section S of the configuration.
 code_keys() {
 	local c=$TOP/tools/lib/config.c
 	case $1 in
 	restore|plan)
 		sed -n "/^	if (strcmp(section, \"$1\") == 0) {/,/^	}\$/p" "$c" |
-			grep -o 'strcmp(key, "[a-z_]*")' | cut -d'"' -f2 ;;
+			grep -o 'strcmp(key, "[a-z_]*")' | cut -d'"' -f2
+		# [plan]'s drill terms are drill_key's, as [drill] and [probe]'s
+		[ "$1" = plan ] && drill_keys '"plan") == 0' '"drill") == 0' ;;
+	drill)
+		drill_keys '"drill") == 0' '"probe"' ;;
+	probe)
+		drill_keys '"probe"' '^}$' ;;
 	store)
 		echo url
 		cat "$TOP"/tools/lib/store_*.c | sed -n '/_keys\[\] = {/,/^};/p' |

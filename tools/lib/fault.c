@@ -77,7 +77,7 @@ fault_parse(const char *s, struct fault_spec *sp)
 int
 lb_fault_check(struct lb_err *err)
 {
-	const char *s = getenv(FAULT_ENV);
+	const char *s = getenv("LIFEBOAT_FAULT");
 	struct fault_spec sp;
 
 	if (s == NULL)
@@ -99,7 +99,7 @@ lb_fault_check(struct lb_err *err)
 static void
 fault_note(const char *step, const char *spec)
 {
-	const char *log = getenv(FAULT_ENV "_LOG");
+	const char *log = getenv("LIFEBOAT_FAULT_LOG");
 	char line[256];
 	int fd, n;
 
@@ -118,7 +118,7 @@ int
 lb_fault_hit(const char *step)
 {
 	static long hits;
-	const char *s = getenv(FAULT_ENV);
+	const char *s = getenv("LIFEBOAT_FAULT");
 	struct fault_spec sp;
 
 	if (s == NULL || fault_parse(s, &sp) != 0 ||
