@@ -38,6 +38,7 @@ struct lb_pipe {
 	int held;		/* consumer holds ring[tail - 1] */
 	int eof;		/* reader done, successfully */
 	int failed;		/* reader done, with err */
+	int drained;		/* ... after reading the stream to its end */
 	int cancel;		/* consumer wants the reader gone */
 	struct lb_err err;
 	mbedtls_sha256_context sha;
@@ -132,6 +133,25 @@ raw_read(struct archive *a, void *arg, const void **buf)
 	return (la_ssize_t)got;
 }
 
+/* A stream that failed to decode is read on to its end (up to
+ * MAX_TRAILER more), so that its digest can say whether it was damaged
+ * after its checksum was written (lb_pipe_drained). */
+static void
+drain(struct lb_pipe *p, int r)
+{
+	struct lb_err keep = p->err;
+	long long after = 0;
+	size_t got = 1;
+
+	if (r != LB_EVERIFY || p->age != NULL)
+		return;
+	while (got > 0 && after <= MAX_TRAILER &&
+	    store_read(p, p->rawbuf, RAWBUF, &got) == LB_OK)
+		after += (long long)got;
+	p->drained = got == 0;
+	p->err = keep;
+}
+
 /* Fill c with up to CHUNK bytes of the stream; *end at its end. */
 static int
 fill(struct lb_pipe *p, struct chunk *c, int *end)
@@ -163,6 +183,7 @@ fill(struct lb_pipe *p, struct chunk *c, int *end)
 				    "truncated stream: %s",
 				    archive_error_string(p->raw));
 			r = p->err.code;
+			drain(p, r);
 			break;
 		}
 		if (k == 0) {
@@ -412,6 +433,32 @@ lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
 	hex[64] = '\0';
 	*bytes = p->bytes;
 	return LB_OK;
+}
+
+int
+lb_pipe_drained(struct lb_pipe *p, char hex[65], long long *bytes)
+{
+	unsigned char d[32];
+	int i;
+
+	if (!p->started)
+		return -1;
+	pthread_mutex_lock(&p->mu);
+	p->cancel = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->thread, NULL);
+	p->started = 0;
+	if (!p->drained)
+		return -1;
+	mbedtls_sha256_finish(&p->sha, d);
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+	}
+	hex[64] = '\0';
+	*bytes = p->bytes;
+	return 0;
 }
 
 void

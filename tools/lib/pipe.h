@@ -43,6 +43,11 @@ long lb_pipe_next(struct lb_pipe *p, const void **buf);
 int lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
     struct lb_err *err);
 
+/* After a stream failed to decode: when the reader read it on to its end,
+ * 0, the SHA-256 of all its bytes in hex and their count (the reader is
+ * stopped); else -1. */
+int lb_pipe_drained(struct lb_pipe *p, char hex[65], long long *bytes);
+
 /* After lb_pipe_finish, with LB_PIPE_BLAKE2B: the BLAKE2b-512 of the bytes
  * as stored. */
 void lb_pipe_blake2b(struct lb_pipe *p, unsigned char out[64]);

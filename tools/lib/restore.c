@@ -410,6 +410,18 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 			r = lb_err_set(err, LB_EVERIFY, 0, "%s: %s",
 			    b->sig_file, se.msg);
 	}
+	/* a stream cut or damaged after its checksum was written: say
+	 * that, rather than what the decoder tripped on */
+	if (r == LB_EVERIFY && b->has_sum &&
+	    lb_pipe_drained(p, hex, &bytes) == 0) {
+		if (b->size >= 0 && bytes != b->size)
+			lb_err_set(err, LB_EVERIFY, 0, "read %lld bytes, the "
+			    "store listed %lld", bytes, b->size);
+		else if (strcmp(hex, b->sha256) != 0)
+			lb_err_set(err, LB_EVERIFY, 0, "SHA-256 mismatch: the "
+			    "checksum says %.12s..., the stream is %.12s...",
+			    b->sha256, hex);
+	}
 	lb_pipe_free(p);
 	if (r == LB_OK && b->size >= 0 && bytes != b->size)
 		r = lb_err_set(err, LB_EVERIFY, 0, "read %lld bytes, the store "
