@@ -807,36 +807,6 @@ lb_drill_history(const struct lb_drill_opts *o,
 	}
 }
 
-static void
-iso_or_null(struct lb_json *j, const char *key, long long t)
-{
-	char buf[32];
-
-	lb_json_key(j, key);
-	lb_time_iso(t, buf, sizeof(buf));
-	lb_json_str(j, t < 0 ? NULL : buf);
-}
-
-static void
-int_or_null(struct lb_json *j, const char *key, long long v)
-{
-	lb_json_key(j, key);
-	if (v < 0)
-		lb_json_str(j, NULL);
-	else
-		lb_json_int(j, v);
-}
-
-static void
-met(struct lb_json *j, const char *key, int v)
-{
-	lb_json_key(j, key);
-	if (v < 0)
-		lb_json_str(j, NULL);
-	else
-		lb_json_bool(j, v);
-}
-
 /* One store's part of the report. */
 static void
 store_json(struct lb_json *j, const struct lb_drill_result *res,
@@ -863,8 +833,8 @@ store_json(struct lb_json *j, const struct lb_drill_result *res,
 		lb_json_obj(j);
 		lb_json_key(j, "name");
 		lb_json_str(j, ds->archive);
-		iso_or_null(j, "time", ds->archive_time);
-		int_or_null(j, "size", ds->archive_size);
+		lb_json_time_or_null(j, "time", ds->archive_time);
+		lb_json_int_or_null(j, "size", ds->archive_size);
 		lb_json_key(j, "integrity");
 		lb_json_str(j, ds->integrity);
 		lb_json_key(j, "authenticity");
@@ -875,7 +845,7 @@ store_json(struct lb_json *j, const struct lb_drill_result *res,
 	lb_json_bool(j, ds->restored);
 	lb_json_key(j, "manifest");
 	lb_json_obj(j);
-	int_or_null(j, "bytes", ds->manifest_bytes);
+	lb_json_int_or_null(j, "bytes", ds->manifest_bytes);
 	lb_json_key(j, "checked_on_disk");
 	lb_json_bool(j, ds->manifest_checked);
 	lb_json_key(j, "files_on_disk");
@@ -906,15 +876,15 @@ store_json(struct lb_json *j, const struct lb_drill_result *res,
 	lb_json_num(j, ds->rate);
 	lb_json_key(j, "projected_rto");
 	lb_json_obj(j);
-	int_or_null(j, "provision", res->provision);
-	int_or_null(j, "boot", res->boot);
-	int_or_null(j, "restore", ds->restore_projected);
-	int_or_null(j, "handoff", res->handoff);
-	int_or_null(j, "total", ds->projected_rto);
+	lb_json_int_or_null(j, "provision", res->provision);
+	lb_json_int_or_null(j, "boot", res->boot);
+	lb_json_int_or_null(j, "restore", ds->restore_projected);
+	lb_json_int_or_null(j, "handoff", res->handoff);
+	lb_json_int_or_null(j, "total", ds->projected_rto);
 	lb_json_obj_end(j);
-	met(j, "rto_met", ds->rto_met);
-	int_or_null(j, "backup_age_seconds", ds->age);
-	met(j, "rpo_met", ds->rpo_met);
+	lb_json_bool_or_null(j, "rto_met", ds->rto_met);
+	lb_json_int_or_null(j, "backup_age_seconds", ds->age);
+	lb_json_bool_or_null(j, "rpo_met", ds->rpo_met);
 	lb_json_key(j, "scratch");
 	lb_json_str(j, ds->scratch);
 	lb_json_obj_end(j);
@@ -936,15 +906,15 @@ lb_drill_report_json(const struct lb_drill_result *res, char **out)
 		lb_json_key(&j, "error");
 		lb_json_str(&j, res->err.msg);
 	}
-	iso_or_null(&j, "started", res->started);
-	iso_or_null(&j, "ended", res->ended);
+	lb_json_time_or_null(&j, "started", res->started);
+	lb_json_time_or_null(&j, "ended", res->ended);
 	lb_json_key(&j, "plan");
 	lb_json_obj(&j);
-	int_or_null(&j, "rpo", res->rpo);
-	int_or_null(&j, "rto", res->rto);
-	int_or_null(&j, "provision", res->provision);
-	int_or_null(&j, "boot", res->boot);
-	int_or_null(&j, "handoff", res->handoff);
+	lb_json_int_or_null(&j, "rpo", res->rpo);
+	lb_json_int_or_null(&j, "rto", res->rto);
+	lb_json_int_or_null(&j, "provision", res->provision);
+	lb_json_int_or_null(&j, "boot", res->boot);
+	lb_json_int_or_null(&j, "handoff", res->handoff);
 	lb_json_obj_end(&j);
 	lb_json_key(&j, "stores");
 	lb_json_arr(&j);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "json.h"
 
 void
@@ -194,4 +195,34 @@ lb_json_raw(struct lb_json *j, const char *text)
 {
 	sep(j);
 	puts_(j, text != NULL ? text : "null");
+}
+
+void
+lb_json_time_or_null(struct lb_json *j, const char *key, long long t)
+{
+	char buf[32];
+
+	lb_json_key(j, key);
+	lb_time_iso(t, buf, sizeof(buf));
+	lb_json_str(j, t < 0 ? NULL : buf);
+}
+
+void
+lb_json_int_or_null(struct lb_json *j, const char *key, long long v)
+{
+	lb_json_key(j, key);
+	if (v < 0)
+		lb_json_str(j, NULL);
+	else
+		lb_json_int(j, v);
+}
+
+void
+lb_json_bool_or_null(struct lb_json *j, const char *key, int v)
+{
+	lb_json_key(j, key);
+	if (v < 0)
+		lb_json_str(j, NULL);
+	else
+		lb_json_bool(j, v);
 }

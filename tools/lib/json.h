@@ -32,4 +32,10 @@ void lb_json_bool(struct lb_json *j, int v);
 /* A value already written as JSON (by another lb_json), as it is. */
 void lb_json_raw(struct lb_json *j, const char *text);
 
+/* key, then a value or null: a time (seconds, ISO 8601) or a count when
+ * not negative, a boolean when 0 or 1 (-1: unknown). */
+void lb_json_time_or_null(struct lb_json *j, const char *key, long long t);
+void lb_json_int_or_null(struct lb_json *j, const char *key, long long v);
+void lb_json_bool_or_null(struct lb_json *j, const char *key, int v);
+
 #endif

@@ -206,36 +206,6 @@ lb_status_get(const struct lb_config *cfg, struct lb_status *st)
 }
 
 static void
-t_or_null(struct lb_json *j, const char *key, long long t)
-{
-	char buf[32];
-
-	lb_json_key(j, key);
-	lb_time_iso(t, buf, sizeof(buf));
-	lb_json_str(j, t < 0 ? NULL : buf);
-}
-
-static void
-n_or_null(struct lb_json *j, const char *key, long long v)
-{
-	lb_json_key(j, key);
-	if (v < 0)
-		lb_json_str(j, NULL);
-	else
-		lb_json_int(j, v);
-}
-
-static void
-met_or_null(struct lb_json *j, const char *key, int v)
-{
-	lb_json_key(j, key);
-	if (v < 0)
-		lb_json_str(j, NULL);
-	else
-		lb_json_bool(j, v);
-}
-
-static void
 store_json(struct lb_json *j, const struct lb_status *st,
     const struct lb_status_store *s)
 {
@@ -246,15 +216,15 @@ store_json(struct lb_json *j, const struct lb_status *st,
 	lb_json_str(j, s->error);
 	lb_json_key(j, "backups");
 	lb_json_int(j, (long long)s->count);
-	t_or_null(j, "oldest", s->oldest);
+	lb_json_time_or_null(j, "oldest", s->oldest);
 	lb_json_key(j, "newest_valid");
 	lb_json_str(j, s->newest);
-	t_or_null(j, "newest_valid_time", s->newest_time);
-	n_or_null(j, "newest_valid_size", s->newest_size);
-	n_or_null(j, "age_seconds", s->age);
-	met_or_null(j, "rpo_met", st->rpo < 0 ? -1 : s->age >= 0 &&
+	lb_json_time_or_null(j, "newest_valid_time", s->newest_time);
+	lb_json_int_or_null(j, "newest_valid_size", s->newest_size);
+	lb_json_int_or_null(j, "age_seconds", s->age);
+	lb_json_bool_or_null(j, "rpo_met", st->rpo < 0 ? -1 : s->age >= 0 &&
 	    s->age <= st->rpo);
-	t_or_null(j, "verified_at", s->verified_at);
+	lb_json_time_or_null(j, "verified_at", s->verified_at);
 	lb_json_key(j, "verified_by");
 	lb_json_str(j, s->verified_at >= 0 ? s->verified_by : NULL);
 	lb_json_key(j, "last_drill");
@@ -262,14 +232,14 @@ store_json(struct lb_json *j, const struct lb_status *st,
 		lb_json_str(j, NULL);
 	else {
 		lb_json_obj(j);
-		t_or_null(j, "ended", s->drill_at);
+		lb_json_time_or_null(j, "ended", s->drill_at);
 		lb_json_key(j, "result");
 		lb_json_str(j, s->drill_ok ? "ok" : "failed");
 		lb_json_key(j, "archive");
 		lb_json_str(j, s->drill_archive);
 		lb_json_key(j, "error");
 		lb_json_str(j, s->drill_error);
-		n_or_null(j, "projected_rto_seconds", s->projected_rto);
+		lb_json_int_or_null(j, "projected_rto_seconds", s->projected_rto);
 		lb_json_obj_end(j);
 	}
 	lb_json_obj_end(j);
@@ -283,15 +253,15 @@ lb_status_json(const struct lb_status *st, char **out)
 
 	lb_json_init(&j);
 	lb_json_obj(&j);
-	t_or_null(&j, "now", st->now);
+	lb_json_time_or_null(&j, "now", st->now);
 	lb_json_key(&j, "result");
 	lb_json_str(&j, st->code == LB_OK ? "ok" : "failed");
 	lb_json_key(&j, "error");
 	lb_json_str(&j, st->code == LB_OK ? NULL : st->err.msg);
-	n_or_null(&j, "rpo_seconds", st->rpo);
-	met_or_null(&j, "rpo_met", st->rpo_met);
-	n_or_null(&j, "rto_seconds", st->rto);
-	met_or_null(&j, "rto_met", st->rto_met);
+	lb_json_int_or_null(&j, "rpo_seconds", st->rpo);
+	lb_json_bool_or_null(&j, "rpo_met", st->rpo_met);
+	lb_json_int_or_null(&j, "rto_seconds", st->rto);
+	lb_json_bool_or_null(&j, "rto_met", st->rto_met);
 	lb_json_key(&j, "stores");
 	lb_json_arr(&j);
 	for (i = 0; i < st->nstores; i++)
@@ -464,7 +434,7 @@ lb_status_drills_json(const struct lb_status_drill *d, size_t n, char **out)
 		lb_json_str(&j, d[i].ok ? "ok" : "failed");
 		lb_json_key(&j, "restore_seconds");
 		lb_json_num(&j, d[i].restore);
-		n_or_null(&j, "projected_rto_seconds", d[i].projected_rto);
+		lb_json_int_or_null(&j, "projected_rto_seconds", d[i].projected_rto);
 		lb_json_key(&j, "error");
 		lb_json_str(&j, d[i].error[0] ? d[i].error : NULL);
 		lb_json_obj_end(&j);
