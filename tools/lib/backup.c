@@ -1438,8 +1438,11 @@ stream(struct run *r, struct plan *p, struct lb_err *err)
 	    &res->size, &r->err) != LB_OK || seal_stream(r) != LB_OK))
 		rc = r->err.code;
 out:
-	if (rc != LB_OK)
+	if (rc != LB_OK) {
+		/* the stores are aborted next: nothing may write to them */
+		lb_segw_stop(r->w);
 		*err = r->err;
+	}
 	archive_write_free(a);
 	res->tar_bytes = r->done;
 	return rc;

@@ -441,7 +441,7 @@ lb_pipe_drained(struct lb_pipe *p, char hex[65], long long *bytes)
 	unsigned char d[32];
 	int i;
 
-	if (!p->started)
+	if (p == NULL || !p->started)
 		return -1;
 	pthread_mutex_lock(&p->mu);
 	p->cancel = 1;

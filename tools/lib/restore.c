@@ -412,7 +412,7 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 	}
 	/* a stream cut or damaged after its checksum was written: say
 	 * that, rather than what the decoder tripped on */
-	if (r == LB_EVERIFY && b->has_sum &&
+	if (r == LB_EVERIFY && b->has_sum && p != NULL &&
 	    lb_pipe_drained(p, hex, &bytes) == 0) {
 		if (b->size >= 0 && bytes != b->size)
 			lb_err_set(err, LB_EVERIFY, 0, "read %lld bytes, the "

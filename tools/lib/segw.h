@@ -31,8 +31,10 @@ struct lb_segment {
 
 struct lb_segw;
 
-/* A writer compressing with comp at level (0: the default), zstd with
- * threads workers (0: none), into sink. */
+/* A writer compressing with comp at level (0: the default), into sink.
+ * threads > 1: compressing, hashing and the sink run on a thread of
+ * their own (the sink is called from it, never from the caller's), and
+ * zstd has that many workers besides. */
 int lb_segw_new(struct lb_segw **out, enum lb_comp comp, int level,
     int threads, lb_sink_fn sink, void *arg, struct lb_err *err);
 
@@ -57,6 +59,10 @@ int lb_segw_finish(struct lb_segw *w, char hex[65], long long *bytes,
 /* The segments written so far (valid until the next call or free). */
 const struct lb_segment *lb_segw_segments(const struct lb_segw *w,
     size_t *n);
+
+/* Stop the compressing thread (threads > 1) and drop what it has not
+ * sunk yet: after a failure, before the sink's stores are aborted. */
+void lb_segw_stop(struct lb_segw *w);
 
 void lb_segw_free(struct lb_segw *w);
 
