@@ -238,7 +238,7 @@ worker(void *arg)
 	struct lb_segw *w = arg;
 	struct lb_err e;
 	struct blk *b;
-	int r;
+	int r, skip;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -247,10 +247,11 @@ worker(void *arg)
 		if (w->count == 0)
 			break;
 		b = &w->ring[w->tail];
+		skip = w->werr_set || w->discard;
 		pthread_mutex_unlock(&w->mu);
 		lb_err_clear(&e);
 		r = LB_OK;
-		if (!w->werr_set && !w->discard) {
+		if (!skip) {
 			w->wpending += (long long)b->len;
 			r = pump(w, b->buf, b->len, 0, &e);
 			if (r == LB_OK && b->cut)
