@@ -87,7 +87,9 @@ after_failure() {
 	mnt -t tmpfs -o size=12m lifeboat-thin "$d/outer"
 	truncate -s 96M "$d/outer/disk.img"
 	mkfs.ext4 -q -m 0 "$d/outer/disk.img"
-	mnt -o loop "$d/outer/disk.img" "$d/mnt"
+	# errors=continue: ext4 would otherwise turn read-only when its
+	# journal meets the error first, and the sync would say that
+	mnt -o loop,errors=continue "$d/outer/disk.img" "$d/mnt"
 	dest=$d/mnt/volumes
 	cp -a "$BATS_FILE_TMPDIR/old" "$dest"
 	sync -f "$dest"
