@@ -1,6 +1,9 @@
 # libarchive, library only. 3.7.4 calls mbedTLS 2.x digest functions (the
 # "_ret" names, gone in 3.x): without these renames configure silently
 # compiles its digest support out. Fixed upstream in 3.8.0.
+# patches/0001: the secure-symlinks check keeps the last entry's directories
+# open and walks only what is new (about 20 system calls a file fewer);
+# patches/0002: no umask() pair per entry, no fcntl() pair per file.
 DEPS_libarchive := zlib zstd xz expat mbedtls attr acl
 LA_MBEDTLS_RENAMES := $(foreach h,md5 ripemd160 sha1 sha256 sha512,\
 	$(foreach f,starts update finish,-Dmbedtls_$(h)_$(f)_ret=mbedtls_$(h)_$(f)))

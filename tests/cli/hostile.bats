@@ -139,6 +139,10 @@ hostile() {
 	hostile symlink-relative-escape 'volumes/vol1/_data/up/evil'
 }
 
+@test "hostile: a directory replaced by a symlink to /tmp, then written through" {
+	hostile symlink-over-dir 'volumes/vol1/_data/b/evil'
+}
+
 @test "hostile: a hard link to /etc/passwd" {
 	hostile hardlink-escape 'volumes/vol1/_data/passwd'
 }
