@@ -332,7 +332,7 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	}
 	if ((r = lb_fault("restore.open") != 0 ? lb_err_set(err, LB_ESTORE,
-	    errno, "cannot open '%s'", name) : s->ops->open_read(s, name, 0,
+	    errno, "cannot open '%s'", name) : s->ops->open_read(s, name, 0, -1,
 	    &p->h, err)) != LB_OK ||
 	    (age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
 	    err)) != LB_OK) ||
