@@ -51,6 +51,9 @@ struct lb_restore_opts {
 	char **volumes;		/* --volume filter */
 	size_t nvolumes;
 	int replace;
+	int atomic;		/* a segmented archive's groups go live
+				   together, at the end (as a single
+				   stream's do), not each when whole */
 	int dry_run;
 	int allow_unverified;
 	int ignore_docker;	/* restore even though dockerd runs */
@@ -83,6 +86,16 @@ struct lb_volume_result {
 	int replaced;		/* an existing one was set aside */
 };
 
+/* A priority group of a segmented restore. */
+struct lb_group_result {
+	int priority;		/* 1..9, LB_MAX_PRIO + 1: none */
+	const char *state;	/* "live", "verified" (--atomic, dry run),
+				   "failed", "not restored" */
+	double live_after;	/* s after the start, -1: not live */
+	size_t segments;
+	long long bytes;	/* their stored bytes */
+};
+
 struct lb_restore_result {
 	char id[48];
 	int ok;
@@ -110,6 +123,14 @@ struct lb_restore_result {
 	struct lb_volume_result *volumes;
 	size_t nvolumes;
 	char *layout;
+	/* a segmented archive restored by segments (else a single
+	 * stream): its groups in commit order */
+	int segmented;
+	int connections;
+	size_t nsegments;
+	struct lb_group_result *groups;
+	size_t ngroups;
+	int partial;		/* some groups live, a later one failed */
 	double t_select, t_transfer, t_commit, t_total;
 	struct lb_err err;	/* when !ok */
 };
