@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Segmented restores: lifeboat backup's archives (a gzip member per volume
 # and per 1M, listed in the manifest) read back by segments, with parallel
-# ranged reads, over HTTP (nginx, Range/206) and S3 (s3rver behind the
-# SigV4-checking proxy); each priority group live as soon as it is whole;
+# ranged reads, over HTTP (nginx, Range/206), S3 (s3rver behind the
+# SigV4-checking proxy) and SFTP (OpenSSH's sshd); each priority group live as soon as it is whole;
 # a corrupt segment in p3 leaves p1 and p2 live (exit 10) and rollback
 # undoes it whole; --atomic commits nothing then; the manifest counts only
 # signed when a key is configured; a segment cut mid-transfer is resumed
@@ -32,6 +32,7 @@ setup_file() {
 	LIFEBOAT_TEST_NOW=1796353200 "$LIFEBOAT" -q -c "$d/prio.conf" backup \
 		--source "$d/src" --store "$d/www/seg"
 	"$TOP/tests/helpers/nginx-store" start "$d/nginx" "$d/www"
+	"$TOP/tests/helpers/sshd-store" start "$d/ssh" "$d/www/seg"
 	"$TOP/tests/helpers/s3-store" start "$d/s3"
 	. "$d/s3/ports.env"
 	curl -sSf -o /dev/null -X PUT --aws-sigv4 aws:amz:us-east-1:s3 -u "$KEY:$KEY" \
@@ -42,6 +43,7 @@ teardown_file() {
 	load ../helpers/common
 	"$TOP/tests/helpers/nginx-store" stop "$BATS_FILE_TMPDIR/nginx"
 	"$TOP/tests/helpers/s3-store" stop "$BATS_FILE_TMPDIR/s3"
+	"$TOP/tests/helpers/sshd-store" stop "$BATS_FILE_TMPDIR/ssh"
 }
 
 setup() {
@@ -119,6 +121,20 @@ groups_live() {
 		assert_equal "$(groups_live "$output")" "1 2 3 null"
 		run -0 "$TREECMP" diff "$SRC" "$DEST-$c"
 	done
+}
+
+@test "over SFTP: each segment read from its offset to its end, bit-exact" {
+	local ssh=$BATS_FILE_TMPDIR/ssh
+	. "$ssh/ports.env"
+	{
+		printf '[store "nas"]\nurl = sftp://%s@127.0.0.1:%s%s/\n' "$SSH_USER" "$SSH_PORT" "$STORE_ROOT"
+		printf 'identity_file = %s\nknown_hosts = %s\n' "$ssh/id_ecdsa" "$ssh/known_hosts"
+		cat "$PRIO"
+	} > "$BATS_TEST_TMPDIR/c.conf"
+	run -0 --separate-stderr "$LIFEBOAT" -c "$BATS_TEST_TMPDIR/c.conf" --json restore --dest "$DEST"
+	jq -e '.transfer == "segments" and .result == "ok"' <<< "$output"
+	assert_equal "$(groups_live "$output")" "1 2 3 null"
+	run -0 "$TREECMP" diff "$SRC" "$DEST"
 }
 
 # corrupt DIR: a copy of the backup in WWW/DIR with one byte of p3's segment

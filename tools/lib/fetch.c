@@ -841,6 +841,25 @@ after_failure(struct lb_fetch *f, struct lb_err *err)
 	return start_attempt(f, err);
 }
 
+/* A range delivered: a transfer that ends there (a 206, SFTP) is let end,
+ * as libssh2 keeps the session of an SFTP transfer cut short; a 200 with
+ * the whole object is cut. */
+static void
+range_end(struct lb_fetch *f)
+{
+	int n;
+
+	for (n = 0; n < 100 && !f->done && !lb_stop_requested &&
+	    (f->sftp || f->status == 206); n++) {
+		f->pos = f->len = 0;
+		if (f->paused) {
+			f->paused = 0;
+			curl_easy_pause(f->e, CURLPAUSE_CONT);
+		}
+		drive(f);
+	}
+}
+
 int
 lb_fetch_read(struct lb_fetch *f, void *buf, size_t len, size_t *got,
     struct lb_err *err)
@@ -854,8 +873,10 @@ lb_fetch_read(struct lb_fetch *f, void *buf, size_t len, size_t *got,
 			return lb_err_set(err, LB_EINTR, 0, "interrupted");
 		/* a range read whole: what a server sends past it (a 200
 		 * for the whole object) is not the caller's */
-		if (f->end >= 0 && f->delivered >= f->end)
+		if (f->end >= 0 && f->delivered >= f->end) {
+			range_end(f);
 			return LB_OK;
+		}
 		if (f->pos < f->len) {
 			n = f->len - f->pos;
 			if (n > len)
