@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +41,8 @@
 
 #define WARN_AGE (24 * 3600)	/* without max_age, older winners warn */
 
+static pthread_mutex_t say_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void say(const struct lb_restore_opts *o, enum lb_notice_level l,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -55,7 +58,28 @@ say(const struct lb_restore_opts *o, enum lb_notice_level l, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&say_mu);
 	o->notice(o->notice_arg, l, msg);
+	pthread_mutex_unlock(&say_mu);
+}
+
+/* A segmented restore's notices come from its workers' threads (a retry,
+ * an entry skipped) while its progress is told from the caller's: the
+ * caller's callbacks are called one at a time. */
+static void
+locked_notice(void *arg, enum lb_notice_level l, const char *msg)
+{
+	say(arg, l, "%s", msg);
+}
+
+static void
+locked_progress(void *arg, long long done, long long total)
+{
+	const struct lb_restore_opts *o = arg;
+
+	pthread_mutex_lock(&say_mu);
+	o->progress(o->progress_arg, done, total);
+	pthread_mutex_unlock(&say_mu);
 }
 
 int
@@ -486,9 +510,11 @@ txn_notice(void *arg, const char *msg)
 static void
 emit(const struct lb_restore_opts *o, const struct lb_restore_event *ev)
 {
-	if (o->event != NULL)
+	if (o->event != NULL) {
+		pthread_mutex_lock(&say_mu);
 		o->event(o->notice_arg, ev);
-	else if (ev->kind == LB_RESTORE_TRYING)
+		pthread_mutex_unlock(&say_mu);
+	} else if (ev->kind == LB_RESTORE_TRYING)
 		say(o, LB_INFO, "%s '%s' from '%s'", ev->doing, ev->name,
 		    ev->store);
 	else if (ev->kind == LB_RESTORE_REJECTED)
@@ -741,10 +767,10 @@ by_segments(struct restore_run *rr, const struct lb_backup *b,
 	sr->connections = o->cfg->connections > 0 ? o->cfg->connections :
 	    LB_SEGR_CONNECTIONS;
 	sr->t0 = rr->t0;
-	sr->progress = o->progress;
-	sr->progress_arg = o->progress_arg;
-	sr->notice = o->notice;
-	sr->notice_arg = o->notice_arg;
+	sr->progress = o->progress != NULL ? locked_progress : NULL;
+	sr->progress_arg = (void *)o;
+	sr->notice = locked_notice;
+	sr->notice_arg = (void *)o;
 	sr->group_done = rr->tp != NULL && !o->atomic ? group_live : NULL;
 	sr->arg = rr;
 	r = lb_segr_run(sr, e);

@@ -5,7 +5,9 @@
  * staging directory DEST.lifeboat/staging-ID on the target filesystem.
  * Only when the digest matched and no entry failed are the staged volumes
  * renamed into DEST, journaled step by step; what they replace is set
- * aside in DEST.lifeboat/previous-ID, never deleted.
+ * aside in DEST.lifeboat/previous-ID, never deleted. A segmented archive
+ * whose manifest the sidecar vouches for is read by segments instead
+ * (segr.h), each priority group committed as soon as it is whole.
  */
 #ifndef LB_RESTORE_H
 #define LB_RESTORE_H
