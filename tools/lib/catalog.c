@@ -809,7 +809,7 @@ lb_catalog_peek_age(struct lb_catalog *cat)
 		b = &cat->backups[i];
 		s = cat->stores[b->store];
 		if (!b->age || b->refused != NULL || s == NULL ||
-		    s->ops->open_read(s, b->name, 0, &h, &err) != LB_OK)
+		    s->ops->open_read(s, b->name, 0, -1, &h, &err) != LB_OK)
 			continue;
 		for (n = 0; n < sizeof(head); n += got)
 			if (s->ops->read(h, head + n, sizeof(head) - n, &got,

@@ -687,6 +687,16 @@ on_key(void *user, const char *section, const char *key, const char *value,
 				    LB_BOOL_WORDS ", not '%s'", cfg->path,
 				    lineno, value);
 			return 1;
+		} else if (strcmp(key, "connections") == 0) {
+			char *end;
+			long n = strtol(value, &end, 10);
+
+			if (*value == '\0' || *end != '\0' || n < 1 || n > 16)
+				BAD("%s:%d: connections must be a number from "
+				    "1 to 16, not '%s'", cfg->path, lineno,
+				    value);
+			cfg->connections = (int)n;
+			return 1;
 		} else if (strcmp(key, "name_time") == 0) {
 			if (strcmp(value, "utc") == 0)
 				cfg->name_time_local = 0;

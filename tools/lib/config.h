@@ -1,7 +1,8 @@
 /*
  * config.h: lifeboat.conf, git-config-style INI read with inih.
  *
- *   [restore]          dest, max_age, allow_unverified, layout, name_time
+ *   [restore]          dest, max_age, allow_unverified, layout, name_time,
+ *                      connections
  *   [store "NAME"]     url, and backend-specific keys kept for the backend
  *   [volumes]          p1 = a b, p2 = ... (commit priority groups)
  *                      map.DIR = VOLUME (offen archives' directory names)
@@ -85,6 +86,9 @@ struct lb_config {
 	int allow_unverified;
 	char *layout;		/* NULL: auto */
 	int name_time_local;	/* times in archive names are local time */
+	int connections;	/* [restore] connections: a segmented
+				   archive's ranged reads at once; 0: the
+				   default (4) */
 	struct lb_store_conf *stores;
 	size_t nstores;
 	struct {

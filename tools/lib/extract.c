@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@
 #include "extract.h"
 
 #define PATHMAX 4096
+
+static pthread_mutex_t umask_mu = PTHREAD_MUTEX_INITIALIZER;
 
 enum act { A_WRITE, A_SKIP, A_SKIP_WARN, A_REFUSE, A_LATER };
 
@@ -412,6 +415,45 @@ copy_data(struct extract_run *r, const char *name, int writing)
 }
 
 static int
+listed(const struct lb_extract *x, const char *item)
+{
+	size_t i;
+
+	for (i = 0; i < x->nonly; i++)
+		if (strcmp(x->only[i], item) == 0)
+			return 1;
+	return 0;
+}
+
+/* A hard link whose target an earlier segment, still being written, holds:
+ * made by lb_extract_finish. */
+static int
+wait_link(struct extract_run *r, struct archive_entry *e, const char *orig)
+{
+	struct lb_extract *x = r->x;
+	struct archive_entry **v, *c;
+
+	if ((v = realloc(x->later, (x->nlater + 1) * sizeof(*v))) == NULL ||
+	    (x->later = v, (c = archive_entry_clone(e)) == NULL))
+		return lb_err_set(r->err, LB_ENOMEM, 0, "out of memory");
+	v[x->nlater++] = c;
+	return copy_data(r, orig, 0);
+}
+
+static int
+keep_dir(struct extract_run *r, struct archive_entry *e)
+{
+	struct lb_extract *x = r->x;
+	struct archive_entry **v, *c;
+
+	if ((v = realloc(x->dirs, (x->ndirs + 1) * sizeof(*v))) == NULL ||
+	    (x->dirs = v, (c = archive_entry_clone(e)) == NULL))
+		return lb_err_set(r->err, LB_ENOMEM, 0, "out of memory");
+	v[x->ndirs++] = c;
+	return LB_OK;
+}
+
+static int
 process(struct extract_run *r, struct archive_entry *e)
 {
 	struct lb_extract *x = r->x;
@@ -463,6 +505,9 @@ process(struct extract_run *r, struct archive_entry *e)
 			    "refused: hard link to '%s' outside its volume",
 			    orig, hl);
 	}
+	if (x->only != NULL && !listed(x, item))
+		return lb_err_set(r->err, LB_EVERIFY, 0, "'%s': refused: the "
+		    "manifest does not list '%s' in this segment", orig, item);
 	if ((it = item_get(r, item, isvol)) == NULL)
 		return lb_err_set(r->err, LB_EDEST, errno, "'%s'", item);
 	if (type != AE_IFDIR)
@@ -474,12 +519,16 @@ process(struct extract_run *r, struct archive_entry *e)
 	archive_entry_set_pathname(e, out);
 	if (hl != NULL)
 		archive_entry_set_hardlink(e, hout);
+	if (hl != NULL && x->segment && access(hout, F_OK) != 0)
+		return wait_link(r, e, orig);
 	if (archive_write_header(r->w, e) != ARCHIVE_OK)
 		return fail_w(r, orig, "cannot create");
 	if (copy_data(r, orig, archive_entry_size(e) > 0) != LB_OK)
 		return r->err->code;
 	if (archive_write_finish_entry(r->w) != ARCHIVE_OK)
 		return fail_w(r, orig, "cannot restore its metadata");
+	if (x->segment && type == AE_IFDIR)
+		return keep_dir(r, e);
 	return LB_OK;
 }
 
@@ -607,7 +656,12 @@ lb_extract_run(struct lb_extract *x, struct lb_pipe *p, struct lb_err *err)
 	archive_read_support_filter_none(r.a);
 	archive_read_support_format_tar(r.a);
 	if (x->staging != NULL) {
-		if ((r.w = archive_write_disk_new()) == NULL) {
+		/* archive_write_disk_new reads the umask by setting it:
+		 * two at once (segments) could leave it 0 */
+		pthread_mutex_lock(&umask_mu);
+		r.w = archive_write_disk_new();
+		pthread_mutex_unlock(&umask_mu);
+		if (r.w == NULL) {
 			archive_read_free(r.a);
 			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 		}
@@ -622,9 +676,12 @@ lb_extract_run(struct lb_extract *x, struct lb_pipe *p, struct lb_err *err)
 		    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
 		archive_write_disk_set_options(r.w, flags);
-		/* paths are relative to the staging directory */
-		cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cwd < 0 || chdir(x->staging) != 0) {
+		/* paths are relative to the staging directory (a segment's
+		 * caller is there already: the current directory is the
+		 * process's, and other segments are written beside it) */
+		if (!x->segment)
+			cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (!x->segment && (cwd < 0 || chdir(x->staging) != 0)) {
 			rc = lb_err_set(err, LB_EDEST, errno, "cannot enter "
 			    "'%s'", x->staging);
 			goto out;
@@ -635,6 +692,10 @@ lb_extract_run(struct lb_extract *x, struct lb_pipe *p, struct lb_err *err)
 		goto out;
 	}
 	rc = entries(&r);
+	if (rc == LB_OK && r.w != NULL && x->segment) {
+		x->writer = r.w;
+		r.w = NULL;
+	}
 	if (rc == LB_OK && r.w != NULL &&
 	    archive_write_close(r.w) != ARCHIVE_OK)
 		rc = fail_w(&r, x->staging, "cannot set directory metadata");
@@ -651,6 +712,72 @@ out:
 	return rc;
 }
 
+int
+lb_extract_links(struct lb_extract *x, struct lb_err *err)
+{
+	struct extract_run r;
+	size_t i;
+	int rc = LB_OK;
+
+	memset(&r, 0, sizeof(r));
+	r.x = x;
+	r.w = x->writer;
+	r.err = err;
+	for (i = 0; r.w != NULL && i < x->nlater && rc == LB_OK; i++) {
+		const char *name = archive_entry_pathname(x->later[i]);
+
+		if (archive_write_header(r.w, x->later[i]) != ARCHIVE_OK)
+			rc = fail_w(&r, name, "cannot create");
+		else if (archive_write_finish_entry(r.w) != ARCHIVE_OK)
+			rc = fail_w(&r, name, "cannot restore its metadata");
+	}
+	for (i = 0; i < x->nlater; i++)
+		archive_entry_free(x->later[i]);
+	free(x->later);
+	x->later = NULL;
+	x->nlater = 0;
+	return rc;
+}
+
+int
+lb_extract_finish(struct lb_extract *x, struct lb_err *err)
+{
+	struct extract_run r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.x = x;
+	r.w = x->writer;
+	r.err = err;
+	rc = lb_extract_links(x, err);
+	if (rc == LB_OK && r.w != NULL && archive_write_close(r.w) !=
+	    ARCHIVE_OK)
+		rc = fail_w(&r, "staging", "cannot set directory metadata");
+	if (r.w != NULL)
+		archive_write_free(r.w);
+	x->writer = NULL;
+	/* the directories' times, last (deepest first) */
+	for (; x->ndirs > 0; x->ndirs--) {
+		struct archive_entry *d = x->dirs[x->ndirs - 1];
+		struct timespec ts[2];
+
+		ts[0].tv_sec = archive_entry_atime(d);
+		ts[0].tv_nsec = archive_entry_atime_is_set(d) ?
+		    archive_entry_atime_nsec(d) : UTIME_OMIT;
+		ts[1].tv_sec = archive_entry_mtime(d);
+		ts[1].tv_nsec = archive_entry_mtime_nsec(d);
+		if (rc == LB_OK && x->staging != NULL &&
+		    archive_entry_mtime_is_set(d) && utimensat(AT_FDCWD,
+		    archive_entry_pathname(d), ts, AT_SYMLINK_NOFOLLOW) != 0)
+			rc = lb_err_set(err, LB_EDEST, errno, "'%s': cannot "
+			    "set its times", archive_entry_pathname(d));
+		archive_entry_free(d);
+	}
+	free(x->dirs);
+	x->dirs = NULL;
+	return rc;
+}
+
 void
 lb_extract_release(struct lb_extract *x)
 {
@@ -661,4 +788,17 @@ lb_extract_release(struct lb_extract *x)
 	free(x->items);
 	x->items = NULL;
 	x->nitems = 0;
+	/* a segment that failed: nothing more is set (libarchive's own
+	 * directory fixups aside, done where the caller stands) */
+	for (i = 0; i < x->nlater; i++)
+		archive_entry_free(x->later[i]);
+	free(x->later);
+	for (i = 0; i < x->ndirs; i++)
+		archive_entry_free(x->dirs[i]);
+	free(x->dirs);
+	x->later = x->dirs = NULL;
+	x->nlater = x->ndirs = 0;
+	if (x->writer != NULL)
+		archive_write_free(x->writer);
+	x->writer = NULL;
 }

@@ -194,8 +194,11 @@ lb_fetch_tls(CURL *e, const char *ca_file, int insecure)
 	}
 }
 
+/* A transfer of url from byte offset up to end (exclusive; -1: the
+ * object's end). */
 static int
-xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
+xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset,
+    long long end)
 {
 	const struct lb_fetch_conf *c = x->c;
 	char h[128], range[48];
@@ -268,7 +271,12 @@ xfer_setup(struct xfer *x, CURL *e, const char *url, long long offset)
 	}
 	curl_easy_setopt(e, CURLOPT_SSH_AUTH_TYPES,
 	    (long)CURLSSH_AUTH_PUBLICKEY);
-	if (offset > 0) {
+	if (end >= 0) {
+		/* a segment: curl sends a Range header over HTTP and seeks
+		 * and stops over SFTP */
+		snprintf(range, sizeof(range), "%lld-%lld", offset, end - 1);
+		curl_easy_setopt(e, CURLOPT_RANGE, range);
+	} else if (offset > 0) {
 		if (strncmp(url, "sftp:", 5) == 0)
 			curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
 			    (curl_off_t)offset);
@@ -510,7 +518,7 @@ request(const struct lb_fetch_conf *c, const char *method, const char *url0,
 	for (attempt = 0;; attempt++) {
 		memset(&m, 0, sizeof(m));
 		m.max = max;
-		if (xfer_setup(&x, e, url, 0) != 0) {
+		if (xfer_setup(&x, e, url, 0, -1) != 0) {
 			cr = CURLE_OUT_OF_MEMORY;
 			break;
 		}
@@ -618,6 +626,7 @@ struct lb_fetch {
 	unsigned char *buf;
 	size_t len, pos;	/* buffered: buf[pos..len) */
 	long long delivered;	/* bytes handed to the caller */
+	long long end;		/* a range's end (exclusive), -1: none */
 	long long received;	/* bytes of this attempt put in buf */
 	long long start;	/* offset this attempt started at */
 	int running, done, paused, checked, bad, restart;
@@ -641,8 +650,9 @@ check_status(struct lb_fetch *f)
 	curl_easy_getinfo(f->e, CURLINFO_RESPONSE_CODE, &f->status);
 	if (!f->sftp && f->status != 200 && f->status != 206)
 		f->bad = 1;
-	else if (!f->sftp && f->start > 0 && (f->status != 206 ||
-	    f->x.range_start != f->start))
+	else if (!f->sftp && (f->start > 0 || f->end >= 0) &&
+	    (f->status != 206 || f->x.range_start != f->start) &&
+	    !(f->start == 0 && f->status == 200))
 		/* the server sent the object from its start */
 		f->restart = 1;
 }
@@ -690,7 +700,7 @@ start_attempt(struct lb_fetch *f, struct lb_err *err)
 		curl_easy_cleanup(f->e);
 	}
 	if ((f->e = curl_easy_init()) == NULL ||
-	    xfer_setup(&f->x, f->e, f->url, f->delivered) != 0)
+	    xfer_setup(&f->x, f->e, f->url, f->delivered, f->end) != 0)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	curl_easy_setopt(f->e, CURLOPT_WRITEFUNCTION, stream_cb);
 	curl_easy_setopt(f->e, CURLOPT_WRITEDATA, f);
@@ -710,8 +720,8 @@ start_attempt(struct lb_fetch *f, struct lb_err *err)
 
 int
 lb_fetch_open(const struct lb_fetch_conf *c, const char *url,
-    long long offset, void (*notice)(void *, const char *), void *arg,
-    struct lb_fetch **out, struct lb_err *err)
+    long long offset, long long length, void (*notice)(void *, const char *),
+    void *arg, struct lb_fetch **out, struct lb_err *err)
 {
 	struct lb_fetch *f;
 	int r;
@@ -728,6 +738,7 @@ lb_fetch_open(const struct lb_fetch_conf *c, const char *url,
 	f->x.c = c;
 	f->sftp = strncmp(url, "sftp:", 5) == 0;
 	f->delivered = offset;
+	f->end = length >= 0 ? offset + length : -1;
 	f->notice = notice;
 	f->arg = arg;
 	if ((r = start_attempt(f, err)) != LB_OK) {
@@ -830,6 +841,25 @@ after_failure(struct lb_fetch *f, struct lb_err *err)
 	return start_attempt(f, err);
 }
 
+/* A range delivered: a transfer that ends there (a 206, SFTP) is let end,
+ * as libssh2 keeps the session of an SFTP transfer cut short; a 200 with
+ * the whole object is cut. */
+static void
+range_end(struct lb_fetch *f)
+{
+	int n;
+
+	for (n = 0; n < 100 && !f->done && !lb_stop_requested &&
+	    (f->sftp || f->status == 206); n++) {
+		f->pos = f->len = 0;
+		if (f->paused) {
+			f->paused = 0;
+			curl_easy_pause(f->e, CURLPAUSE_CONT);
+		}
+		drive(f);
+	}
+}
+
 int
 lb_fetch_read(struct lb_fetch *f, void *buf, size_t len, size_t *got,
     struct lb_err *err)
@@ -841,10 +871,18 @@ lb_fetch_read(struct lb_fetch *f, void *buf, size_t len, size_t *got,
 	for (;;) {
 		if (lb_stop_requested)
 			return lb_err_set(err, LB_EINTR, 0, "interrupted");
+		/* a range read whole: what a server sends past it (a 200
+		 * for the whole object) is not the caller's */
+		if (f->end >= 0 && f->delivered >= f->end) {
+			range_end(f);
+			return LB_OK;
+		}
 		if (f->pos < f->len) {
 			n = f->len - f->pos;
 			if (n > len)
 				n = len;
+			if (f->end >= 0 && (long long)n > f->end - f->delivered)
+				n = (size_t)(f->end - f->delivered);
 			memcpy(buf, f->buf + f->pos, n);
 			f->pos += n;
 			f->delivered += (long long)n;

@@ -69,11 +69,12 @@ int lb_fetch_send(const struct lb_fetch_conf *c, const char *method,
 
 struct lb_fetch;
 
-/* Start streaming url from byte offset. Progress of retries and resumes
- * is told through notice (may be NULL). */
+/* Start streaming url from byte offset: length bytes (a Range request,
+ * resumed within it), or with length -1 to its end. Progress of retries
+ * and resumes is told through notice (may be NULL). */
 int lb_fetch_open(const struct lb_fetch_conf *c, const char *url,
-    long long offset, void (*notice)(void *, const char *), void *arg,
-    struct lb_fetch **out, struct lb_err *err);
+    long long offset, long long length, void (*notice)(void *, const char *),
+    void *arg, struct lb_fetch **out, struct lb_err *err);
 /* Wait for the server's answer to f, retrying what lb_fetch_read would
  * retry. r gets its status, Date and x-amz-bucket-region and, for an error
  * status, its body (bounded); r is the caller's to release. The answer

@@ -30,6 +30,8 @@ enum lb_code {
 	LB_EHANDOFF = -12,	/* a hand-off step failed */
 	LB_EOBJECTIVE = -13,	/* an objective of the plan (RPO, RTO) is
 				   not met */
+	LB_EPARTIAL = -14,	/* a segmented restore committed its first
+				   priority groups, then a later one failed */
 };
 
 #define LB_ERR_MSG 512

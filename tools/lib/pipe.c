@@ -302,10 +302,34 @@ raw_open(struct lb_pipe *p, struct lb_err *err)
 	return LB_OK;
 }
 
+static int start(struct lb_pipe **out, struct lb_store *s, const char *name,
+    long long offset, long long length, long long size, int flags,
+    struct lb_age_keys *age, lb_progress_fn progress, void *arg,
+    struct lb_err *err);
+
 int
 lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
     long long size, int flags, struct lb_age_keys *age,
     lb_progress_fn progress, void *arg, struct lb_err *err)
+{
+	return start(out, s, name, 0, -1, size, flags, age, progress, arg,
+	    err);
+}
+
+int
+lb_pipe_start_range(struct lb_pipe **out, struct lb_store *s,
+    const char *name, long long offset, long long length, int flags,
+    lb_progress_fn progress, void *arg, struct lb_err *err)
+{
+	return start(out, s, name, offset, length, length, flags, NULL,
+	    progress, arg, err);
+}
+
+static int
+start(struct lb_pipe **out, struct lb_store *s, const char *name,
+    long long offset, long long length, long long size, int flags,
+    struct lb_age_keys *age, lb_progress_fn progress, void *arg,
+    struct lb_err *err)
 {
 	struct lb_pipe *p;
 	int i, r;
@@ -332,8 +356,8 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	}
 	if ((r = lb_fault("restore.open") != 0 ? lb_err_set(err, LB_ESTORE,
-	    errno, "cannot open '%s'", name) : s->ops->open_read(s, name, 0,
-	    &p->h, err)) != LB_OK ||
+	    errno, "cannot open '%s'", name) : s->ops->open_read(s, name,
+	    offset, length, &p->h, err)) != LB_OK ||
 	    (age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
 	    err)) != LB_OK) ||
 	    (p->decode && (r = raw_open(p, err)) != LB_OK)) {

@@ -33,6 +33,12 @@ int lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
     long long size, int flags, struct lb_age_keys *age,
     lb_progress_fn progress, void *arg, struct lb_err *err);
 
+/* The same for the length bytes of name from byte offset (a segment of
+ * a segmented archive): its digests are of those bytes. */
+int lb_pipe_start_range(struct lb_pipe **out, struct lb_store *s,
+    const char *name, long long offset, long long length, int flags,
+    lb_progress_fn progress, void *arg, struct lb_err *err);
+
 /* The next chunk for libarchive (valid until the next call): its length,
  * 0 at the end of the stream, or -1 on error (see lb_pipe_error). */
 long lb_pipe_next(struct lb_pipe *p, const void **buf);

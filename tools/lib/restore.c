@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,11 +34,14 @@
 #include "extract.h"
 #include "jread.h"
 #include "json.h"
+#include "segr.h"
 #include "segw.h"
 #include "restore.h"
 #include "txn.h"
 
 #define WARN_AGE (24 * 3600)	/* without max_age, older winners warn */
+
+static pthread_mutex_t say_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void say(const struct lb_restore_opts *o, enum lb_notice_level l,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -54,7 +58,28 @@ say(const struct lb_restore_opts *o, enum lb_notice_level l, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&say_mu);
 	o->notice(o->notice_arg, l, msg);
+	pthread_mutex_unlock(&say_mu);
+}
+
+/* A segmented restore's notices come from its workers' threads (a retry,
+ * an entry skipped) while its progress is told from the caller's: the
+ * caller's callbacks are called one at a time. */
+static void
+locked_notice(void *arg, enum lb_notice_level l, const char *msg)
+{
+	say(arg, l, "%s", msg);
+}
+
+static void
+locked_progress(void *arg, long long done, long long total)
+{
+	const struct lb_restore_opts *o = arg;
+
+	pthread_mutex_lock(&say_mu);
+	o->progress(o->progress_arg, done, total);
+	pthread_mutex_unlock(&say_mu);
 }
 
 int
@@ -485,9 +510,11 @@ txn_notice(void *arg, const char *msg)
 static void
 emit(const struct lb_restore_opts *o, const struct lb_restore_event *ev)
 {
-	if (o->event != NULL)
+	if (o->event != NULL) {
+		pthread_mutex_lock(&say_mu);
 		o->event(o->notice_arg, ev);
-	else if (ev->kind == LB_RESTORE_TRYING)
+		pthread_mutex_unlock(&say_mu);
+	} else if (ev->kind == LB_RESTORE_TRYING)
 		say(o, LB_INFO, "%s '%s' from '%s'", ev->doing, ev->name,
 		    ev->store);
 	else if (ev->kind == LB_RESTORE_REJECTED)
@@ -504,6 +531,10 @@ struct restore_run {
 	struct lb_extract x;
 	struct lb_txn txn, *tp;		/* tp: the transaction began */
 	int committing;			/* the commit has begun */
+	struct lb_segr sr;		/* a segmented candidate's run */
+	size_t nlive;			/* its groups committed so far */
+	int commit_failed;		/* a group's commit failed */
+	int partial;			/* its later group failed */
 	double t0, tsel, ttr;		/* start; selection; transfers */
 	long long now;			/* the wall clock, for ages */
 	struct lb_age_keys *keys;	/* the caller's, or nokeys */
@@ -562,6 +593,205 @@ preflight(struct restore_run *rr)
 	return check_existing(o, rr->dest, err);
 }
 
+/* May b be restored by segments? Its manifest must be vouched for by the
+ * sidecar (signed, with trusted keys), and be of the plain compressed
+ * stream (an age file's segments are inside its encryption). */
+static int
+segmentable(struct restore_run *rr, const struct lb_backup *b)
+{
+	if (!rr->restoring || b->manifest == NULL || !b->has_sum || b->age ||
+	    b->sig == LB_SIG_STREAM || (rr->x.layout != LB_LAYOUT_AUTO &&
+	    rr->x.layout != LB_LAYOUT_DOCKER))
+		return 0;
+	if (rr->cat.nkeys > 0 && b->sig != LB_SIG_OK) {
+		say(rr->o, LB_WARN, "'%s': its manifest is not signed: "
+		    "restored in one stream", b->name);
+		return 0;
+	}
+	return 1;
+}
+
+static const char *
+group_name(int prio, char *buf, size_t len)
+{
+	if (prio <= LB_MAX_PRIO)
+		snprintf(buf, len, "p%d", prio);
+	else
+		snprintf(buf, len, "the volumes of no group");
+	return buf;
+}
+
+/* lb_segr's group_done: group g goes live. */
+static int
+group_live(void *arg, struct lb_segr *sr, size_t g, struct lb_err *err)
+{
+	struct restore_run *rr = arg;
+	const struct lb_segr_group *gr = &sr->groups[g];
+	struct lb_restore_event ev;
+	struct lb_txn_item *items;
+	size_t i, k, n = 0;
+	int r = LB_OK;
+
+	if (rr->nlive == 0 && !rr->o->replace) {
+		/* what is in the way is judged once, for every group */
+		for (i = 0; i < sr->ngroups && r == LB_OK; i++)
+			r = lb_txn_check(rr->tp, (const char *const *)
+			    sr->groups[i].names, sr->groups[i].nnames, err);
+		if (r != LB_OK)
+			return r;
+	}
+	if (sr->nitems > 1)
+		qsort(sr->items, sr->nitems, sizeof(*sr->items), cmp_items);
+	if ((items = calloc(sr->nitems + 1, sizeof(*items))) == NULL)
+		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+	for (i = 0; i < sr->nitems; i++)
+		for (k = 0; k < gr->nnames; k++)
+			if (strcmp(sr->items[i].name, gr->names[k]) == 0)
+				items[n++].name = sr->items[i].name;
+	rr->committing = 1;
+	if ((r = lb_txn_commit_part(rr->tp, items, n, err)) != LB_OK) {
+		rr->commit_failed = 1;
+		free(items);
+		return r;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = LB_RESTORE_COMMITTED;
+	for (k = 0; k < n; k++)
+		for (i = 0; i < sr->nitems; i++)
+			if (sr->items[i].name == items[k].name) {
+				sr->items[i].replaced = items[k].replaced;
+				ev.name = items[k].name;
+				ev.size = sr->items[i].bytes;
+				ev.replaced = items[k].replaced;
+				emit(rr->o, &ev);
+			}
+	free(items);
+	rr->nlive++;
+	return LB_OK;
+}
+
+/* The groups of the run into the result. */
+static void
+groups_result(struct restore_run *rr)
+{
+	struct lb_restore_result *res = rr->res;
+	const struct lb_segr *sr = &rr->sr;
+	struct lb_group_result *g;
+	size_t i;
+
+	free(res->groups);
+	res->groups = NULL;
+	res->ngroups = 0;
+	res->segmented = 1;
+	res->nsegments = sr->nsegs;
+	res->connections = sr->connections;
+	if ((g = calloc(sr->ngroups + 1, sizeof(*g))) == NULL)
+		return;
+	for (i = 0; i < sr->ngroups; i++) {
+		const struct lb_segr_group *s = &sr->groups[i];
+
+		g[i].priority = s->priority;
+		g[i].state = s->live ? "live" : s->verified ? "verified" :
+		    s->failed ? "failed" : "not restored";
+		g[i].live_after = s->live ? s->t_live : -1;
+		g[i].segments = s->nsegments;
+		g[i].bytes = s->bytes;
+	}
+	res->groups = g;
+	res->ngroups = sr->ngroups;
+}
+
+/* Some groups are live and a later one failed: the restore ends here,
+ * committed as far as it went (rollback undoes it whole). */
+static int
+partial(struct restore_run *rr, const struct lb_backup *b, struct lb_err *e)
+{
+	const struct lb_segr *sr = &rr->sr;
+	char live[256] = "", name[64], msg[LB_ERR_MSG], why[LB_ERR_MSG + 64];
+	struct lb_err ce;
+	size_t i, used = 0;
+
+	for (i = 0; i < sr->ngroups && sr->groups[i].live; i++)
+		used += (size_t)snprintf(live + used, used < sizeof(live) ?
+		    sizeof(live) - used : 0, "%s%s", i ? ", " : "",
+		    group_name(sr->groups[i].priority, name, sizeof(name)));
+	group_name(sr->groups[sr->failed_group].priority, name, sizeof(name));
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	snprintf(why, sizeof(why), "%s failed: %s", name, msg);
+	if (lb_txn_commit_end(rr->tp, why, &ce) != LB_OK)
+		say(rr->o, LB_WARN, "%s", ce.msg);
+	rr->partial = 1;
+	return lb_err_set(e, LB_EPARTIAL, 0, "'%s' restored in part: %s "
+	    "live, %s failed: %s; 'lifeboat rollback' undoes the whole "
+	    "restore", b->name, live, name, msg);
+}
+
+/* b by segments, when its manifest plans them (*used set); else nothing
+ * is done and the caller streams it. */
+static int
+by_segments(struct restore_run *rr, const struct lb_backup *b,
+    struct choice *c, struct lb_err *e, int *used)
+{
+	const struct lb_restore_opts *o = rr->o;
+	struct lb_segr *sr = &rr->sr;
+	char *text = NULL, why[256], staging[PATH_MAX];
+	size_t len;
+	int r;
+
+	*used = 0;
+	lb_segr_release(sr);
+	memset(sr, 0, sizeof(*sr));
+	sr->cfg = o->cfg;
+	sr->volumes = o->volumes;
+	sr->nvolumes = o->nvolumes;
+	if ((r = read_manifest(rr->cat.stores[b->store], b, rr->keys, &text,
+	    &len, e)) != LB_OK) {
+		*used = 1;
+		return r;
+	}
+	r = lb_segr_plan(sr, text, len, b->sha256, b->size, why, sizeof(why));
+	free(text);
+	if (r != 0) {
+		say(o, LB_WARN, "'%s': its manifest plans no segments (%s): "
+		    "restored in one stream", b->name, why);
+		return LB_OK;
+	}
+	*used = 1;
+	lb_extract_release(&rr->x);
+	if (rr->tp != NULL && (r = lb_txn_stage(rr->tp, staging,
+	    sizeof(staging), e)) != LB_OK)
+		return r;
+	sr->store = rr->cat.stores[b->store];
+	sr->name = b->name;
+	sr->staging = rr->tp != NULL ? staging : NULL;
+	sr->connections = o->cfg->connections > 0 ? o->cfg->connections :
+	    LB_SEGR_CONNECTIONS;
+	sr->t0 = rr->t0;
+	sr->progress = o->progress != NULL ? locked_progress : NULL;
+	sr->progress_arg = (void *)o;
+	sr->notice = locked_notice;
+	sr->notice_arg = (void *)o;
+	sr->group_done = rr->tp != NULL && !o->atomic ? group_live : NULL;
+	sr->arg = rr;
+	r = lb_segr_run(sr, e);
+	groups_result(rr);
+	if (r == LB_OK) {
+		rr->x.items = sr->items;
+		rr->x.nitems = sr->nitems;
+		rr->x.used = LB_LAYOUT_DOCKER;
+		sr->items = NULL;
+		sr->nitems = 0;
+		memcpy(c->hex, b->sha256, sizeof(c->hex));
+		c->nbytes = b->size >= 0 ? b->size : sr->total;
+		return LB_OK;
+	}
+	if (rr->nlive > 0 && !rr->commit_failed)
+		return partial(rr, b, e);
+	if (rr->tp != NULL && rr->nlive == 0)
+		lb_txn_unstage(rr->tp);
+	return r;
+}
+
 /* One candidate's pass, once more from the first byte when the server
  * cannot resume. */
 static int
@@ -569,8 +799,13 @@ transfer(struct restore_run *rr, const struct lb_backup *b,
     struct choice *c, struct lb_err *e)
 {
 	double t = lb_clock_mono();
-	int r;
+	int r = LB_OK, used = 0;
 
+	if (segmentable(rr, b) && ((r = by_segments(rr, b, c, e, &used)) !=
+	    LB_OK || used)) {
+		rr->ttr += lb_clock_mono() - t;
+		return r;
+	}
 	r = try_one(rr->o, &rr->cat, b, rr->keys, rr->tp, &rr->x, c->hex,
 	    &c->nbytes, e);
 	if (r == LB_ERESTART && !lb_stop_requested) {
@@ -654,7 +889,7 @@ attempt(struct restore_run *rr, struct choice *c, size_t i, int pass)
 		return LB_OK;
 	}
 	if (r == LB_EDEST || r == LB_EINTR || r == LB_ENOMEM ||
-	    r == LB_EUSAGE) {
+	    r == LB_EUSAGE || r == LB_EPARTIAL || rr->nlive > 0) {
 		rr->err = e;
 		return r;
 	}
@@ -804,6 +1039,52 @@ take_winner(struct restore_run *rr, struct choice *c)
 	return LB_OK;
 }
 
+/* A partial restore's result: the archive, and the volumes that went
+ * live. */
+static void
+partial_result(struct restore_run *rr, struct choice *c)
+{
+	struct lb_restore_result *res = rr->res;
+	const struct lb_backup *b = NULL;
+	struct lb_segr *sr = &rr->sr;
+	size_t i, n = 0;
+
+	for (i = 0; i < rr->cat.nbackups && b == NULL; i++)
+		if (c->tried[i] && strcmp(rr->cat.backups[i].name,
+		    sr->name) == 0)
+			b = &rr->cat.backups[i];
+	res->partial = 1;
+	if (b != NULL) {
+		res->have_archive = 1;
+		res->archive_name = strdup(b->name);
+		res->archive_store = strdup(rr->cat.confs[b->store]->name);
+		res->archive_size = b->size;
+		res->archive_time = b->time;
+		res->archive_verified = b->has_sum;
+		memcpy(res->archive_sha256, b->sha256, sizeof(b->sha256));
+		proven(res, b);
+		res->layout = strdup("docker");
+	}
+	if ((res->volumes = calloc(sr->nitems + 1, sizeof(*res->volumes))) ==
+	    NULL)
+		return;
+	for (i = 0; i < sr->nitems; i++) {
+		struct lb_volume_result *v = &sr->items[i];
+		size_t g;
+
+		for (g = 0; g < sr->ngroups; g++)
+			if (sr->groups[g].live &&
+			    sr->groups[g].priority == v->priority)
+				break;
+		if (g == sr->ngroups)
+			continue;
+		res->volumes[n] = *v;
+		v->name = NULL;
+		n++;
+	}
+	res->nvolumes = n;
+}
+
 /* The staged volumes go live (or, in a dry run, what they would
  * replace is told). */
 static int
@@ -824,6 +1105,11 @@ commit(struct restore_run *rr)
 			res->volumes[i].replaced = lstat(lp, &st) == 0;
 		}
 		return LB_OK;
+	}
+	if (rr->nlive > 0) {
+		/* a segmented restore's groups are live already */
+		rr->committing = 1;
+		return lb_txn_commit_end(rr->tp, NULL, &rr->err);
 	}
 	if ((items = calloc(res->nvolumes, sizeof(*items))) == NULL)
 		return lb_err_set(&rr->err, LB_ENOMEM, 0, "out of memory");
@@ -869,7 +1155,9 @@ finish(struct restore_run *rr)
 	/* a commit that failed before its journal said "commit" changed
 	 * nothing live: abandoned as a failed transfer is */
 	committed_part = rr->committing && rr->tp->committing;
-	if (!res->ok && !committed_part) {
+	if (rr->partial)
+		lb_txn_close(rr->tp);	/* its journal is ended */
+	else if (!res->ok && !committed_part) {
 		if (lb_txn_abandon(rr->tp, rr->err.msg) != 0) {
 			int e = errno;
 
@@ -880,7 +1168,7 @@ finish(struct restore_run *rr)
 		}
 	} else
 		lb_txn_close(rr->tp);
-	if (!res->ok && committed_part) {
+	if (!res->ok && committed_part && !rr->partial) {
 		/* The staged rest stays: the next restore finishes this
 		 * commit, or 'lifeboat rollback' undoes it. */
 		snprintf(why, sizeof(why), "%s; the commit was left half "
@@ -955,9 +1243,12 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 			res->ok = 1;
 		}
 	}
+	if (rr.partial)
+		partial_result(&rr, &c);
 	free(c.tried);
 	lb_age_keys_free(rr.nokeys);
 	finish(&rr);
+	lb_segr_release(&rr.sr);
 	lb_extract_release(&rr.x);
 	lb_catalog_release(&rr.cat);
 	return res->ok ? LB_OK : res->err.code;
@@ -1024,6 +1315,48 @@ lb_rollback(const struct lb_restore_opts *o, const char *id, char *done_id,
 	    err);
 }
 
+/* How the archive was read: "stream", or "segments" with the groups in
+ * commit order and when each went live. */
+static void
+groups_json(struct lb_json *j, const struct lb_restore_result *res)
+{
+	size_t i;
+
+	lb_json_key(j, "transfer");
+	lb_json_str(j, res->segmented ? "segments" : "stream");
+	if (!res->segmented)
+		return;
+	lb_json_key(j, "segments");
+	lb_json_int(j, (long long)res->nsegments);
+	lb_json_key(j, "connections");
+	lb_json_int(j, res->connections);
+	lb_json_key(j, "groups");
+	lb_json_arr(j);
+	for (i = 0; i < res->ngroups; i++) {
+		const struct lb_group_result *g = &res->groups[i];
+
+		lb_json_obj(j);
+		lb_json_key(j, "priority");
+		if (g->priority <= LB_MAX_PRIO)
+			lb_json_int(j, g->priority);
+		else
+			lb_json_str(j, NULL);
+		lb_json_key(j, "state");
+		lb_json_str(j, g->state);
+		lb_json_key(j, "live_after");
+		if (g->live_after >= 0)
+			lb_json_num(j, g->live_after);
+		else
+			lb_json_str(j, NULL);
+		lb_json_key(j, "segments");
+		lb_json_int(j, (long long)g->segments);
+		lb_json_key(j, "bytes");
+		lb_json_int(j, g->bytes);
+		lb_json_obj_end(j);
+	}
+	lb_json_arr_end(j);
+}
+
 int
 lb_restore_report_json(const struct lb_restore_result *res, char **out)
 {
@@ -1034,7 +1367,7 @@ lb_restore_report_json(const struct lb_restore_result *res, char **out)
 	lb_json_init(&j);
 	lb_json_obj(&j);
 	lb_json_key(&j, "result");
-	lb_json_str(&j, res->ok ? "ok" : "failed");
+	lb_json_str(&j, res->ok ? "ok" : res->partial ? "partial" : "failed");
 	lb_json_key(&j, "mode");
 	lb_json_str(&j, res->mode == LB_MODE_RESTORE ? "restore" : "verify");
 	if (res->mode == LB_MODE_RESTORE) {
@@ -1118,6 +1451,7 @@ lb_restore_report_json(const struct lb_restore_result *res, char **out)
 		lb_json_obj_end(&j);
 	}
 	lb_json_arr_end(&j);
+	groups_json(&j, res);
 	lb_json_key(&j, "timings");
 	lb_json_obj(&j);
 	lb_json_key(&j, "select");
@@ -1163,5 +1497,6 @@ lb_restore_result_release(struct lb_restore_result *res)
 	free(res->layout);
 	free(res->signature);
 	free(res->trusted_comment);
+	free(res->groups);
 	memset(res, 0, sizeof(*res));
 }

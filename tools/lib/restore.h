@@ -5,7 +5,9 @@
  * staging directory DEST.lifeboat/staging-ID on the target filesystem.
  * Only when the digest matched and no entry failed are the staged volumes
  * renamed into DEST, journaled step by step; what they replace is set
- * aside in DEST.lifeboat/previous-ID, never deleted.
+ * aside in DEST.lifeboat/previous-ID, never deleted. A segmented archive
+ * whose manifest the sidecar vouches for is read by segments instead
+ * (segr.h), each priority group committed as soon as it is whole.
  */
 #ifndef LB_RESTORE_H
 #define LB_RESTORE_H
@@ -51,6 +53,9 @@ struct lb_restore_opts {
 	char **volumes;		/* --volume filter */
 	size_t nvolumes;
 	int replace;
+	int atomic;		/* a segmented archive's groups go live
+				   together, at the end (as a single
+				   stream's do), not each when whole */
 	int dry_run;
 	int allow_unverified;
 	int ignore_docker;	/* restore even though dockerd runs */
@@ -83,6 +88,16 @@ struct lb_volume_result {
 	int replaced;		/* an existing one was set aside */
 };
 
+/* A priority group of a segmented restore. */
+struct lb_group_result {
+	int priority;		/* 1..9, LB_MAX_PRIO + 1: none */
+	const char *state;	/* "live", "verified" (--atomic, dry run),
+				   "failed", "not restored" */
+	double live_after;	/* s after the start, -1: not live */
+	size_t segments;
+	long long bytes;	/* their stored bytes */
+};
+
 struct lb_restore_result {
 	char id[48];
 	int ok;
@@ -110,6 +125,14 @@ struct lb_restore_result {
 	struct lb_volume_result *volumes;
 	size_t nvolumes;
 	char *layout;
+	/* a segmented archive restored by segments (else a single
+	 * stream): its groups in commit order */
+	int segmented;
+	int connections;
+	size_t nsegments;
+	struct lb_group_result *groups;
+	size_t ngroups;
+	int partial;		/* some groups live, a later one failed */
 	double t_select, t_transfer, t_commit, t_total;
 	struct lb_err err;	/* when !ok */
 };

@@ -159,7 +159,7 @@ lb_store_read_small(struct lb_store *s, const char *name, size_t max,
 	int r;
 
 	*buf = NULL;
-	if ((r = s->ops->open_read(s, name, 0, &h, err)) != LB_OK)
+	if ((r = s->ops->open_read(s, name, 0, -1, &h, err)) != LB_OK)
 		return r;
 	if ((b = malloc(max + 1)) == NULL) {
 		s->ops->close_read(h);

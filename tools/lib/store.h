@@ -1,8 +1,8 @@
 /*
  * store.h: where backups live. A store is found by its URL's scheme and
  * implements one small interface: list its files, open one at an offset
- * (for resume), read, close. Nothing above this interface knows which
- * store is in use.
+ * (for resume) and for a length (a segment), read, close. Nothing above
+ * this interface knows which store is in use.
  */
 #ifndef LB_STORE_H
 #define LB_STORE_H
@@ -32,9 +32,12 @@ struct lb_store_ops {
 	int (*open)(struct lb_store *s, struct lb_err *err);
 	int (*list)(struct lb_store *s, struct lb_object **objs, size_t *n,
 	    struct lb_err *err);
+	/* Read name from byte offset: length bytes (a ranged read: HTTP
+	 * Range, an S3 ranged GET, an SFTP or file offset), or with length
+	 * -1 to its end. */
 	int (*open_read)(struct lb_store *s, const char *name,
-	    long long offset, void **h, struct lb_err *err);
-	/* Read up to len bytes; *got = 0 at the end. */
+	    long long offset, long long length, void **h, struct lb_err *err);
+	/* Read up to len bytes; *got = 0 at the end (of the range). */
 	int (*read)(void *h, void *buf, size_t len, size_t *got,
 	    struct lb_err *err);
 	void (*close_read)(void *h);

@@ -25,6 +25,7 @@ struct fstore {
 struct freader {
 	int fd;
 	char *name;
+	long long left;		/* a range's bytes still to read, -1: all */
 };
 
 /* ": 'PATH'" after the store's name, unless the name is the path */
@@ -123,8 +124,8 @@ nomem:
 }
 
 static int
-f_open_read(struct lb_store *s, const char *name, long long offset, void **h,
-    struct lb_err *err)
+f_open_read(struct lb_store *s, const char *name, long long offset,
+    long long length, void **h, struct lb_err *err)
 {
 	struct fstore *f = s->priv;
 	struct freader *r;
@@ -156,6 +157,7 @@ f_open_read(struct lb_store *s, const char *name, long long offset, void **h,
 	}
 	snprintf(r->name, len, "%s/%s", f->dir, name);
 	r->fd = fd;
+	r->left = length;
 	*h = r;
 	return LB_OK;
 }
@@ -166,6 +168,12 @@ f_read(void *h, void *buf, size_t len, size_t *got, struct lb_err *err)
 	struct freader *r = h;
 	ssize_t n;
 
+	if (r->left >= 0 && (long long)len > r->left)
+		len = (size_t)r->left;
+	if (len == 0) {
+		*got = 0;
+		return LB_OK;
+	}
 	do
 		n = read(r->fd, buf, len);
 	while (n < 0 && errno == EINTR && !lb_stop_requested);
@@ -175,6 +183,8 @@ f_read(void *h, void *buf, size_t len, size_t *got, struct lb_err *err)
 		    r->name);
 	}
 	*got = (size_t)n;
+	if (r->left >= 0)
+		r->left -= n;
 	return LB_OK;
 }
 

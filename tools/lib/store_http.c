@@ -329,8 +329,8 @@ h_notice(void *arg, const char *msg)
 }
 
 static int
-h_open_read(struct lb_store *s, const char *name, long long offset, void **hp,
-    struct lb_err *err)
+h_open_read(struct lb_store *s, const char *name, long long offset,
+    long long length, void **hp, struct lb_err *err)
 {
 	struct hstore *h = s->priv;
 	struct lb_fetch *f;
@@ -339,8 +339,8 @@ h_open_read(struct lb_store *s, const char *name, long long offset, void **hp,
 
 	if ((u = url_of(h, name)) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	r = lb_fetch_open(&h->fc, u, offset, s->notice ? s->notice : h_notice,
-	    s->notice_arg, &f, err);
+	r = lb_fetch_open(&h->fc, u, offset, length, s->notice ? s->notice :
+	    h_notice, s->notice_arg, &f, err);
 	free(u);
 	if (r != LB_OK)
 		return r;

@@ -689,7 +689,7 @@ s3_quiet(void *arg, const char *msg)
 
 static int
 s3_open_read(struct lb_store *st, const char *name, long long offset,
-    void **hp, struct lb_err *err)
+    long long length, void **hp, struct lb_err *err)
 {
 	struct s3store *s = st->priv;
 	struct lb_response r;
@@ -710,7 +710,7 @@ s3_open_read(struct lb_store *st, const char *name, long long offset,
 			rc = lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 			break;
 		}
-		rc = lb_fetch_open(&s->fc, u, offset, st->notice ?
+		rc = lb_fetch_open(&s->fc, u, offset, length, st->notice ?
 		    st->notice : s3_quiet, st->notice_arg, &f, err);
 		free(u);
 		if (rc != LB_OK)

@@ -207,7 +207,7 @@ sf_quiet(void *arg, const char *msg)
 
 static int
 sf_open_read(struct lb_store *st, const char *name, long long offset,
-    void **hp, struct lb_err *err)
+    long long length, void **hp, struct lb_err *err)
 {
 	struct sstore *s = st->priv;
 	struct lb_fetch *f;
@@ -224,8 +224,8 @@ sf_open_read(struct lb_store *st, const char *name, long long offset,
 	}
 	snprintf(u, n, "%s%s", s->base, enc);
 	free(enc);
-	r = lb_fetch_open(&s->fc, u, offset, st->notice ? st->notice :
-	    sf_quiet, st->notice_arg, &f, err);
+	r = lb_fetch_open(&s->fc, u, offset, length, st->notice ?
+	    st->notice : sf_quiet, st->notice_arg, &f, err);
 	free(u);
 	if (r == LB_OK)
 		*hp = f;

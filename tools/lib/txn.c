@@ -439,16 +439,14 @@ commit_one(const char *dest, const char *id, const char *name, int replace,
 	return LB_OK;
 }
 
-int
-lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
-    int replace, struct lb_err *err)
+/* The staged data reaches the disk before any rename makes it live: a
+ * failing disk (EIO here) stops the commit before it began. */
+static int
+sync_staging(struct lb_txn *t, struct lb_err *err)
 {
 	char p[PATH_MAX];
-	size_t i;
 	int fd, r, e;
 
-	/* The staged data reaches the disk before any rename makes it live:
-	 * a failing disk (EIO here) stops the commit before it began. */
 	lb_txn_path(p, sizeof(p), t->dest, "staging", t->id);
 	if (lb_fault("commit.sync") != 0 ||
 	    (fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -458,25 +456,44 @@ lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
 	close(fd);
 	if (r != 0)
 		return lb_err_set(err, LB_EDEST, e, "cannot sync '%s'", p);
-	/* What is in the way is judged once, before the first rename: a
-	 * metadata.db that lists only vacant volumes would no longer look
-	 * vacant once the restored volumes are live. From then on the plan
-	 * is to set aside whatever is in the way, also when a killed commit
-	 * is finished by the next run. */
-	for (i = 0; i < n && !replace; i++) {
-		char live[PATH_MAX];
-		struct stat lst;
+	return LB_OK;
+}
 
+int
+lb_txn_check(struct lb_txn *t, const char *const *names, size_t n,
+    struct lb_err *err)
+{
+	char live[PATH_MAX];
+	struct stat lst;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
 		if (snprintf(live, sizeof(live), "%s/%s", t->dest,
-		    items[i].name) >= (int)sizeof(live))
+		    names[i]) >= (int)sizeof(live))
 			return lb_err_set(err, LB_EDEST, ENAMETOOLONG, "'%s'",
-			    items[i].name);
+			    names[i]);
 		if (lstat(live, &lst) == 0 && !lb_txn_vacant(live))
 			return lb_err_set(err, LB_EDEST, 0, "'%s' exists and "
 			    "is not empty (use --replace)", live);
 	}
-	replace = 1;
-	if (journal_add(t, "commit.journal-plan", "replace 1") != 0)
+	return LB_OK;
+}
+
+int
+lb_txn_commit_part(struct lb_txn *t, struct lb_txn_item *items, size_t n,
+    struct lb_err *err)
+{
+	char p[PATH_MAX];
+	size_t i;
+	int r;
+
+	if ((r = sync_staging(t, err)) != LB_OK)
+		return r;
+	/* From the first part on, the plan is to set aside whatever is in
+	 * the way (judged by lb_txn_check before), also when a killed
+	 * commit is finished by the next run. */
+	if (!t->committing && journal_add(t, "commit.journal-plan",
+	    "replace 1") != 0)
 		goto jfail;
 	for (i = 0; i < n; i++)
 		if (journal_add(t, "commit.journal-plan", "item %s",
@@ -489,7 +506,7 @@ lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
 		if (i > 0)
 			test_pause();
 		items[i].replaced = 0;
-		r = commit_one(t->dest, t->id, items[i].name, replace,
+		r = commit_one(t->dest, t->id, items[i].name, 1,
 		    &items[i].replaced, err);
 		if (r != LB_OK)
 			return r;
@@ -497,14 +514,57 @@ lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
 		    items[i].name) != 0)
 			goto jfail;
 	}
-	if (journal_add(t, "commit.journal-committed", "committed") != 0)
-		goto jfail;
-	lb_txn_path(p, sizeof(p), t->dest, "staging", t->id);
-	rmdir(p);
 	return LB_OK;
 jfail:
 	lb_txn_path(p, sizeof(p), t->dest, "journal", t->id);
 	return lb_err_set(err, LB_EDEST, errno, "cannot write '%s'", p);
+}
+
+int
+lb_txn_commit_end(struct lb_txn *t, const char *partial, struct lb_err *err)
+{
+	char p[PATH_MAX];
+
+	if ((partial != NULL && journal_add(t, NULL, "partial %s",
+	    partial) != 0) || journal_add(t, "commit.journal-committed",
+	    "committed") != 0) {
+		lb_txn_path(p, sizeof(p), t->dest, "journal", t->id);
+		return lb_err_set(err, LB_EDEST, errno, "cannot write '%s'",
+		    p);
+	}
+	/* what is left was never verified (a group that failed) */
+	lb_txn_path(p, sizeof(p), t->dest, "staging", t->id);
+	if (partial != NULL)
+		lb_rmtree(p);
+	else
+		rmdir(p);
+	return LB_OK;
+}
+
+int
+lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
+    int replace, struct lb_err *err)
+{
+	const char **names;
+	size_t i;
+	int r;
+
+	/* What is in the way is judged once, before the first rename: a
+	 * metadata.db that lists only vacant volumes would no longer look
+	 * vacant once the restored volumes are live. */
+	if (!replace) {
+		if ((names = calloc(n + 1, sizeof(*names))) == NULL)
+			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
+		for (i = 0; i < n; i++)
+			names[i] = items[i].name;
+		r = lb_txn_check(t, names, n, err);
+		free(names);
+		if (r != LB_OK)
+			return r;
+	}
+	if ((r = lb_txn_commit_part(t, items, n, err)) != LB_OK)
+		return r;
+	return lb_txn_commit_end(t, NULL, err);
 }
 
 /* A journal read back: its items and how far it got. */
@@ -749,8 +809,11 @@ lb_txn_recover(const char *dest, lb_txn_notice notice, void *arg,
 				r = lb_err_set(err, LB_EDEST, errno, "cannot "
 				    "write the journal of restore %s", ids[i]);
 			lb_txn_close(&t);
+			/* every journaled item is live: what is left in the
+			 * staging (a later group's) was never verified */
 			lb_txn_path(p, sizeof(p), dest, "staging", ids[i]);
-			rmdir(p);
+			if (r == LB_OK)
+				lb_rmtree(p);
 			snprintf(msg, sizeof(msg), "finished the interrupted "
 			    "commit of restore %s (%zu items)", ids[i], j.n);
 		} else if (!j.commit_started && !j.abandoned) {

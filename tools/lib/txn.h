@@ -60,6 +60,18 @@ int lb_txn_unstage(struct lb_txn *t);
 /* Journal the plan, then move the staged items into DEST in this order. */
 int lb_txn_commit(struct lb_txn *t, struct lb_txn_item *items, size_t n,
     int replace, struct lb_err *err);
+/* The same in parts (a segmented restore's priority groups, each as soon
+ * as it is whole): lb_txn_check once with every name the restore may
+ * commit (is something in the way that --replace was not given for?),
+ * lb_txn_commit_part per group, lb_txn_commit_end once. With partial (why
+ * a later group failed), the journal says so and the staging's rest is
+ * removed; rollback undoes every part. */
+int lb_txn_check(struct lb_txn *t, const char *const *names, size_t n,
+    struct lb_err *err);
+int lb_txn_commit_part(struct lb_txn *t, struct lb_txn_item *items, size_t n,
+    struct lb_err *err);
+int lb_txn_commit_end(struct lb_txn *t, const char *partial,
+    struct lb_err *err);
 /* Remove the staging directory and close the journal as abandoned; -1
  * and errno when the staging could not be removed. */
 int lb_txn_abandon(struct lb_txn *t, const char *why);

@@ -22,6 +22,8 @@ enum lb_exit {
 	LB_EXIT_CHECK = 7,	/* a service check failed */
 	LB_EXIT_HANDOFF = 8,	/* a hand-off step failed */
 	LB_EXIT_OBJECTIVE = 9,	/* an objective of the plan is not met */
+	LB_EXIT_PARTIAL = 10,	/* restored in part: the first priority
+				   groups are live, a later one failed */
 	LB_EXIT_INTR = 130,	/* interrupted by SIGINT or SIGTERM */
 };
 

@@ -16,7 +16,7 @@
 static const char usage[] =
 "usage: lifeboat restore [--store URL]... [NAME | --latest] [--dest DIR]\n"
 "                        [--root DIR] [--volume NAME]... [--replace]\n"
-"                        [--dry-run] [--max-age DURATION]\n"
+"                        [--atomic] [--dry-run] [--max-age DURATION]\n"
 "                        [--allow-unverified]"
 " [--layout auto|docker|offen|plain]\n"
 "                        [--identity FILE]... [--metrics FILE]\n"
@@ -29,7 +29,11 @@ static const char usage[] =
 "decrypted in the same pass and counts only once its last chunk\n"
 "authenticated. With [trust] minisign keys in the config, a backup must\n"
 "also be signed by one of them (unsigned or badly signed ones are rejected\n"
-"and the next is tried).\n"
+"and the next is tried). A segmented archive (lifeboat backup's, with its\n"
+"manifest) is fetched by segments, [restore] connections at once, each\n"
+"checked against the manifest, and each priority group ([volumes] p1, p2,\n"
+"...) goes live as soon as all of its segments are: a later group that\n"
+"fails leaves the earlier ones live (exit 10; rollback undoes it all).\n"
 "\n"
 "  --store URL             a store (repeatable); replaces the config's.\n"
 "                          A plain path means file://PATH\n"
@@ -39,6 +43,8 @@ static const char usage[] =
 "  --volume NAME           restore only this volume (repeatable); with\n"
 "                          --layout plain, the volume the archive fills\n"
 "  --replace               set existing volumes aside and replace them\n"
+"  --atomic                a segmented archive's groups go live together,\n"
+"                          once all are verified, or none does\n"
 "  --dry-run               verify and decode everything, change nothing\n"
 "  --max-age DURATION      a newest valid backup older than this (24h,\n"
 "                          2d) is an error\n"
@@ -79,7 +85,7 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 {
 	enum { O_STORE = 256, O_LATEST, O_DEST, O_ROOT, O_VOLUME, O_REPLACE,
 		O_DRY, O_MAXAGE, O_UNVERIFIED, O_LAYOUT, O_DOCKER,
-		O_IDENTITY, O_METRICS };
+		O_IDENTITY, O_METRICS, O_ATOMIC };
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, O_STORE },
 		{ "latest", no_argument, NULL, O_LATEST },
@@ -87,6 +93,7 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "volume", required_argument, NULL, O_VOLUME },
 		{ "replace", no_argument, NULL, O_REPLACE },
+		{ "atomic", no_argument, NULL, O_ATOMIC },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "max-age", required_argument, NULL, O_MAXAGE },
 		{ "allow-unverified", no_argument, NULL, O_UNVERIFIED },
@@ -130,6 +137,9 @@ parse(struct lb_cli *cli, int argc, char **argv, struct lb_restore_opts *o,
 			break;
 		case O_DRY:
 			o->dry_run = 1;
+			break;
+		case O_ATOMIC:
+			o->atomic = 1;
 			break;
 		case O_MAXAGE:
 			if (lb_parse_duration(optarg, &o->max_age) != LB_OK)

@@ -261,6 +261,33 @@ lb_cli_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* A segmented restore's groups: when each went live. */
+static void
+print_groups(const struct lb_restore_result *res)
+{
+	const struct lb_group_result *g;
+	char p[16], b[32];
+	size_t i;
+
+	if (!res->segmented)
+		return;
+	printf("  by %zu segments, %d connections:\n", res->nsegments,
+	    res->connections);
+	for (i = 0; i < res->ngroups; i++) {
+		g = &res->groups[i];
+		if (g->priority <= LB_MAX_PRIO)
+			snprintf(p, sizeof(p), "p%d", g->priority);
+		else
+			snprintf(p, sizeof(p), "no group");
+		lb_cli_human_bytes(g->bytes, b, sizeof(b));
+		if (g->live_after >= 0)
+			printf("  %-8s %11s  live after %.2f s\n", p, b,
+			    g->live_after);
+		else
+			printf("  %-8s %11s  %s\n", p, b, g->state);
+	}
+}
+
 void
 lb_cli_print_result(const struct lb_cli *cli,
     const struct lb_restore_result *res)
@@ -276,8 +303,12 @@ lb_cli_print_result(const struct lb_cli *cli,
 		}
 		return;
 	}
-	if (!res->ok)
-		return;		/* the error line says it all */
+	if (!res->ok) {
+		/* the error line says it all, but for what went live */
+		if (res->partial && cli->verbosity >= 0)
+			print_groups(res);
+		return;
+	}
 	if (cli->verbosity < 0 && res->mode == LB_MODE_RESTORE && !res->dry_run)
 		return;
 	lb_cli_human_bytes(res->archive_size, size, sizeof(size));
@@ -326,6 +357,7 @@ lb_cli_print_result(const struct lb_cli *cli,
 			    res->volumes[i].replaced ? "yes" : "no");
 		}
 	}
+	print_groups(res);
 	printf("  timings: select %.2f s, transfer %.2f s, commit %.2f s, "
 	    "total %.2f s\n", res->t_select, res->t_transfer, res->t_commit,
 	    res->t_total);

@@ -266,6 +266,8 @@ lb_cli_exit_for(int code)
 		return LB_EXIT_HANDOFF;
 	case LB_EOBJECTIVE:
 		return LB_EXIT_OBJECTIVE;
+	case LB_EPARTIAL:
+		return LB_EXIT_PARTIAL;
 	case LB_EINTR:
 		return LB_EXIT_INTR;
 	default:
