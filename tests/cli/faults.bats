@@ -296,6 +296,19 @@ matrix() {
 	[ ! -e "$BATS_TEST_TMPDIR/dest" ]
 }
 
+@test "the shipped build refuses LIFEBOAT_TEST_COMMIT_PAUSE_MS; the test build takes a number of ms" {
+	run -2 --separate-stderr env LIFEBOAT_TEST_COMMIT_PAUSE_MS=3000 "$LIFEBOAT" restore \
+		--store "$STORE" --dest "$BATS_TEST_TMPDIR/dest"
+	assert_equal "$stderr" "${LIFEBOAT##*/}: LIFEBOAT_TEST_COMMIT_PAUSE_MS is set, but this build of lifeboat has no test switches (only the test builds have): unset it"
+	[ ! -e "$BATS_TEST_TMPDIR/dest" ]
+	local s
+	for s in "" x 10x -5 3600001; do
+		run -2 --separate-stderr env LIFEBOAT_TEST_COMMIT_PAUSE_MS="$s" "$FAULT_LIFEBOAT" version
+		assert_equal "$stderr" "${FAULT_LIFEBOAT##*/}: LIFEBOAT_TEST_COMMIT_PAUSE_MS '$s': not a number of milliseconds (0 to 3600000)"
+	done
+	run -0 env LIFEBOAT_TEST_COMMIT_PAUSE_MS=0 "$FAULT_LIFEBOAT" version
+}
+
 @test "the test build refuses a malformed LIFEBOAT_FAULT" {
 	local s
 	for s in commit.go-live commit.go-live:EXYZ :EIO commit.go-live:EIO:0 \
