@@ -4,8 +4,9 @@
 #         per verb: what ships
 #   asan  build/asan/: the same code on glibc with AddressSanitizer and
 #         UndefinedBehaviorSanitizer, for the unit tests; the test build:
-#         it alone has the fault points (-DLB_FAULT, LIFEBOAT_FAULT in
-#         lifeboat(1)), which the shipped build refuses
+#         it alone has the fault points and test switches (-DLB_FAULT;
+#         LIFEBOAT_FAULT and LIFEBOAT_TEST_COMMIT_PAUSE_MS in lifeboat(1)),
+#         which the shipped build refuses
 
 LIB_SRCS := $(sort $(wildcard tools/lib/*.c))
 CLI_SRCS := $(sort $(wildcard tools/lifeboat/*.c))

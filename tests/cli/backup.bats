@@ -199,6 +199,35 @@ running() {
 	assert_equal "$(running)" "db other web web "
 }
 
+@test "a store that fails at any step of the backup (the test build's fault points) leaves no sidecar and the stopped container running again: exit 5" {
+	local fault_lifeboat=${FAULT_LIFEBOAT:-$TOP/build/asan/lifeboat} step i st
+	[ -x "$fault_lifeboat" ] || fail "no test build $fault_lifeboat (make build/asan/lifeboat)"
+	dockerd_start "$BATS_TEST_TMPDIR/dk"
+	mkdir -p "$BATS_TEST_TMPDIR/rootfs/bin"
+	cp "$(command -v busybox)" "$BATS_TEST_TMPDIR/rootfs/bin/"
+	for i in sh sleep; do ln -s busybox "$BATS_TEST_TMPDIR/rootfs/bin/$i"; done
+	tar -C "$BATS_TEST_TMPDIR/rootfs" -c . | dk import - lbt/busybox:1 > /dev/null
+	dk run -d --init --name db --label docker-volume-backup.stop-during-backup=true \
+		-v dbdata:/data lbt/busybox:1 sh -c 'echo row > /data/table; sleep 3600' > /dev/null
+	printf '[backup]\ndocker_socket = %s\n' "$DOCKER_SOCK" > "$BATS_TEST_TMPDIR/dk.conf"
+	for step in backup.open backup.write backup.commit backup.manifest backup.sidecar; do
+		st=$BATS_TEST_TMPDIR/st-$step
+		mkdir "$st"
+		: > "$BATS_TEST_TMPDIR/fault.log"
+		LIFEBOAT_FAULT=$step:EIO LIFEBOAT_FAULT_LOG=$BATS_TEST_TMPDIR/fault.log \
+			run -5 --separate-stderr "$fault_lifeboat" -c "$BATS_TEST_TMPDIR/dk.conf" \
+			backup --source "$BATS_TEST_TMPDIR/dk/root/volumes" --store "$st"
+		echo "$step: $stderr"
+		grep -qx "$step $step:EIO" "$BATS_TEST_TMPDIR/fault.log"
+		[[ "$stderr" == *"stopping container 'db'"* && "$stderr" == *"starting container 'db'"* ]]
+		[[ "$stderr" == *"store '$st'"*": Input/output error"* ]]
+		[[ "${stderr##*$'\n'}" == "lifeboat: "* && "${stderr##*$'\n'}" != *warning* ]]
+		# nothing visible as valid: no sidecar, no archive, no manifest
+		assert_equal "$(ls -A "$st")" ""
+		assert_equal "$(dk ps --format '{{.Names}}')" db
+	done
+}
+
 @test "retention over 40 nights: keep_daily 7, keep_weekly 4, keep_monthly 3 keep exactly those; foreign and half-written files stay" {
 	local t i kept
 	printf '[backup]\nkeep_daily = 7\nkeep_weekly = 4\nkeep_monthly = 3\nvolumes = dockerwarts_grafana\n' \

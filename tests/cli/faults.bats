@@ -15,7 +15,9 @@
 #     rollback' undoes it (all volumes as before).
 # The STEP prefix says which run the fault is injected in: restore.* and
 # commit.* a restore over old volumes, rollback.* a rollback of that
-# restore, recover.* a restore that finishes a killed one.
+# restore, recover.* a restore that finishes a killed one, backup.* a
+# backup to two file stores (after it, no sidecar but of a whole backup;
+# backup.bats checks the stopped containers are started again).
 # Needs root (restores keep owners; the cases run on a tmpfs of their own,
 # where the commit's syncfs does not wait for the machine's other disks).
 
@@ -259,6 +261,7 @@ matrix() {
 	for step in $(fault_steps); do
 		case $step in
 		restore.* | commit.* | rollback.* | recover.*) ;;
+		backup.*) continue ;;	# backup_matrix
 		*) echo "no scenario for the fault point '$step'" >&2; return 1 ;;
 		esac
 		for n in 1 2; do
@@ -275,6 +278,62 @@ matrix() {
 	[ "$failed" = 0 ]
 }
 
+# backup_case STEP ACTION N: a backup to two file stores, the fault at
+# the Nth hit of STEP (the first store's call, then the second's). After
+# it: the fault fired and ended the run as outcome says, or the run was a
+# normal one; every sidecar left is of a whole backup (sha256sum -c, and
+# a restore from that store alone gives the source back); a store that
+# failed with an errno has none (nothing visible as valid), the other
+# one has.
+backup_case() {
+	local step=$1 act=$2 n=$3 c=$CASES/$1-$2-$3 rc=0 how st side want=1
+	mkdir -p "$c/a" "$c/b"
+	printf '[backup]\ndocker_socket = %s/none.sock\n' "$c" > "$c/conf"
+	LIFEBOAT_FAULT=$step:$act:$n LIFEBOAT_FAULT_LOG=$c/log "$FAULT_LIFEBOAT" \
+		-c "$c/conf" backup --source "$NEW" --store "$c/a" --store "$c/b" \
+		> /dev/null 2> "$c/err" || rc=$?
+	how=$(outcome "$step" "$act" "$rc" "$c/err" "$c/log") || { echo "$how"; return 1; }
+	[ "$how" = normal ] && want=2
+	[ "$how" = fired ] && [ "$act" = KILL ] && want=any
+	for st in a b; do
+		for side in "$c/$st"/*.sha256; do
+			[ -e "$side" ] || continue
+			(cd "$c/$st" && sha256sum -c --strict "${side##*/}" > /dev/null) ||
+				{ echo "store $st: a sidecar that does not match"; return 1; }
+			"$LIFEBOAT" -q restore --store "$c/$st" --dest "$c/dest-$st" ||
+				{ echo "store $st: its backup does not restore"; return 1; }
+			all_are new "$c/dest-$st" || return 1
+		done
+	done
+	if [ "$want" != any ]; then
+		[ "$(ls "$c"/a/*.sha256 "$c"/b/*.sha256 2> /dev/null | wc -l)" = "$want" ] ||
+			{ echo "want $want sidecars: $(ls "$c/a" "$c/b")"; return 1; }
+	fi
+	rm -rf "$c"
+	echo "$how"
+}
+
+# backup_matrix: every backup.* fault point x KILL, EIO x the first and
+# the second store (ENOSPC takes the same paths as EIO there).
+backup_matrix() {
+	local step act n out failed=0 total=0 fired=0
+	for step in $(fault_steps | grep '^backup\.'); do
+		for act in KILL EIO; do
+			for n in 1 2; do
+				total=$((total + 1))
+				if out=$(backup_case "$step" "$act" "$n" 2>&1); then
+					[ "$out" != fired ] || fired=$((fired + 1))
+				else
+					failed=$((failed + 1))
+					echo "FAIL $step:$act:$n: $out" >&2
+				fi
+			done
+		done
+	done
+	echo "# backup: $total cases ($fired fired), $failed failed" >&3
+	[ "$fired" -gt 0 ] && [ "$failed" = 0 ]
+}
+
 @test "the fault points: found in the source, each in a scenario" {
 	run -0 fault_steps
 	# every journal step of a commit and a rollback, every restore phase
@@ -282,9 +341,16 @@ matrix() {
 		commit.sync commit.set-aside commit.go-live restore.report \
 		commit.journal-plan commit.journal-commit commit.journal-done \
 		commit.journal-committed rollback.journal-begin rollback.take-out \
-		rollback.put-back rollback.journal-done recover.journal-committed; do
+		rollback.put-back rollback.journal-done recover.journal-committed \
+		backup.open backup.write backup.commit backup.manifest \
+		backup.sidecar; do
 		assert_line "$s"
 	done
+}
+
+@test "backup: KILL and EIO at every backup fault point, each store: no sidecar but of a whole backup" {
+	sums
+	backup_matrix
 }
 
 @test "the shipped build refuses LIFEBOAT_FAULT" {
@@ -294,6 +360,19 @@ matrix() {
 	run -2 --separate-stderr env LIFEBOAT_FAULT=commit.go-live:KILL "$LIFEBOAT" restore \
 		--store "$STORE" --dest "$BATS_TEST_TMPDIR/dest"
 	[ ! -e "$BATS_TEST_TMPDIR/dest" ]
+}
+
+@test "the shipped build refuses LIFEBOAT_TEST_COMMIT_PAUSE_MS; the test build takes a number of ms" {
+	run -2 --separate-stderr env LIFEBOAT_TEST_COMMIT_PAUSE_MS=3000 "$LIFEBOAT" restore \
+		--store "$STORE" --dest "$BATS_TEST_TMPDIR/dest"
+	assert_equal "$stderr" "${LIFEBOAT##*/}: LIFEBOAT_TEST_COMMIT_PAUSE_MS is set, but this build of lifeboat has no test switches (only the test builds have): unset it"
+	[ ! -e "$BATS_TEST_TMPDIR/dest" ]
+	local s
+	for s in "" x 10x -5 3600001; do
+		run -2 --separate-stderr env LIFEBOAT_TEST_COMMIT_PAUSE_MS="$s" "$FAULT_LIFEBOAT" version
+		assert_equal "$stderr" "${FAULT_LIFEBOAT##*/}: LIFEBOAT_TEST_COMMIT_PAUSE_MS '$s': not a number of milliseconds (0 to 3600000)"
+	done
+	run -0 env LIFEBOAT_TEST_COMMIT_PAUSE_MS=0 "$FAULT_LIFEBOAT" version
 }
 
 @test "the test build refuses a malformed LIFEBOAT_FAULT" {

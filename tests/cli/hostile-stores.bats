@@ -9,29 +9,41 @@
 
 setup_file() {
 	load ../helpers/common
-	local d=$BATS_FILE_TMPDIR i
-	mkdir -p "$d/root" "$d/src/vol/_data"
+	local d=$BATS_FILE_TMPDIR
+	mkdir -p "$d/root" "$d/mroot" "$d/src/vol/_data"
 	openssl rand -out "$d/src/vol/_data/f" 300000
 	tar --numeric-owner -C "$d/src" -czf \
 		"$d/root/backup-2026-11-20T03-00-00.tar.gz" .
 	sidecar "$d/root/backup-2026-11-20T03-00-00.tar.gz"
-	"$TOP/tests/helpers/hostile-http" "$d/root" "$d/ports" "$d/requests.log" \
-		< /dev/null > "$d/server.log" 2>&1 3>&- &
-	echo $! > "$d/server.pid"
+	# and a store of lifeboat backup's: archive, manifest, sidecar
+	printf '[backup]\ndocker_socket = %s/none.sock\n' "$d" > "$d/backup.conf"
+	LIFEBOAT_TEST_NOW=1796353200 "$LIFEBOAT" -q -c "$d/backup.conf" backup \
+		--source "$d/src" --store "$d/mroot"
+	serve root "$d/ports"
+	serve mroot "$d/mports"
+}
+
+# serve ROOT PORTFILE: a hostile-http on $BATS_FILE_TMPDIR/ROOT
+serve() {
+	local d=$BATS_FILE_TMPDIR i
+	"$TOP/tests/helpers/hostile-http" "$d/$1" "$2" "$d/requests.log" \
+		< /dev/null > "$d/$1.log" 2>&1 3>&- &
+	echo $! > "$d/$1.pid"
 	for ((i = 0; i < 200; i++)); do
-		[ -s "$d/ports" ] && break
+		[ -s "$2" ] && break
 		sleep 0.05
 	done
-	[ -s "$d/ports" ] || { cat "$d/server.log" >&2; return 1; }
+	[ -s "$2" ] || { cat "$d/$1.log" >&2; return 1; }
 }
 
 teardown_file() {
-	kill "$(cat "$BATS_FILE_TMPDIR/server.pid")"
+	kill "$(cat "$BATS_FILE_TMPDIR/root.pid")" "$(cat "$BATS_FILE_TMPDIR/mroot.pid")"
 }
 
 setup() {
 	load ../helpers/common
 	read -r PORT OTHER < "$BATS_FILE_TMPDIR/ports"
+	read -r MPORT _ < "$BATS_FILE_TMPDIR/mports"
 	REQUESTS=$BATS_FILE_TMPDIR/requests.log
 	DEST=$BATS_TEST_TMPDIR/dest
 	[ -x /usr/bin/time ] || fail "GNU time (/usr/bin/time) is missing: scripts/bootstrap installs it"
@@ -48,9 +60,11 @@ hostile() {
 		-o "$BATS_TEST_TMPDIR/rss" "$LIFEBOAT" "$@"
 	echo "$stderr"
 	last=${stderr##*$'\n'}
+	[ "$status" != 124 ] || fail "still reading after 60 s"
 	[[ "$last" == "lifeboat: "* && "$last" != *warning:* ]]
 	# no error line before it (progress and warnings only)
-	[ "$(grep -v -e ': warning: ' -e "^lifeboat: restoring '" -e '%)' <<< "$stderr" |
+	[ "$(grep -v -e ': warning: ' -e "^lifeboat: restoring '" \
+		-e "^lifeboat: verifying '" -e '%)' <<< "$stderr" |
 		grep -c '^lifeboat: ')" = 1 ]
 	kib=$(tail -n 1 "$BATS_TEST_TMPDIR/rss")
 	echo "# peak RSS $kib KiB (at most $max)" >&3
@@ -106,6 +120,53 @@ reached_other() {
 	[[ "$last" == *"more than 16 MiB after the end of the archive's data"* ]]
 	only_lifeboat "$DEST"
 	no_staging "$DEST"
+}
+
+@test "verify of an archive of unknown size (chunked, HTML listing) whose body never ends: stopped at LIFEBOAT_MAX_UNLISTED, exit 3" {
+	LIFEBOAT_MAX_UNLISTED=8M hostile 3 32768 verify \
+		--store "http://127.0.0.1:$PORT/endless-html/"
+	assert_equal "$last" "lifeboat: no valid backup: 1 candidate rejected (newest: 'backup-2026-11-20T03-00-00.tar.gz': the store gave no size and sent more than 8388608 bytes (LIFEBOAT_MAX_UNLISTED))"
+	# decoded, the zeros after its end stop it (16 MiB, under the
+	# default cap); a decode that never ends (empty gzip members) does
+	# not
+	hostile 3 32768 verify --deep --store "http://127.0.0.1:$PORT/endless-html/"
+	[[ "$last" == *"more than 16 MiB after the end of the archive's data"* ]]
+	LIFEBOAT_MAX_UNLISTED=8M hostile 3 32768 verify --deep \
+		--store "http://127.0.0.1:$PORT/endless-gz-html/"
+	[[ "$last" == *"the store gave no size and sent more than 8388608 bytes (LIFEBOAT_MAX_UNLISTED))" ]]
+	# a Content-Length is held to by libcurl: no cap then
+	run -0 "$LIFEBOAT" -q verify --store "http://127.0.0.1:$PORT/ok-html/"
+	LIFEBOAT_MAX_UNLISTED=100K run -0 "$LIFEBOAT" -q verify --deep \
+		--store "http://127.0.0.1:$PORT/ok-html/"
+	LIFEBOAT_MAX_UNLISTED=lots run -2 "$LIFEBOAT" verify --store "http://127.0.0.1:$PORT/ok-html/"
+	assert_output "lifeboat: LIFEBOAT_MAX_UNLISTED 'lots': not a size (bytes, or with K, M or G)"
+}
+
+@test "verify and restore of a lifeboat backup of unknown size whose body never ends: stopped at its manifest's size, exit 3" {
+	local size
+	size=$(jq .size "$BATS_FILE_TMPDIR"/mroot/*.manifest.json)
+	hostile 3 32768 verify --store "http://127.0.0.1:$MPORT/endless-html/"
+	[[ "$last" == *"the store sent more than the $size bytes its manifest lists"* ]]
+	hostile 3 32768 restore --store "http://127.0.0.1:$MPORT/endless-gz-html/" --dest "$DEST"
+	[[ "$last" == *"the store sent more than the $size bytes its manifest lists"* ]]
+	only_lifeboat "$DEST"
+	no_staging "$DEST"
+	# as it should be, it is restored
+	run -0 "$LIFEBOAT" -q restore --store "http://127.0.0.1:$MPORT/ok-html/" --dest "$DEST"
+	cmp "$BATS_FILE_TMPDIR/src/vol/_data/f" "$DEST/vol/_data/f"
+}
+
+@test "restore of an archive of unknown size that decodes to nothing without end: stopped at the staging filesystem's free space, exit 3" {
+	local small=$BATS_TEST_TMPDIR/small free
+	mkdir "$small"
+	mount -t tmpfs -o size=8m lifeboat-test "$small"
+	hostile 3 32768 restore --store "http://127.0.0.1:$PORT/endless-gz-html/" \
+		--dest "$small/dest" || { umount "$small"; false; }
+	free=$(sed -n 's/.*sent more than \([0-9]*\) bytes (the staging filesystem.s free space).*/\1/p' <<< "$last")
+	only_lifeboat "$small/dest" && no_staging "$small/dest" || { umount "$small"; false; }
+	umount "$small"
+	# about the 8 MiB of the tmpfs, less what the restore keeps there
+	[ -n "$free" ] && (( free > 7 << 20 && free <= 8 << 20 ))
 }
 
 @test "a slow-loris archive (1 byte a second): given up after LIFEBOAT_STALL_TIMEOUT, exit 5" {

@@ -300,13 +300,16 @@ time.sleep(300)
 }
 
 # crash: restore SRC0, then kill -9 a --replace restore of SRC1 between
-# two volumes of its commit. Sets KILLED to its restore ID.
+# two volumes of its commit (paused there: a switch of the test build
+# only, build/asan/lifeboat or FAULT_LIFEBOAT). Sets KILLED to its
+# restore ID.
 crash() {
-	local pid j
+	local pid j test_build=${FAULT_LIFEBOAT:-$TOP/build/asan/lifeboat}
+	[ -x "$test_build" ] || fail "no test build $test_build (make build/asan/lifeboat)"
 	run -0 "$LIFEBOAT" -q restore --store "$STORE0" --dest "$DEST"
 	next_second
 	ls "$DEST.lifeboat" > "$BATS_TEST_TMPDIR/before"
-	LIFEBOAT_TEST_COMMIT_PAUSE_MS=3000 "$LIFEBOAT" restore --replace --store "$STORE1" \
+	LIFEBOAT_TEST_COMMIT_PAUSE_MS=3000 "$test_build" restore --replace --store "$STORE1" \
 		--dest "$DEST" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
 	LB_PID=$pid

@@ -416,7 +416,9 @@ store_sink(void *arg, const void *buf, size_t len, struct lb_err *err)
 		if (d->failed || d->h == NULL)
 			continue;
 		lb_err_clear(&e);
-		if (d->s->ops->write(d->h, buf, len, &e) != LB_OK)
+		if ((lb_fault("backup.write") != 0 ? lb_err_set(&e, LB_ESTORE,
+		    errno, "cannot write") : d->s->ops->write(d->h, buf, len,
+		    &e)) != LB_OK)
 			dest_fail(r, d, e.msg);
 		else
 			alive++;
@@ -1197,6 +1199,13 @@ put_sig(struct lb_store *s, const char *sidecar, const char *sig,
 
 /* Publish on each store that got the whole stream: the archive, then the
  * manifest, then the sidecar, then its signature. */
+/* A fault point's failure to write name (errno set by it). */
+static int
+put_fault(const char *name, struct lb_err *err)
+{
+	return lb_err_set(err, LB_ESTORE, errno, "cannot write '%s'", name);
+}
+
 static void
 publish(struct run *r, const struct plan *p)
 {
@@ -1213,15 +1222,25 @@ publish(struct run *r, const struct plan *p)
 		if (d->failed || d->h == NULL)
 			continue;
 		lb_err_clear(&e);
+		if (lb_fault("backup.commit") != 0) {
+			lb_err_set(&e, LB_ESTORE, errno, "cannot publish '%s'",
+			    r->res->archive);
+			dest_fail(r, d, e.msg);		/* aborts d->h */
+			continue;
+		}
 		if (d->s->ops->commit_write(d->h, &e) != LB_OK) {
 			d->h = NULL;
 			dest_fail(r, d, e.msg);
 			continue;
 		}
 		d->h = NULL;
-		if (lb_store_put(d->s, manifest_name, mdata, p->mlen, &e) !=
-		    LB_OK || lb_store_put(d->s, sidecar_name, stext,
-		    strlen(stext), &e) != LB_OK || (sig != NULL &&
+		if ((lb_fault("backup.manifest") != 0 ?
+		    put_fault(manifest_name, &e) : lb_store_put(d->s,
+		    manifest_name, mdata, p->mlen, &e)) != LB_OK ||
+		    (lb_fault("backup.sidecar") != 0 ?
+		    put_fault(sidecar_name, &e) : lb_store_put(d->s,
+		    sidecar_name, stext, strlen(stext), &e)) != LB_OK ||
+		    (sig != NULL &&
 		    put_sig(d->s, sidecar_name, sig, &e) != LB_OK)) {
 			dest_fail(r, d, e.msg);
 			/* never an archive without its sidecar left behind */
@@ -1395,8 +1414,10 @@ stream(struct run *r, struct plan *p, struct lb_err *err)
 	int rc = LB_OK;
 
 	for (i = 0; i < r->nd; i++)
-		if (r->d[i].s->ops->open_write(r->d[i].s, p->base, &r->d[i].h,
-		    &e) != LB_OK)
+		if ((lb_fault("backup.open") != 0 ? lb_err_set(&e, LB_ESTORE,
+		    errno, "cannot create '%s'", p->base) :
+		    r->d[i].s->ops->open_write(r->d[i].s, p->base, &r->d[i].h,
+		    &e)) != LB_OK)
 			dest_fail(r, &r->d[i], e.msg);
 	if (!r->o->dry_run && store_sink(r, "", 0, err) != LB_OK)
 		return err->code;

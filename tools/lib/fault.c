@@ -6,6 +6,9 @@
  * step, what happens there (an errno, or SIGKILL) and at which of its hits.
  * Only a build compiled with -DLB_FAULT has the points; the shipped build
  * refuses the variable, so that nobody believes a fault was injected.
+ * The same holds for LIFEBOAT_TEST_COMMIT_PAUSE_MS, a pause between two
+ * volumes of a commit for a test to kill the process in: a switch that
+ * slows a real restore down has no place in what ships.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lb.h"
@@ -74,12 +78,38 @@ fault_parse(const char *s, struct fault_spec *sp)
 	return -1;
 }
 
+/* LIFEBOAT_TEST_COMMIT_PAUSE_MS in ms, 0 when unset; -1: not a number. */
+static long
+pause_ms(const char *s)
+{
+	char *end;
+	long ms;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	ms = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || ms < 0 ||
+	    ms > 3600000)
+		return -1;
+	return ms;
+}
+
 int
 lb_fault_check(struct lb_err *err)
 {
 	const char *s = getenv("LIFEBOAT_FAULT");
+	const char *ps = getenv("LIFEBOAT_TEST_COMMIT_PAUSE_MS");
 	struct fault_spec sp;
 
+	if (ps != NULL && !lb_fault_built)
+		return lb_err_set(err, LB_EUSAGE, 0, "LIFEBOAT_TEST_COMMIT_"
+		    "PAUSE_MS is set, but this build of lifeboat has no test "
+		    "switches (only the test builds have): unset it");
+	if (pause_ms(ps) < 0)
+		return lb_err_set(err, LB_EUSAGE, 0, "LIFEBOAT_TEST_COMMIT_"
+		    "PAUSE_MS '%s': not a number of milliseconds (0 to "
+		    "3600000)", ps);
 	if (s == NULL)
 		return LB_OK;
 	if (!lb_fault_built)
@@ -130,5 +160,18 @@ lb_fault_hit(const char *step)
 		kill(getpid(), SIGKILL);
 	errno = sp.errnum;
 	return -1;
+}
+
+void
+lb_fault_commit_pause(void)
+{
+	long ms = pause_ms(getenv("LIFEBOAT_TEST_COMMIT_PAUSE_MS"));
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = ms % 1000 * 1000000L;
+	nanosleep(&ts, NULL);
 }
 #endif

@@ -943,6 +943,19 @@ lb_fetch_answer(struct lb_fetch *f, struct lb_response *r, struct lb_err *err)
 	return LB_OK;
 }
 
+long long
+lb_fetch_length(struct lb_fetch *f)
+{
+	curl_off_t cl = -1;
+
+	if (f->e == NULL || !f->checked || f->bad || f->restart ||
+	    curl_easy_getinfo(f->e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+	    &cl) != CURLE_OK || cl < 0)
+		return -1;
+	/* a resumed answer's (206) counts from where it resumed */
+	return f->start + (long long)cl;
+}
+
 void
 lb_fetch_close(struct lb_fetch *f)
 {

@@ -85,6 +85,10 @@ int lb_fetch_answer(struct lb_fetch *f, struct lb_response *r,
 /* Up to len bytes; *got = 0 at the end of the object. */
 int lb_fetch_read(struct lb_fetch *f, void *buf, size_t len, size_t *got,
     struct lb_err *err);
+/* Once lb_fetch_read has given bytes: the object's length as the answer
+ * tells it (its Content-Length, counted from the object's first byte),
+ * which libcurl holds the body to; -1 when it tells none (chunked). */
+long long lb_fetch_length(struct lb_fetch *f);
 void lb_fetch_close(struct lb_fetch *f);
 
 /* Percent-encode s for a URL path (keep_slash) or query value. */

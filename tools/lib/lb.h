@@ -82,13 +82,17 @@ void lb_format_duration(long long secs, char *buf, size_t len);
 int lb_fault_hit(const char *step);
 #define lb_fault(step) lb_fault_hit(step)
 #define lb_fault_built 1
+/* Sleep LIFEBOAT_TEST_COMMIT_PAUSE_MS, between two volumes of a commit. */
+void lb_fault_commit_pause(void);
 #else
 #define lb_fault(step) 0
 #define lb_fault_built 0
+#define lb_fault_commit_pause() ((void)0)
 #endif
 
-/* LIFEBOAT_FAULT is unset, or valid in a build with fault points; else
- * LB_EUSAGE (the shipped build refuses it). */
+/* LIFEBOAT_FAULT and LIFEBOAT_TEST_COMMIT_PAUSE_MS are unset, or valid in a
+ * build with fault points; else LB_EUSAGE (the shipped build refuses
+ * them). */
 int lb_fault_check(struct lb_err *err);
 
 /* Version of one library lifeboat is linked with. */

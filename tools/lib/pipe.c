@@ -45,7 +45,8 @@ struct lb_pipe {
 	struct lb_ms_hash *b2;	/* LB_PIPE_BLAKE2B, else NULL */
 	unsigned char b2out[64];
 	long long bytes;	/* read so far (reader) */
-	long long size;
+	long long size;		/* for the progress: -1 unknown */
+	struct lb_pipe_limit lim;	/* strings not owned */
 	struct lb_store *store;
 	void *h;
 	int decode;
@@ -63,6 +64,28 @@ struct lb_pipe {
  * not need, an age file's last chunk): an endless body is refused there. */
 #define MAX_TRAILER (16 << 20)
 
+/* A store that sends more than it listed (an endless body) is stopped
+ * there, not read to the end of time; so is one that said nothing of the
+ * size, past the cap. A length the server gives as it sends (an HTTP
+ * Content-Length) is held to by libcurl: no cap then. */
+static int
+bounded(struct lb_pipe *p, size_t got)
+{
+	long long after = p->bytes + (long long)got;
+
+	if (p->lim.size >= 0 && after > p->lim.size)
+		return lb_err_set(&p->err, LB_EVERIFY, 0, "the store sent more "
+		    "than the %lld bytes %s", p->lim.size, p->lim.whose);
+	if (p->lim.cap >= 0 && p->store->ops->length != NULL &&
+	    p->store->ops->length(p->h) >= 0)
+		p->lim.cap = -1;
+	if (p->lim.cap >= 0 && after > p->lim.cap)
+		return lb_err_set(&p->err, LB_EVERIFY, 0, "the store gave no "
+		    "size and sent more than %lld bytes (%s)", p->lim.cap,
+		    p->lim.cap_what);
+	return LB_OK;
+}
+
 /* Read from the store into buf: stored bytes, hashed and counted. */
 static int
 store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
@@ -76,11 +99,8 @@ store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
 	    len, got, &p->err);
 	if (r != LB_OK)
 		return r;
-	/* a store that sends more than it listed (an endless body) is
-	 * stopped there, not read to the end of time */
-	if (p->size >= 0 && p->bytes + (long long)*got > p->size)
-		return lb_err_set(&p->err, LB_EVERIFY, 0, "the store sent more "
-		    "than the %lld bytes it listed", p->size);
+	if (*got > 0 && (r = bounded(p, *got)) != LB_OK)
+		return r;
 	if (*got > 0) {
 		mbedtls_sha256_update(&p->sha, buf, *got);
 		if (p->b2 != NULL)
@@ -309,7 +329,7 @@ static int start(struct lb_pipe **out, struct lb_store *s, const char *name,
 
 int
 lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long size, int flags, struct lb_age_keys *age,
+    const struct lb_pipe_limit *lim, int flags, struct lb_age_keys *age,
     lb_progress_fn progress, void *arg, struct lb_err *err)
 {
 	return start(out, s, name, 0, -1, size, flags, age, progress, arg,
@@ -347,7 +367,8 @@ start(struct lb_pipe **out, struct lb_store *s, const char *name,
 	mbedtls_sha256_init(&p->sha);
 	mbedtls_sha256_starts(&p->sha, 0);
 	p->store = s;
-	p->size = size;
+	p->lim = *lim;
+	p->size = lim->size;
 	p->progress = progress;
 	p->arg = arg;
 	p->decode = (flags & LB_PIPE_DECODE) != 0;

@@ -23,14 +23,27 @@ typedef void (*lb_progress_fn)(void *arg, long long done, long long total);
 #define LB_PIPE_DECODE 1	/* hand out the decompressed stream */
 #define LB_PIPE_BLAKE2B 2	/* also hash BLAKE2b-512 (minisign -H) */
 
+/* How many bytes as stored the pipe reads at most, so that a body that
+ * never ends is stopped rather than read to the end of time. */
+struct lb_pipe_limit {
+	long long size;		/* exactly this many, -1: not known */
+	const char *whose;	/* who says so: "it listed", "its manifest
+				   lists" */
+	long long cap;		/* size unknown, and the store gives no
+				   length as it sends (chunked HTTP): at
+				   most this many, -1: no cap */
+	const char *cap_what;	/* what the cap is, for the message */
+};
+
 /* flags: LB_PIPE_DECODE: hand out the decompressed stream (gzip, zstd, xz
  * or none, detected), else the bytes as stored. age (not NULL): the file
  * is age-encrypted; its header is read and its file key found here
  * (LB_EVERIFY with the reason when no identity in age opens it), and the
  * stream ends only after its final chunk authenticated. The digests are
- * of the bytes as stored, always all of them. */
+ * of the bytes as stored, always all of them. Past lim's size or cap the
+ * stream fails with LB_EVERIFY. */
 int lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long size, int flags, struct lb_age_keys *age,
+    const struct lb_pipe_limit *lim, int flags, struct lb_age_keys *age,
     lb_progress_fn progress, void *arg, struct lb_err *err);
 
 /* The same for the length bytes of name from byte offset (a segment of

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <time.h>
@@ -40,6 +41,10 @@
 #include "txn.h"
 
 #define WARN_AGE (24 * 3600)	/* without max_age, older winners warn */
+/* The most bytes read of an archive nobody gave the size of, where no
+ * staging filesystem bounds it (verify, --dry-run): LIFEBOAT_MAX_UNLISTED
+ * unset. */
+#define UNLISTED_CAP (64LL << 30)
 
 static pthread_mutex_t say_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -380,21 +385,85 @@ out:
 }
 
 /* What lifeboat backup's manifest says the archive holds, against what
- * the pass restored: each volume's files and bytes. */
+ * the pass restored: each volume's files and bytes. text[0..len): the
+ * manifest when stream_limit read it already, else NULL. */
 static int
 check_manifest(struct lb_store *s, const struct lb_backup *b,
-    struct lb_age_keys *keys, const struct lb_extract *x,
-    struct lb_err *err)
+    struct lb_age_keys *keys, const struct lb_extract *x, const char *text,
+    size_t len, struct lb_err *err)
 {
-	char *text = NULL;
-	size_t len;
+	char *own = NULL;
 	int r;
 
-	if ((r = read_manifest(s, b, keys, &text, &len, err)) != LB_OK)
-		return r;
+	if (text == NULL) {
+		if ((r = read_manifest(s, b, keys, &own, &len, err)) != LB_OK)
+			return r;
+		text = own;
+	}
 	r = lb_manifest_check(text, len, b->manifest, x, err);
-	free(text);
+	free(own);
 	return r;
+}
+
+/* LIFEBOAT_MAX_UNLISTED into *cap, -1 when unset. LB_EUSAGE: not a
+ * size. */
+static int
+max_unlisted(long long *cap, struct lb_err *err)
+{
+	const char *v = getenv("LIFEBOAT_MAX_UNLISTED");
+
+	*cap = -1;
+	if (v != NULL && (lb_parse_size(v, cap) != 0 || *cap <= 0))
+		return lb_err_set(err, LB_EUSAGE, 0, "LIFEBOAT_MAX_UNLISTED "
+		    "'%s': not a size (bytes, or with K, M or G)", v);
+	return LB_OK;
+}
+
+/* How much of b the pass may read (lb_pipe_limit), when b's store lists
+ * no size (an HTML listing): the size its manifest lists (the manifest,
+ * read here, is left in *text for check_manifest); else, unless the
+ * server gives a Content-Length, LIFEBOAT_MAX_UNLISTED or, for a restore,
+ * the staging filesystem's free space (an archive as stored is smaller
+ * than what it unpacks to), or UNLISTED_CAP. */
+static int
+stream_limit(struct lb_store *s, const struct lb_backup *b,
+    struct lb_age_keys *keys, const char *staging, struct lb_pipe_limit *lim,
+    char **text, size_t *len, struct lb_err *err)
+{
+	struct lb_jval *j = NULL;
+	struct statvfs sv;
+	char why[128];
+	int r;
+
+	lim->size = b->size;
+	lim->whose = "it listed";
+	lim->cap = -1;
+	lim->cap_what = "";
+	if (b->size >= 0)
+		return LB_OK;
+	if (b->manifest != NULL) {
+		if ((r = read_manifest(s, b, keys, text, len, err)) != LB_OK)
+			return r;
+		/* one that does not parse is check_manifest's to report */
+		if (lb_jread_parse(*text, *len, &j, why, sizeof(why)) == 0)
+			lim->size = lb_jread_int(j, "size", -1);
+		lb_jread_free(j);
+		lim->whose = "its manifest lists";
+		if (lim->size >= 0)
+			return LB_OK;
+	}
+	if ((r = max_unlisted(&lim->cap, err)) != LB_OK)
+		return r;
+	if (lim->cap >= 0)
+		lim->cap_what = "LIFEBOAT_MAX_UNLISTED";
+	else if (staging != NULL && statvfs(staging, &sv) == 0) {
+		lim->cap = (long long)sv.f_bavail * (long long)sv.f_frsize;
+		lim->cap_what = "the staging filesystem's free space";
+	} else {
+		lim->cap = UNLISTED_CAP;
+		lim->cap_what = "LIFEBOAT_MAX_UNLISTED's default";
+	}
+	return LB_OK;
 }
 
 /* One candidate, one pass. 0: it is the winner (x filled); else err. */
@@ -405,10 +474,12 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 {
 	struct lb_store *s = cat->stores[b->store];
 	struct lb_pipe *p = NULL;
-	char staging[PATH_MAX];
+	struct lb_pipe_limit lim;
+	char staging[PATH_MAX], *mtext = NULL;
 	unsigned char b2[LB_MS_HASHLEN];
 	struct lb_err se;
 	long long bytes = -1;
+	size_t mlen = 0;
 	int r;
 
 	lb_extract_release(x);
@@ -418,9 +489,12 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 			return r;
 		x->staging = staging;
 	}
-	r = lb_pipe_start(&p, s, b->name, b->size, (o->mode != LB_MODE_VERIFY ?
-	    LB_PIPE_DECODE : 0) | (b->sig == LB_SIG_STREAM ? LB_PIPE_BLAKE2B :
-	    0), b->age ? keys : NULL, o->progress, o->progress_arg, err);
+	r = stream_limit(s, b, keys, x->staging, &lim, &mtext, &mlen, err);
+	if (r == LB_OK)
+		r = lb_pipe_start(&p, s, b->name, &lim, (o->mode !=
+		    LB_MODE_VERIFY ? LB_PIPE_DECODE : 0) | (b->sig ==
+		    LB_SIG_STREAM ? LB_PIPE_BLAKE2B : 0), b->age ? keys : NULL,
+		    o->progress, o->progress_arg, err);
 	if (r == LB_OK && o->mode != LB_MODE_VERIFY)
 		r = lb_extract_run(x, p, err);
 	if (r == LB_OK)
@@ -458,7 +532,8 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 	/* a decoded docker-layout archive with its manifest: counted */
 	if (r == LB_OK && b->manifest != NULL && o->mode != LB_MODE_VERIFY &&
 	    x->used == LB_LAYOUT_DOCKER)
-		r = check_manifest(s, b, keys, x, err);
+		r = check_manifest(s, b, keys, x, mtext, mlen, err);
+	free(mtext);
 	x->staging = NULL;
 	if (r != LB_OK && txn != NULL)
 		lb_txn_unstage(txn);
@@ -1197,6 +1272,7 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 {
 	struct restore_run rr;
 	struct choice c;
+	long long cap;
 	size_t i;
 	int r;
 
@@ -1222,7 +1298,9 @@ lb_restore(const struct lb_restore_opts *o, struct lb_restore_result *res)
 	rr.x.nvolumes = o->nvolumes;
 	rr.x.notice = o->notice;
 	rr.x.notice_arg = o->notice_arg;
-	if (rr.restoring && (r = preflight(&rr)) != LB_OK) {
+	/* a bad LIFEBOAT_MAX_UNLISTED stops it before anything is done */
+	if ((r = max_unlisted(&cap, &rr.err)) != LB_OK ||
+	    (rr.restoring && (r = preflight(&rr)) != LB_OK)) {
 		res->err = rr.err;
 		return r;
 	}

@@ -41,6 +41,10 @@ struct lb_store_ops {
 	int (*read)(void *h, void *buf, size_t len, size_t *got,
 	    struct lb_err *err);
 	void (*close_read)(void *h);
+	/* Once read has given bytes: the object's length as the server
+	 * tells it while sending (HTTP's Content-Length), or -1 when it
+	 * does not (chunked). NULL: the listing always gives sizes. */
+	long long (*length)(void *h);
 	void (*close)(struct lb_store *s);
 	/* Writing (lifeboat backup), NULL where a store is read-only: a new
 	 * object that nobody sees under its name until it is committed, and

@@ -360,6 +360,12 @@ h_close_read(void *hp)
 	lb_fetch_close(hp);
 }
 
+static long long
+h_length(void *hp)
+{
+	return lb_fetch_length(hp);
+}
+
 static void
 h_close(struct lb_store *s)
 {
@@ -385,6 +391,7 @@ const struct lb_store_ops lb_store_http_ops = {
 	.open_read = h_open_read,
 	.read = h_read,
 	.close_read = h_close_read,
+	.length = h_length,
 	.close = h_close,
 };
 
@@ -396,5 +403,6 @@ const struct lb_store_ops lb_store_https_ops = {
 	.open_read = h_open_read,
 	.read = h_read,
 	.close_read = h_close_read,
+	.length = h_length,
 	.close = h_close,
 };

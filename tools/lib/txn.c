@@ -378,22 +378,6 @@ exists(const char *p)
 	return lstat(p, &st) == 0;
 }
 
-/* The test suite's hook: pause between two items of a commit (so that a
- * test can kill the process mid-commit). Not for use in production. */
-static void
-test_pause(void)
-{
-	const char *s = getenv("LIFEBOAT_TEST_COMMIT_PAUSE_MS");
-	struct timespec ts;
-	long ms;
-
-	if (s == NULL || (ms = strtol(s, NULL, 10)) <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = ms % 1000 * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 /* Move one staged item into DEST; idempotent. */
 static int
 commit_one(const char *dest, const char *id, const char *name, int replace,
@@ -504,7 +488,7 @@ lb_txn_commit_part(struct lb_txn *t, struct lb_txn_item *items, size_t n,
 	t->committing = 1;
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			test_pause();
+			lb_fault_commit_pause();
 		items[i].replaced = 0;
 		r = commit_one(t->dest, t->id, items[i].name, 1,
 		    &items[i].replaced, err);
