@@ -323,8 +323,8 @@ raw_open(struct lb_pipe *p, struct lb_err *err)
 }
 
 static int start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long offset, long long length, long long size, int flags,
-    struct lb_age_keys *age, lb_progress_fn progress, void *arg,
+    long long offset, long long length, const struct lb_pipe_limit *lim,
+    int flags, struct lb_age_keys *age, lb_progress_fn progress, void *arg,
     struct lb_err *err);
 
 int
@@ -332,7 +332,7 @@ lb_pipe_start(struct lb_pipe **out, struct lb_store *s, const char *name,
     const struct lb_pipe_limit *lim, int flags, struct lb_age_keys *age,
     lb_progress_fn progress, void *arg, struct lb_err *err)
 {
-	return start(out, s, name, 0, -1, size, flags, age, progress, arg,
+	return start(out, s, name, 0, -1, lim, flags, age, progress, arg,
 	    err);
 }
 
@@ -341,14 +341,16 @@ lb_pipe_start_range(struct lb_pipe **out, struct lb_store *s,
     const char *name, long long offset, long long length, int flags,
     lb_progress_fn progress, void *arg, struct lb_err *err)
 {
-	return start(out, s, name, offset, length, length, flags, NULL,
+	struct lb_pipe_limit lim = { length, "its manifest lists", -1, "" };
+
+	return start(out, s, name, offset, length, &lim, flags, NULL,
 	    progress, arg, err);
 }
 
 static int
 start(struct lb_pipe **out, struct lb_store *s, const char *name,
-    long long offset, long long length, long long size, int flags,
-    struct lb_age_keys *age, lb_progress_fn progress, void *arg,
+    long long offset, long long length, const struct lb_pipe_limit *lim,
+    int flags, struct lb_age_keys *age, lb_progress_fn progress, void *arg,
     struct lb_err *err)
 {
 	struct lb_pipe *p;
