@@ -878,8 +878,14 @@ transfer(struct restore_run *rr, const struct lb_backup *b,
 
 	if (segmentable(rr, b) && ((r = by_segments(rr, b, c, e, &used)) !=
 	    LB_OK || used)) {
-		rr->ttr += lb_clock_mono() - t;
-		return r;
+		/* a server that sends the whole file for a range (no
+		 * Range support) still serves it in one stream */
+		if (r != LB_ERESTART || rr->nlive > 0 || lb_stop_requested) {
+			rr->ttr += lb_clock_mono() - t;
+			return r;
+		}
+		say(rr->o, LB_WARN, "%s: restored in one stream", e->msg);
+		lb_err_clear(e);
 	}
 	r = try_one(rr->o, &rr->cat, b, rr->keys, rr->tp, &rr->x, c->hex,
 	    &c->nbytes, e);
