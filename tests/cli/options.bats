@@ -100,6 +100,8 @@ store() {
 
 @test "insecure: NOT verified is said whatever the spelling, for https and s3 stores" {
 	local v
+	# nothing listens on port 1: no waiting between retries for it
+	export LIFEBOAT_RETRY_MS=1
 	for v in yes YES on On 1 true True; do
 		store "https://127.0.0.1:1/x/" "insecure = $v"
 		run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" list
@@ -117,6 +119,7 @@ store() {
 }
 
 @test "insecure: NOT verified is said by backup and prune too" {
+	export LIFEBOAT_RETRY_MS=1
 	mkdir -p "$BATS_TEST_TMPDIR/vol/v1/_data"
 	store "s3://b/p/" "endpoint = https://127.0.0.1:1" "insecure = on"
 	run -5 --separate-stderr "$LIFEBOAT" -c "$CONF" backup --source "$BATS_TEST_TMPDIR/vol" --no-stop
