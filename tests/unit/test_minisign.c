@@ -42,6 +42,16 @@ LB_TEST(minisign_key_string_and_pub_file)
 	    &keys, &n, &e), LB_OK);
 	CHECK_INT(n, 2);
 	free(keys);
+	/* minisign prints the id without leading zeros ("%" PRIX64) */
+	memset(k.id, 0, sizeof(k.id));
+	k.id[0] = 0x95;
+	k.id[6] = 0xD9;
+	k.id[7] = 0x03;
+	lb_ms_id_hex(k.id, hex);
+	CHECK_STR(hex, "3D9000000000095");
+	memset(k.id, 0, sizeof(k.id));
+	lb_ms_id_hex(k.id, hex);
+	CHECK_STR(hex, "0");
 }
 
 LB_TEST(minisign_key_refusals)

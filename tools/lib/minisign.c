@@ -4,6 +4,7 @@
  * an attacker may write to: lengths are checked before anything is
  * decoded, and a signature is only believed once both its signatures hold.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +31,12 @@ sodium_ready(struct lb_err *err)
 void
 lb_ms_id_hex(const unsigned char id[LB_MS_IDLEN], char out[17])
 {
+	uint64_t v = 0;
 	int i;
 
-	for (i = 0; i < LB_MS_IDLEN; i++) {
-		out[2 * i] = "0123456789ABCDEF"[id[LB_MS_IDLEN - 1 - i] >> 4];
-		out[2 * i + 1] = "0123456789ABCDEF"[id[LB_MS_IDLEN - 1 - i] &
-		    15];
-	}
-	out[16] = '\0';
+	for (i = LB_MS_IDLEN - 1; i >= 0; i--)
+		v = v << 8 | id[i];
+	snprintf(out, 17, "%" PRIX64, v);
 }
 
 /* base64 (standard alphabet, padded) of exactly want bytes, or -1. */

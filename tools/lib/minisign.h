@@ -73,8 +73,8 @@ int lb_ms_verify(const struct lb_ms_sig *s, const struct lb_ms_key *k,
 int lb_ms_verify_hash(const struct lb_ms_sig *s, const struct lb_ms_key *k,
     const unsigned char hash[LB_MS_HASHLEN], struct lb_err *err);
 
-/* The key id as minisign prints it: 16 hex digits, most significant first
- * (the id is stored little-endian). */
+/* The key id as minisign prints it: upper-case hex of the little-endian
+ * 64-bit id, without leading zeros (minisign's "%" PRIX64). */
 void lb_ms_id_hex(const unsigned char id[LB_MS_IDLEN], char out[17]);
 
 /* The value of "file:" in a trusted comment of minisign's default form
