@@ -66,7 +66,7 @@ LB_TEST(segr_plan_groups_in_priority_order)
 	CHECK_INT(r, 0);
 	CHECK_INT(sr.ngroups, 3);
 	CHECK_INT(sr.groups[0].priority, 1);
-	CHECK_STR(sr.groups[0].names[0], "a");
+	CHECK_STR(sr.groups[0].names.v[0], "a");
 	CHECK_INT(sr.groups[1].priority, 2);
 	CHECK_INT(sr.groups[2].priority, LB_MAX_PRIO + 1);
 	CHECK_INT(sr.groups[2].bytes, 10);

@@ -321,8 +321,7 @@ lb_retention_select(const long long *times, size_t n, int daily, int weekly,
 /* --- the run --- */
 
 struct seginfo {
-	char **vols;		/* the volumes it holds part of */
-	size_t nvols;
+	struct lb_strv vols;	/* the volumes it holds part of */
 	long long files;
 };
 
@@ -345,8 +344,7 @@ struct run {
 	long long done;		/* tar bytes */
 	struct seginfo *si;	/* one per finished segment */
 	size_t nsi;
-	char **cur;		/* volumes of the segment being written */
-	size_t ncur;
+	struct lb_strv cur;	/* volumes of the segment being written */
 	long long cur_files;
 	struct lb_err err;	/* what stopped the run, set by callbacks */
 	double last_progress;
@@ -462,30 +460,6 @@ tar_out(struct archive *a, void *arg, const void *buf, size_t len)
 	return (la_ssize_t)len;
 }
 
-static int
-push(char ***v, size_t *n, const char *s)
-{
-	char **p = realloc(*v, (*n + 1) * sizeof(*p));
-
-	if (p == NULL)
-		return -1;
-	*v = p;
-	if ((p[*n] = strdup(s)) == NULL)
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-static void
-free_strs(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* End the segment being written, and note what it holds. */
 static int
 cut(struct run *r)
@@ -505,11 +479,9 @@ cut(struct run *r)
 	}
 	r->si = p;
 	p[r->nsi].vols = r->cur;
-	p[r->nsi].nvols = r->ncur;
 	p[r->nsi].files = r->cur_files;
 	r->nsi++;
-	r->cur = NULL;
-	r->ncur = 0;
+	memset(&r->cur, 0, sizeof(r->cur));
 	r->cur_files = 0;
 	return 0;
 }
@@ -517,9 +489,9 @@ cut(struct run *r)
 static int
 note_vol(struct run *r, const char *name)
 {
-	if (r->ncur > 0 && strcmp(r->cur[r->ncur - 1], name) == 0)
+	if (r->cur.n > 0 && strcmp(r->cur.v[r->cur.n - 1], name) == 0)
 		return 0;
-	if (push(&r->cur, &r->ncur, name) != 0) {
+	if (lb_strv_add(&r->cur, name) != 0) {
 		lb_err_set(&r->err, LB_ENOMEM, 0, "out of memory");
 		return -1;
 	}
@@ -606,30 +578,32 @@ cmp_name(const void *a, const void *b)
 
 /* The names in directory path, sorted: an archive in a stable order. */
 static int
-dir_names(const char *path, char ***out, size_t *n)
+dir_names(const char *path, struct lb_strv *out)
 {
 	struct dirent *de;
 	DIR *d;
 
-	*out = NULL;
-	*n = 0;
+	memset(out, 0, sizeof(*out));
 	if ((d = opendir(path)) == NULL)
 		return -1;
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (push(out, n, de->d_name) != 0) {
+		if (lb_strv_add(out, de->d_name) != 0) {
 			closedir(d);
+			lb_strv_release(out, 0);
 			return -1;
 		}
 		errno = 0;
 	}
 	closedir(d);
-	if (errno != 0)
+	if (errno != 0) {
+		lb_strv_release(out, 0);
 		return -1;
-	if (*n > 1)
-		qsort(*out, *n, sizeof(**out), cmp_name);
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_name);
 	return 0;
 }
 
@@ -642,9 +616,10 @@ walk(struct run *r, struct archive *disk, struct archive *a,
     struct lb_backup_volume *v, int depth)
 {
 	struct archive_entry *e, *sparse = NULL;
-	char path[PATH_MAX], name[PATH_MAX + 16], sub[PATH_MAX], **kids;
+	char path[PATH_MAX], name[PATH_MAX + 16], sub[PATH_MAX];
+	struct lb_strv kids;
 	struct stat st;
-	size_t nk, i;
+	size_t i;
 	int fd = -1, rc = LB_OK, ar;
 
 	if (lb_stop_requested)
@@ -710,20 +685,20 @@ walk(struct run *r, struct archive *disk, struct archive *a,
 	}
 	if (!S_ISDIR(st.st_mode))
 		goto out;
-	if (dir_names(path, &kids, &nk) != 0) {
+	if (dir_names(path, &kids) != 0) {
 		rc = lb_err_set(&r->err, LB_EIO, errno, "cannot read '%s'",
 		    path);
 		goto out;
 	}
-	for (i = 0; i < nk && rc == LB_OK; i++) {
-		if (snprintf(sub, sizeof(sub), "%s/%s", rel, kids[i]) >=
+	for (i = 0; i < kids.n && rc == LB_OK; i++) {
+		if (snprintf(sub, sizeof(sub), "%s/%s", rel, kids.v[i]) >=
 		    (int)sizeof(sub))
 			rc = lb_err_set(&r->err, LB_EIO, ENAMETOOLONG, "'%s/%s'"
-			    ": path too long", path, kids[i]);
+			    ": path too long", path, kids.v[i]);
 		else
 			rc = walk(r, disk, a, lr, src, sub, v, depth + 1);
 	}
-	free_strs(kids, nk);
+	lb_strv_release(&kids, 0);
 out:
 	archive_entry_free(e);
 	if (fd >= 0)
@@ -960,8 +935,8 @@ manifest(const struct run *r, const char *src, const char *comp,
 			lb_json_int(&j, r->si[i].files);
 			lb_json_key(&j, "volumes");
 			lb_json_arr(&j);
-			for (k = 0; k < r->si[i].nvols; k++)
-				lb_json_str(&j, r->si[i].vols[k]);
+			for (k = 0; k < r->si[i].vols.n; k++)
+				lb_json_str(&j, r->si[i].vols.v[k]);
 			lb_json_arr_end(&j);
 		}
 		lb_json_obj_end(&j);
@@ -1519,23 +1494,21 @@ retain(struct run *r)
 {
 	struct lb_backup_result *res = r->res;
 	struct lb_err e;
-	size_t i, k, np;
-	char **pr;
+	struct lb_strv pr;
+	size_t i, k;
 
 	for (i = 0; i < r->nd; i++) {
 		char *one[1] = { r->d[i].s->conf->name };
 
-		pr = NULL;
-		np = 0;
 		if (lb_backup_prune(r->o->cfg, one, 1, 0, NULL, NULL, &pr,
-		    &np, &e) != LB_OK) {
+		    &e) != LB_OK) {
 			say(r->o, LB_BWARN, "retention on '%s': %s",
 			    r->d[i].s->display, e.msg);
 			continue;
 		}
-		for (k = 0; k < np; k++)
-			push(&res->pruned, &res->npruned, pr[k]);
-		free_strs(pr, np);
+		for (k = 0; k < pr.n; k++)
+			lb_strv_add(&res->pruned, pr.v[k]);
+		lb_strv_release(&pr, 0);
 	}
 }
 
@@ -1563,9 +1536,9 @@ finish(struct run *r, struct plan *p, int rc)
 	lb_quiesce_release(&p->q);
 	lb_segw_free(r->w);
 	for (i = 0; i < r->nsi; i++)
-		free_strs(r->si[i].vols, r->si[i].nvols);
+		lb_strv_release(&r->si[i].vols, 0);
 	free(r->si);
-	free_strs(r->cur, r->ncur);
+	lb_strv_release(&r->cur, 0);
 	free(p->mtext);
 	free(p->mage);
 	free(p->stext);
@@ -1703,8 +1676,8 @@ lb_backup_report_json(const struct lb_backup_result *res, char **out)
 	lb_json_obj_end(&j);
 	lb_json_key(&j, "pruned");
 	lb_json_arr(&j);
-	for (i = 0; i < res->npruned; i++)
-		lb_json_str(&j, res->pruned[i]);
+	for (i = 0; i < res->pruned.n; i++)
+		lb_json_str(&j, res->pruned.v[i]);
 	lb_json_arr_end(&j);
 	lb_json_key(&j, "timings");
 	lb_json_obj(&j);
@@ -1748,7 +1721,7 @@ lb_backup_result_release(struct lb_backup_result *res)
 		free(res->stores[i].error);
 	}
 	free(res->stores);
-	free_strs(res->pruned, res->npruned);
+	lb_strv_release(&res->pruned, 0);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -1770,7 +1743,7 @@ cmp_found(const void *a, const void *b)
 
 static int
 prune_store(const struct lb_config *cfg, struct lb_store *s, int dry_run,
-    char ***pruned, size_t *npruned, struct lb_err *err)
+    struct lb_strv *pruned, struct lb_err *err)
 {
 	const char *pattern = conf(cfg, "name", LB_BACKUP_NAME);
 	struct lb_object *objs;
@@ -1821,7 +1794,7 @@ prune_store(const struct lb_config *cfg, struct lb_store *s, int dry_run,
 		if (keep[k++])
 			continue;
 		snprintf(line, sizeof(line), "%s: %s", s->display, f[i].base);
-		if (push(pruned, npruned, line) != 0)
+		if (lb_strv_add(pruned, line) != 0)
 			goto nomem;
 		if (dry_run)
 			continue;
@@ -1857,19 +1830,20 @@ nomem:
 int
 lb_backup_prune(const struct lb_config *cfg, char *const *stores,
     size_t nstores, int dry_run, void (*notice)(void *, const char *),
-    void *arg, char ***pruned, size_t *npruned, struct lb_err *err)
+    void *arg, struct lb_strv *pruned, struct lb_err *err)
 {
 	struct dest *d;
 	size_t n, i;
 	int rc = LB_OK;
 
-	*pruned = NULL;
-	*npruned = 0;
+	memset(pruned, 0, sizeof(*pruned));
 	if ((rc = open_stores(cfg, stores, nstores, notice, arg, &d, &n,
 	    err)) != LB_OK)
 		return rc;
 	for (i = 0; i < n && rc == LB_OK; i++)
-		rc = prune_store(cfg, d[i].s, dry_run, pruned, npruned, err);
+		rc = prune_store(cfg, d[i].s, dry_run, pruned, err);
 	close_stores(d, n);
+	if (rc != LB_OK)
+		lb_strv_release(pruned, 0);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include "docker.h"
 #include "lb.h"
 #include "segw.h"
+#include "strv.h"
 
 #define LB_BACKUP_NAME "lifeboat-%Y-%m-%dT%H-%M-%S"
 #define LB_BACKUP_STOP_LABEL "docker-volume-backup.stop-during-backup=true"
@@ -76,8 +77,7 @@ struct lb_backup_result {
 	int restarted;		/* all that was stopped runs again */
 	double downtime;	/* seconds from the first stop to the last
 				   start */
-	char **pruned;		/* "STORE: NAME" */
-	size_t npruned;
+	struct lb_strv pruned;	/* "STORE: NAME" */
 	double t_stop, t_write, t_start, t_publish, t_total;
 	struct lb_err err;
 };
@@ -106,8 +106,7 @@ void lb_retention_select(const long long *times, size_t n, int daily,
  * deleted. The stores' warnings (TLS not verified) go to notice. */
 int lb_backup_prune(const struct lb_config *cfg, char *const *stores,
     size_t nstores, int dry_run, void (*notice)(void *, const char *),
-    void *arg, char ***pruned, size_t *npruned,
-    struct lb_err *err);
+    void *arg, struct lb_strv *pruned, struct lb_err *err);
 
 /* Does name (an archive, its manifest, sidecar or signature) come from
  * the strftime pattern (%Y %m %d %H %M %S %%)? Its base's time into *t. */

@@ -711,7 +711,7 @@ group_live(void *arg, struct lb_segr *sr, size_t g, struct lb_err *err)
 		/* what is in the way is judged once, for every group */
 		for (i = 0; i < sr->ngroups && r == LB_OK; i++)
 			r = lb_txn_check(rr->tp, (const char *const *)
-			    sr->groups[i].names, sr->groups[i].nnames, err);
+			    sr->groups[i].names.v, sr->groups[i].names.n, err);
 		if (r != LB_OK)
 			return r;
 	}
@@ -720,8 +720,8 @@ group_live(void *arg, struct lb_segr *sr, size_t g, struct lb_err *err)
 	if ((items = calloc(sr->nitems + 1, sizeof(*items))) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	for (i = 0; i < sr->nitems; i++)
-		for (k = 0; k < gr->nnames; k++)
-			if (strcmp(sr->items[i].name, gr->names[k]) == 0)
+		for (k = 0; k < gr->names.n; k++)
+			if (strcmp(sr->items[i].name, gr->names.v[k]) == 0)
 				items[n++].name = sr->items[i].name;
 	rr->committing = 1;
 	if ((r = lb_txn_commit_part(rr->tp, items, n, err)) != LB_OK) {

@@ -23,12 +23,12 @@
 #include "clock.h"
 #include "jread.h"
 #include "segr.h"
+#include "strv.h"
 
 struct lb_segr_seg {
 	long long off, len;
 	char sha256[65];
-	char **vols;		/* owned: what the manifest says it holds */
-	size_t nvols;
+	struct lb_strv vols;	/* what the manifest says it holds */
 	unsigned groups;	/* bit g: it holds some of group g */
 	size_t index;		/* its rank in the manifest, for messages */
 	int wanted;		/* it holds a volume asked for */
@@ -38,30 +38,6 @@ struct lb_segr_seg {
 	struct lb_err err;
 	struct lb_segr *sr;
 };
-
-static void
-free_strs(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int
-push(char ***v, size_t *n, const char *s)
-{
-	char **p = realloc(*v, (*n + 1) * sizeof(*p));
-
-	if (p == NULL)
-		return -1;
-	*v = p;
-	if ((p[*n] = strdup(s)) == NULL)
-		return -1;
-	(*n)++;
-	return 0;
-}
 
 /* Is name restored with the --volume filter? A top-level file (Docker's
  * metadata.db) only without one, as extract.c does. */
@@ -110,8 +86,8 @@ find_group(const struct lb_segr *sr, const char *name)
 	size_t i, k;
 
 	for (i = 0; i < sr->ngroups; i++)
-		for (k = 0; k < sr->groups[i].nnames; k++)
-			if (strcmp(sr->groups[i].names[k], name) == 0)
+		for (k = 0; k < sr->groups[i].names.n; k++)
+			if (strcmp(sr->groups[i].names.v[k], name) == 0)
 				return (long)i;
 	return -1;
 }
@@ -138,8 +114,7 @@ plan_volumes(struct lb_segr *sr, const struct lb_jval *vols, char *why,
 		if (!wanted(sr, name, strcmp(kind, "volume") == 0))
 			continue;
 		if ((g = group_of(sr, name)) < 0 ||
-		    push(&sr->groups[g].names, &sr->groups[g].nnames,
-		    name) != 0) {
+		    lb_strv_add(&sr->groups[g].names, name) != 0) {
 			snprintf(why, wl, "out of memory");
 			return -1;
 		}
@@ -167,8 +142,8 @@ plan_segment(struct lb_segr *sr, const struct lb_jval *j,
 	}
 	memcpy(s->sha256, sha, 65);
 	for (v = vols->child; v != NULL; v = v->next) {
-		if (v->type != LB_JSTR || push(&s->vols, &s->nvols,
-		    v->str) != 0) {
+		if (v->type != LB_JSTR ||
+		    lb_strv_add(&s->vols, v->str) != 0) {
 			snprintf(why, wl, "segment %zu: a volume that is no "
 			    "name, or out of memory", s->index + 1);
 			return -1;
@@ -330,8 +305,8 @@ seg_run(struct lb_segr *sr, struct lb_segr_seg *s)
 	s->x.notice = sr->notice;
 	s->x.notice_arg = sr->notice_arg;
 	s->x.segment = 1;
-	s->x.only = s->vols;
-	s->x.nonly = s->nvols;
+	s->x.only = s->vols.v;
+	s->x.nonly = s->vols.n;
 	lb_err_clear(&e);
 	r = seg_pass(sr, s, &e);
 	if (r == LB_ERESTART && !lb_stop_requested) {
@@ -343,7 +318,7 @@ seg_run(struct lb_segr *sr, struct lb_segr_seg *s)
 		snprintf(msg, sizeof(msg), "%s", e.msg);
 		lb_err_set(&s->err, e.code, e.errnum, "segment %zu (bytes "
 		    "%lld-%lld, '%s'): %s", s->index + 1, s->off, s->off +
-		    s->len - 1, s->nvols ? s->vols[0] : "", msg);
+		    s->len - 1, s->vols.n ? s->vols.v[0] : "", msg);
 	}
 	return r;
 }
@@ -458,17 +433,17 @@ check_counts(struct lb_segr *sr, size_t g, const struct lb_jval *vols,
 	const char *vn;
 	size_t i, k;
 
-	for (k = 0; k < gr->nnames; k++) {
+	for (k = 0; k < gr->names.n; k++) {
 		for (i = 0; i < sr->nitems; i++)
-			if (strcmp(sr->items[i].name, gr->names[k]) == 0)
+			if (strcmp(sr->items[i].name, gr->names.v[k]) == 0)
 				break;
 		if (i == sr->nitems)
 			return lb_err_set(err, LB_EVERIFY, 0, "the manifest "
 			    "lists '%s', which the archive does not hold",
-			    gr->names[k]);
+			    gr->names.v[k]);
 		for (v = vols->child; v != NULL; v = v->next)
 			if ((vn = lb_jread_str(v, "name")) != NULL &&
-			    strcmp(vn, gr->names[k]) == 0)
+			    strcmp(vn, gr->names.v[k]) == 0)
 				break;
 		if (v == NULL)
 			continue;
@@ -477,7 +452,7 @@ check_counts(struct lb_segr *sr, size_t g, const struct lb_jval *vols,
 			return lb_err_set(err, LB_EVERIFY, 0, "'%s': the "
 			    "manifest says %lld files and %lld bytes, the "
 			    "archive held %lld files and %lld bytes",
-			    gr->names[k], lb_jread_int(v, "files", -1),
+			    gr->names.v[k], lb_jread_int(v, "files", -1),
 			    lb_jread_int(v, "bytes", -1), sr->items[i].files,
 			    sr->items[i].bytes);
 	}
@@ -493,7 +468,8 @@ close_group(struct lb_segr *sr, size_t g, const struct lb_jval *vols,
 	int r;
 
 	for (i = 0; i < sr->nsegs; i++)
-		if ((sr->segs[i].groups & (1u << g)) && sr->segs[i].state == 2 &&
+		if ((sr->segs[i].groups & (1u << g)) &&
+		    sr->segs[i].state == 2 &&
 		    (r = lb_extract_links(&sr->segs[i].x, err)) != LB_OK)
 			return r;
 	for (i = 0; i < sr->nsegs; i++) {
@@ -609,11 +585,11 @@ lb_segr_release(struct lb_segr *sr)
 
 	for (i = 0; i < sr->nsegs; i++) {
 		lb_extract_release(&sr->segs[i].x);
-		free_strs(sr->segs[i].vols, sr->segs[i].nvols);
+		lb_strv_release(&sr->segs[i].vols, 0);
 	}
 	free(sr->segs);
 	for (i = 0; i < sr->ngroups; i++)
-		free_strs(sr->groups[i].names, sr->groups[i].nnames);
+		lb_strv_release(&sr->groups[i].names, 0);
 	free(sr->groups);
 	for (i = 0; i < sr->nitems; i++)
 		free(sr->items[i].name);

@@ -23,6 +23,7 @@
 #include "pipe.h"
 #include "restore.h"
 #include "store.h"
+#include "strv.h"
 
 #define LB_SEGR_CONNECTIONS 4	/* [restore] connections' default */
 #define LB_SEGR_MAX_CONNECTIONS 16
@@ -34,8 +35,7 @@ struct lb_jval;
  * none. */
 struct lb_segr_group {
 	int priority;		/* 1..9, LB_MAX_PRIO + 1: none */
-	char **names;		/* owned: what the manifest lists in it */
-	size_t nnames;
+	struct lb_strv names;	/* what the manifest lists in it */
 	size_t nsegments;	/* the segments that hold some of it */
 	long long bytes;	/* their stored bytes */
 	int verified;		/* every segment checked and written */

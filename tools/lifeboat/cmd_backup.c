@@ -87,8 +87,8 @@ print_report(const struct lb_cli *cli, const struct lb_backup_result *res)
 		    res->services_scaled, res->services_scaled == 1 ? "" : "s",
 		    res->downtime, res->restarted ? "all running again" :
 		    "NOT ALL RUNNING AGAIN");
-	for (i = 0; i < res->npruned; i++)
-		printf("  pruned %s\n", res->pruned[i]);
+	for (i = 0; i < res->pruned.n; i++)
+		printf("  pruned %s\n", res->pruned.v[i]);
 	printf("  timings: stop %.2f s, write %.2f s, start %.2f s, publish "
 	    "%.2f s, total %.2f s\n", res->t_stop, res->t_write, res->t_start,
 	    res->t_publish, res->t_total);

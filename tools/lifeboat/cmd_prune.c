@@ -42,8 +42,9 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 	};
 	struct lb_config cfg;
 	struct lb_err err;
-	char **stores = NULL, **pruned = NULL;
-	size_t nstores = 0, npruned = 0, i;
+	struct lb_strv pruned = { NULL, 0 };
+	char **stores = NULL;
+	size_t nstores = 0, i;
 	int ch, rc, dry = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -82,7 +83,7 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 	if ((rc = lb_cli_config(cli, &cfg, stores, nstores)) != LB_EXIT_OK)
 		goto out;
 	if (lb_backup_prune(&cfg, NULL, 0, dry, prune_notice, cli, &pruned,
-	    &npruned, &err) != LB_OK) {
+	    &err) != LB_OK) {
 		rc = lb_cli_fail(cli, &err);
 		goto out;
 	}
@@ -95,22 +96,20 @@ cmd_prune(struct lb_cli *cli, int argc, char **argv)
 		lb_json_bool(&j, dry);
 		lb_json_key(&j, "pruned");
 		lb_json_arr(&j);
-		for (i = 0; i < npruned; i++)
-			lb_json_str(&j, pruned[i]);
+		for (i = 0; i < pruned.n; i++)
+			lb_json_str(&j, pruned.v[i]);
 		lb_json_arr_end(&j);
 		lb_json_obj_end(&j);
 		if (!j.failed)
 			printf("%s\n", j.buf);
 		lb_json_release(&j);
 	} else
-		for (i = 0; i < npruned; i++)
+		for (i = 0; i < pruned.n; i++)
 			printf("%s %s\n", dry ? "would prune" : "pruned",
-			    pruned[i]);
+			    pruned.v[i]);
 	rc = lb_cli_finish(cli, LB_EXIT_OK);
 out:
-	for (i = 0; i < npruned; i++)
-		free(pruned[i]);
-	free(pruned);
+	lb_strv_release(&pruned, 0);
 	lb_config_release(&cfg);
 	free(stores);
 	return rc;
