@@ -57,7 +57,8 @@ build/e2e/dmctl: tests/helpers/dmctl.c | toolchain-musl
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(CC_musl) $(CSTD) $(CWARN) -O2 -o $@ $<
-build/e2e/dmtest.cpio.gz: build/e2e/dmctl tests/e2e/dmtest-init $(IMG)/kernel/.done
+build/e2e/dmtest.cpio.gz: build/e2e/dmctl tests/e2e/dmtest-init \
+		$(IMG)/kernel/.done
 	rm -rf build/e2e/dmtest && mkdir -p build/e2e/dmtest/dmtest
 	install -m 0755 tests/e2e/dmtest-init build/e2e/dmtest/dmtest-init
 	install -m 0755 build/e2e/dmctl build/e2e/dmtest/dmtest/dmctl
@@ -67,8 +68,8 @@ build/e2e/dmtest.cpio.gz: build/e2e/dmctl tests/e2e/dmtest-init $(IMG)/kernel/.d
 	(cd build/e2e/dmtest && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n > $@.tmp
 	mv $@.tmp $@
-e2e-images: images/SHA256SUMS build/e2e/ssh.initramfs.img build/e2e/trust.initramfs.img \
-	build/e2e/dmtest.cpio.gz
+e2e-images: images/SHA256SUMS build/e2e/ssh.initramfs.img \
+	build/e2e/trust.initramfs.img build/e2e/dmtest.cpio.gz
 check-e2e: e2e-images
 	bats tests/e2e
 .PHONY: e2e-images check-e2e
