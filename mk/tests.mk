@@ -48,7 +48,28 @@ build/e2e/trust.initramfs.img: $(IMAGE_INPUTS) build/e2e/minisign.key
 	scripts/check-trust-keys build/e2e/minisign.pub > build/e2e/trusted-keys.pub
 	$(call mkinitramfs_env,$(CURDIR)/$(IMG)/authorized_keys,$(CURDIR)/build/e2e/trusted-keys.pub) \
 		scripts/mkinitramfs $@ build/e2e/trust-root
-e2e-images: images/SHA256SUMS build/e2e/ssh.initramfs.img build/e2e/trust.initramfs.img
+# Their device-mapper case boots the image with a cpio appended for that
+# test alone (the image is not changed): tests/e2e/dmtest-init, run before
+# the image's /init; tests/helpers/dmctl, static; the image kernel's
+# dm-mod, decompressed for BusyBox's insmod. gzip: an archive appended to
+# the zstd one needs no alignment then.
+build/e2e/dmctl: tests/helpers/dmctl.c | toolchain-musl
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC_musl) $(CSTD) $(CWARN) -O2 -o $@ $<
+build/e2e/dmtest.cpio.gz: build/e2e/dmctl tests/e2e/dmtest-init \
+		$(IMG)/kernel/.done
+	rm -rf build/e2e/dmtest && mkdir -p build/e2e/dmtest/dmtest
+	install -m 0755 tests/e2e/dmtest-init build/e2e/dmtest/dmtest-init
+	install -m 0755 build/e2e/dmctl build/e2e/dmtest/dmtest/dmctl
+	ko=$$(ls $(IMG)/kernel/usr/lib/modules/*/kernel/drivers/md/dm-mod.ko.xz) && \
+		xz -dc "$$ko" > build/e2e/dmtest/dmtest/dm-mod.ko
+	find build/e2e/dmtest -exec touch -h -d "@$(SOURCE_DATE_EPOCH)" {} +
+	(cd build/e2e/dmtest && find . -mindepth 1 | LC_ALL=C sort | \
+		cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n > $@.tmp
+	mv $@.tmp $@
+e2e-images: images/SHA256SUMS build/e2e/ssh.initramfs.img \
+	build/e2e/trust.initramfs.img build/e2e/dmtest.cpio.gz
 check-e2e: e2e-images
 	bats tests/e2e
 .PHONY: e2e-images check-e2e

@@ -2,11 +2,12 @@
 # Real disks that fail (issue 16): a restore onto a small ext4 filesystem
 # (a loop device) that fills up in the middle of a volume, and onto one
 # whose device returns I/O errors: a thin loop device over a file on a
-# tmpfs too small to hold what is written (the kernel's own EIO: the
-# device-mapper 'error' and 'flakey' targets would be the direct way, but
-# this machine's kernel has no device-mapper). Each ends with one error line and exit 6, the live
-# volume untouched, the staging removed or said to be left. Needs root
-# (mount, loop devices).
+# tmpfs too small to hold what is written (the kernel's own EIO). This
+# machine's kernel has no device-mapper: the direct way, a device-mapper
+# 'error' target under the staging, runs in a qemu guest on the image's
+# own kernel (tests/e2e/e2e.bats, "a target disk that dies mid-restore").
+# Each ends with one error line and exit 6, the live volume untouched, the
+# staging removed or said to be left. Needs root (mount, loop devices).
 
 setup_file() {
 	load ../helpers/common

@@ -37,6 +37,7 @@ teardown_file() {
 	"$TOP/tests/helpers/nginx-store" stop "$E2E/ng" 2>/dev/null || true
 	"$TOP/tests/helpers/s3-store" stop "$E2E/s3" 2>/dev/null || true
 	"$TOP/tests/helpers/nginx-store" stop "$E2E/ngage" 2>/dev/null || true
+	"$TOP/tests/helpers/nginx-store" stop "$E2E/ngdm" 2>/dev/null || true
 	umount "$E2E/mnt" 2>/dev/null || true
 }
 
@@ -291,6 +292,86 @@ assert_restored() {
 	assert_output 6
 	grep -q "2 Linux root filesystems found: /dev/vda(Debian_GNU/Linux_12_(bookworm)) /dev/vdb" "$E2E/amb.log"
 	grep -q "refusing to guess: give lifeboat.root=" "$E2E/amb.log"
+}
+
+# A disk that dies in the middle of a restore (issue 16): this machine's
+# kernel has no device-mapper, the image's kernel has it as a module. The
+# guest boots the image with build/e2e/dmtest.cpio.gz appended (see
+# tests/e2e/dmtest-init): the target is dm-0, linear over the disk, until
+# the restore has staged 2 MiB; then dm-0 becomes an 'error' target and
+# every read and write fails with EIO. The unattended restore runs as ever.
+# The kernel's own messages stay off the console (loglevel=2): they would
+# cut lifeboat's lines. No --replace in an unattended restore: the live
+# volume there is one Docker made and nobody wrote to (it does not block);
+# the check is that the volumes directory is exactly as it was.
+@test "a target disk that dies mid-restore (device-mapper error target in the guest): exit 6, one error line naming the I/O error, the live volumes as they were" {
+	local d=$E2E/dm cpio=$TOP/build/e2e/dmtest.cpio.gz port log err
+	local name=backup-2026-11-20T03-00-00.tar.gz
+	[ -s "$cpio" ] || fail "no $cpio (make e2e-images makes it)"
+	mkdir -p "$d/src/vol_big/_data" "$d/store" "$E2E/mnt"
+	# incompressible: the restore is still writing when the disk dies
+	openssl rand -out "$d/src/vol_big/_data/blob" 24000000
+	tar --numeric-owner -C "$d/src" -czf "$d/store/$name" .
+	sidecar "$d/store/$name"
+	"$TOP/tests/helpers/nginx-store" start "$E2E/ngdm" "$d/store" >/dev/null
+	port=$(. "$E2E/ngdm/ports.env" && echo "$HTTP_PORT")
+	cp -a "$E2E/rootfs" "$d/rootfs"
+	mkdir -p "$d/rootfs/var/lib/docker/volumes/vol_old/_data"
+	mkfs.ext4 -q -F -L target -d "$d/rootfs" "$d/disk.img" 256M
+	mount -o loop,ro "$d/disk.img" "$E2E/mnt"
+	"$TOP/tests/helpers/treecmp" manifest "$E2E/mnt/var/lib/docker/volumes" > "$d/before"
+	umount "$E2E/mnt"
+	cat "$INITRD" "$cpio" > "$d/initrd"
+	E2E_INITRD=$d/initrd direct "$d/dm.log" "loglevel=2 rdinit=/dmtest-init lifeboat.root=/dev/dm-0 lifeboat.e2e=dm lifeboat.auto=restore lifeboat.store=http://10.0.2.100/json/" \
+		-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat STDIO TCP:127.0.0.1:$port" \
+		-device virtio-net-pci,netdev=n0 \
+		-drive "file=$d/disk.img,format=raw,if=virtio"
+	log=$(tr -d '\r' < "$d/dm.log")
+	# no device-mapper in the guest: a failure that says so, never a pass
+	if grep "^DMTEST: cannot run" <<< "$log"; then
+		fail "the device-mapper case could not run (see the line above)"
+	fi
+	grep -q "^DMTEST: /dev/dm-0 is linear over /dev/vda" <<< "$log" || { echo "$log"; false; }
+	grep -q "^lifeboat: target: /dev/dm-0 mounted on /target" <<< "$log"
+	grep -q "^DMTEST: error target in place" <<< "$log" || { echo "$log"; false; }
+	run result "$d/dm.log" dm
+	assert_output 6 || { echo "$log"; false; }
+	# lifeboat's errors (not its progress or warnings): the restore's, one
+	# line naming the I/O error: the sync of the staging, or a write of the
+	# blob when the kernel's writeback met the dead disk first (its journal
+	# commit every 5 s: on a loaded host the download outlasts it); then
+	# the one of its stdout, the --json report that /init sends to a file
+	# on the same dead disk
+	err=$(sed -n '/^lifeboat: unattended: lifeboat /,/^lifeboat: unattended: exit /p' <<< "$log" |
+		grep '^lifeboat: ' | grep -v -e ': warning: ' -e "restoring '" -e '%)' -e ': unattended: ')
+	echo "$err"
+	[ "$(grep -vxF 'lifeboat: cannot write to standard output: I/O error' <<< "$err")" = "$(head -n1 <<< "$err")" ]
+	[[ "$(head -n1 <<< "$err")" =~ ^lifeboat:\ .*\'(/target/var/lib/docker/volumes\.lifeboat/staging-[^\']*|\./vol_big/_data/blob)\'.*I/O\ error\)?$ ]]
+	# the disk as the next boot finds it: its journal replayed (the free
+	# counts are fixed then: they are not journalled), consistent
+	run e2fsck -fy "$d/disk.img"
+	(( status <= 1 )) || { echo "$output"; false; }
+	run -0 e2fsck -fn "$d/disk.img"
+	mount -o loop "$d/disk.img" "$E2E/mnt"
+	# nothing went live: the volumes directory exactly as before the boot
+	"$TOP/tests/helpers/treecmp" manifest "$E2E/mnt/var/lib/docker/volumes" > "$d/after"
+	diff "$d/before" "$d/after"
+	cmp "$d/rootfs/etc/os-release" "$E2E/mnt/etc/os-release"
+	# the journal of the restore, if it reached the disk, never says commit
+	local j
+	for j in "$E2E"/mnt/var/lib/docker/volumes.lifeboat/journal-*; do
+		[ -e "$j" ] || continue
+		refute grep -qx commit "$j"
+	done
+	# a staging that reached the disk was named in a warning
+	if compgen -G "$E2E/mnt/var/lib/docker/volumes.lifeboat/staging-*" > /dev/null; then
+		grep -q "^lifeboat: warning: cannot remove '/target/var/lib/docker/volumes.lifeboat/staging-.*the next restore removes it" <<< "$log"
+	fi
+	# and the disk, healthy again, takes the next restore
+	run -0 "$LIFEBOAT" restore --store "$d/store" --dest "$E2E/mnt/var/lib/docker/volumes"
+	cmp "$d/src/vol_big/_data/blob" "$E2E/mnt/var/lib/docker/volumes/vol_big/_data/blob"
+	no_staging "$E2E/mnt/var/lib/docker/volumes"
+	umount "$E2E/mnt"
 }
 
 @test "SSH into the image with the key baked in at build time, through hostfwd" {
