@@ -161,6 +161,20 @@ mock_lifeboat() {
 	assert_output --regexp ' rc=4$'
 }
 
+@test "unattended: a marker that cannot be written is one warning line, and the exit status stays lifeboat's" {
+	TARGET=$T/target
+	mkdir -p "$TARGET/var/lib/lifeboat/reports"
+	mock_lifeboat 6
+	# the restore leaves a directory where the marker goes: its write
+	# fails, as it does on a dead disk
+	sed -i "s|^exit 6|mkdir $TARGET/var/lib/lifeboat/unattended-restore-done; exit 6|" "$MOCK"
+	grep -q "^mkdir .*; exit 6" "$MOCK"
+	run -6 unattended
+	assert_line "lifeboat: unattended: warning: cannot write $TARGET/var/lib/lifeboat/unattended-restore-done (the target's disk?): the next boot of the image restores again"
+	refute_output --partial "can't create"
+	refute_output --partial "Is a directory"
+}
+
 @test "consoles: without console=, the ones the kernel chose" {
 	: > "$LB_CMDLINE"
 	mkdir -p "$T/sys/class/tty/console"
