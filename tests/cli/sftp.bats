@@ -153,6 +153,18 @@ $OLD 2026-11-20T03:00:00Z $(stat -c %s "$STORE/$OLD") ok nas"
 	no_staging "$DEST"
 }
 
+@test "the ASan build with leak detection: list and restore over SFTP free every libssh2 session (deps/curl/patches/0002)" {
+	local asan=${FAULT_LIFEBOAT:-$TOP/build/asan/lifeboat}
+	[ -x "$asan" ] || fail "no test build $asan (make build/asan/lifeboat)"
+	conf id_ecdsa "$SSH/known_hosts"
+	export ASAN_OPTIONS=detect_leaks=1
+	run -0 --separate-stderr "$asan" -c "$CONF" list
+	refute [ -n "$(grep -e LeakSanitizer -e libssh2_session_init <<< "$stderr")" ]
+	run -0 --separate-stderr "$asan" -c "$CONF" restore --dest "$DEST"
+	refute [ -n "$(grep -e LeakSanitizer -e libssh2_session_init <<< "$stderr")" ]
+	run -0 "$TREECMP" diff "$SRC1" "$DEST" --ignore '.lifeboat*'
+}
+
 @test "RSA key in PEM form: a bit-exact restore of a named archive" {
 	conf id_rsa_pem "$SSH/known_hosts"
 	run -0 --separate-stderr "$LIFEBOAT" -c "$CONF" --json restore "$OLD" --dest "$DEST"
