@@ -1,6 +1,6 @@
 /*
- * pipe.c: reader thread -> SHA-256 -> (age) -> (decompression) -> bounded
- * ring -> consumer. See pipe.h.
+ * pipe.c: fetcher thread (store -> SHA-256) -> raw ring -> reader thread
+ * ((age) -> (decompression)) -> ring -> consumer. See pipe.h.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,9 +18,15 @@
 #include "inflate.h"
 #include "pipe.h"
 
-#define NCHUNK 8
+/* The decoded ring: one stream's is deep, to ride out the writer's
+ * stalls (a directory of small files, a journal commit); a segment's
+ * pipe is one of several decoding side by side, each with its own. */
+#define NCHUNK 32
+#define NCHUNK_SEGMENT 8
 #define CHUNK (512 * 1024)
 #define RAWBUF (256 * 1024)	/* compressed reads, decode mode */
+#define NRAW 4			/* the fetcher's ring: bytes as stored */
+#define RAWCHUNK (256 * 1024)
 
 struct chunk {
 	size_t len;
@@ -30,21 +36,31 @@ struct chunk {
 struct lb_pipe {
 	pthread_t thread;
 	int started;
+	pthread_t fetcher;
+	int fstarted;
+	struct chunk fring[NRAW];	/* bytes as stored, hashed */
+	unsigned rhead;		/* next chunk the fetcher fills */
+	unsigned rtail;		/* next chunk the reader takes */
+	size_t roff;		/* the reader's offset in raw[rtail] */
+	int rend;		/* fetcher done: the stream's end */
+	int rfailed;		/* fetcher done, with ferr */
+	struct lb_err ferr;	/* the fetcher's: copied to err when read */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct chunk ring[NCHUNK];
+	unsigned nchunk;	/* of ring in use: NCHUNK or NCHUNK_SEGMENT */
 	unsigned head;		/* next chunk the reader fills */
 	unsigned tail;		/* next chunk the consumer takes */
 	int held;		/* consumer holds ring[tail - 1] */
 	int eof;		/* reader done, successfully */
 	int failed;		/* reader done, with err */
 	int drained;		/* ... after reading the stream to its end */
-	int cancel;		/* consumer wants the reader gone */
-	struct lb_err err;
+	int cancel;		/* consumer wants the threads gone */
+	struct lb_err err;	/* the reader's, then the consumer's */
 	mbedtls_sha256_context sha;
 	struct lb_ms_hash *b2;	/* LB_PIPE_BLAKE2B, else NULL */
 	unsigned char b2out[64];
-	long long bytes;	/* read so far (reader) */
+	long long bytes;	/* read so far (fetcher) */
 	long long size;		/* for the progress: -1 unknown */
 	struct lb_pipe_limit lim;	/* strings not owned */
 	struct lb_store *store;
@@ -69,37 +85,38 @@ struct lb_pipe {
  * size, past the cap. A length the server gives as it sends (an HTTP
  * Content-Length) is held to by libcurl: no cap then. */
 static int
-bounded(struct lb_pipe *p, size_t got)
+bounded(struct lb_pipe *p, size_t got, struct lb_err *err)
 {
 	long long after = p->bytes + (long long)got;
 
 	if (p->lim.size >= 0 && after > p->lim.size)
-		return lb_err_set(&p->err, LB_EVERIFY, 0, "the store sent more "
+		return lb_err_set(err, LB_EVERIFY, 0, "the store sent more "
 		    "than the %lld bytes %s", p->lim.size, p->lim.whose);
 	if (p->lim.cap >= 0 && p->store->ops->length != NULL &&
 	    p->store->ops->length(p->h) >= 0)
 		p->lim.cap = -1;
 	if (p->lim.cap >= 0 && after > p->lim.cap)
-		return lb_err_set(&p->err, LB_EVERIFY, 0, "the store gave no "
+		return lb_err_set(err, LB_EVERIFY, 0, "the store gave no "
 		    "size and sent more than %lld bytes (%s)", p->lim.cap,
 		    p->lim.cap_what);
 	return LB_OK;
 }
 
-/* Read from the store into buf: stored bytes, hashed and counted. */
+/* Read from the store into buf: stored bytes, hashed and counted (the
+ * fetcher's thread: its errors go to ferr). */
 static int
-store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
+fetch_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
 {
 	int r;
 
 	if (lb_stop_requested)
-		return lb_err_set(&p->err, LB_EINTR, 0, "interrupted");
-	r = lb_fault("restore.read") != 0 ? lb_err_set(&p->err, LB_ESTORE,
+		return lb_err_set(&p->ferr, LB_EINTR, 0, "interrupted");
+	r = lb_fault("restore.read") != 0 ? lb_err_set(&p->ferr, LB_ESTORE,
 	    errno, "cannot read the archive") : p->store->ops->read(p->h, buf,
-	    len, got, &p->err);
+	    len, got, &p->ferr);
 	if (r != LB_OK)
 		return r;
-	if (*got > 0 && (r = bounded(p, *got)) != LB_OK)
+	if (*got > 0 && (r = bounded(p, *got, &p->ferr)) != LB_OK)
 		return r;
 	if (*got > 0) {
 		mbedtls_sha256_update(&p->sha, buf, *got);
@@ -107,6 +124,82 @@ store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
 			lb_ms_hash_update(p->b2, buf, *got);
 		pthread_mutex_lock(&p->mu);
 		p->bytes += (long long)*got;
+		pthread_mutex_unlock(&p->mu);
+	}
+	return LB_OK;
+}
+
+/* The fetcher: receiving and hashing run beside decryption and
+ * decompression, on the other core. Each chunk is filled whole, or up
+ * to the stream's end. */
+static void *
+fetcher(void *arg)
+{
+	struct lb_pipe *p = arg;
+	struct chunk *c;
+	size_t got = 1;
+	int r = LB_OK;
+
+	while (r == LB_OK && got > 0) {
+		pthread_mutex_lock(&p->mu);
+		while (p->rhead - p->rtail == NRAW && !p->cancel)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->cancel) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		c = &p->fring[p->rhead % NRAW];
+		pthread_mutex_unlock(&p->mu);
+
+		c->len = 0;
+		while (c->len < RAWCHUNK && (r = fetch_read(p, c->data +
+		    c->len, RAWCHUNK - c->len, &got)) == LB_OK && got > 0)
+			c->len += got;
+
+		pthread_mutex_lock(&p->mu);
+		if (c->len > 0)
+			p->rhead++;
+		if (r != LB_OK)
+			p->rfailed = 1;
+		else if (got == 0)
+			p->rend = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/* The stored bytes, from the fetcher's ring into buf: *got 0 at the
+ * end. Its failure is the reader's from here on. */
+static int
+store_read(struct lb_pipe *p, unsigned char *buf, size_t len, size_t *got)
+{
+	struct chunk *c;
+	size_t n;
+
+	*got = 0;
+	pthread_mutex_lock(&p->mu);
+	while (p->rhead == p->rtail && !p->rend && !p->rfailed &&
+	    !p->cancel)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->rhead == p->rtail) {
+		if (p->rfailed)
+			p->err = p->ferr;
+		else if (p->cancel)
+			lb_err_set(&p->err, LB_EINTR, 0, "interrupted");
+		pthread_mutex_unlock(&p->mu);
+		return p->rfailed || p->cancel ? p->err.code : LB_OK;
+	}
+	c = &p->fring[p->rtail % NRAW];
+	pthread_mutex_unlock(&p->mu);
+	n = c->len - p->roff < len ? c->len - p->roff : len;
+	memcpy(buf, c->data + p->roff, n);
+	*got = n;
+	if ((p->roff += n) == c->len) {
+		p->roff = 0;
+		pthread_mutex_lock(&p->mu);
+		p->rtail++;
+		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
 	return LB_OK;
@@ -162,13 +255,14 @@ drain(struct lb_pipe *p, int r)
 	struct lb_err keep = p->err;
 	long long after = 0;
 	size_t got = 1;
+	int rr = LB_OK;
 
 	if (r != LB_EVERIFY || p->age != NULL)
 		return;
 	while (got > 0 && after <= MAX_TRAILER &&
-	    store_read(p, p->rawbuf, RAWBUF, &got) == LB_OK)
+	    (rr = store_read(p, p->rawbuf, RAWBUF, &got)) == LB_OK)
 		after += (long long)got;
-	p->drained = got == 0;
+	p->drained = rr == LB_OK && got == 0;
 	p->err = keep;
 }
 
@@ -239,13 +333,13 @@ reader(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->head - p->tail == NCHUNK && !p->cancel)
+		while (p->head - p->tail == p->nchunk && !p->cancel)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->cancel) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
 		}
-		c = &p->ring[p->head % NCHUNK];
+		c = &p->ring[p->head % p->nchunk];
 		pthread_mutex_unlock(&p->mu);
 
 		r = fill(p, c, &end);
@@ -354,16 +448,11 @@ start(struct lb_pipe **out, struct lb_store *s, const char *name,
     struct lb_err *err)
 {
 	struct lb_pipe *p;
-	int i, r;
+	int i, n, r;
 
 	*out = NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-	for (i = 0; i < NCHUNK; i++)
-		if ((p->ring[i].data = malloc(CHUNK)) == NULL) {
-			lb_pipe_free(p);
-			return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
-		}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	mbedtls_sha256_init(&p->sha);
@@ -374,14 +463,29 @@ start(struct lb_pipe **out, struct lb_store *s, const char *name,
 	p->progress = progress;
 	p->arg = arg;
 	p->decode = (flags & LB_PIPE_DECODE) != 0;
-	if ((flags & LB_PIPE_BLAKE2B) && (p->b2 = lb_ms_hash_new()) == NULL) {
+	p->nchunk = length < 0 ? NCHUNK : NCHUNK_SEGMENT;
+	n = (int)p->nchunk;
+	for (i = 0; i < n + NRAW; i++)
+		if ((i < n ? (p->ring[i].data = malloc(CHUNK)) :
+		    (p->fring[i - n].data = malloc(RAWCHUNK))) == NULL)
+			break;
+	if (i < n + NRAW || ((flags & LB_PIPE_BLAKE2B) &&
+	    (p->b2 = lb_ms_hash_new()) == NULL)) {
 		lb_pipe_free(p);
 		return lb_err_set(err, LB_ENOMEM, 0, "out of memory");
 	}
 	if ((r = lb_fault("restore.open") != 0 ? lb_err_set(err, LB_ESTORE,
 	    errno, "cannot open '%s'", name) : s->ops->open_read(s, name,
-	    offset, length, &p->h, err)) != LB_OK ||
-	    (age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
+	    offset, length, &p->h, err)) != LB_OK) {
+		lb_pipe_free(p);
+		return r;
+	}
+	if (pthread_create(&p->fetcher, NULL, fetcher, p) != 0) {
+		lb_pipe_free(p);
+		return lb_err_set(err, LB_EFAIL, 0, "cannot start a thread");
+	}
+	p->fstarted = 1;
+	if ((age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
 	    err)) != LB_OK) ||
 	    (p->decode && (r = raw_open(p, err)) != LB_OK)) {
 		lb_pipe_free(p);
@@ -433,7 +537,7 @@ lb_pipe_next(struct lb_pipe *p, const void **buf)
 		/* Drain the data first, then say why it stopped. */
 		return p->failed ? -1 : 0;
 	}
-	c = &p->ring[p->tail % NCHUNK];
+	c = &p->ring[p->tail % p->nchunk];
 	p->held = 1;
 	pthread_mutex_unlock(&p->mu);
 	report(p, 0);
@@ -453,6 +557,29 @@ lb_pipe_error(struct lb_pipe *p)
 	return &p->err;
 }
 
+/* Wait for the threads; with cancel, first tell them to stop (a thread
+ * not waiting on a ring stops at its next wait). */
+static void
+join(struct lb_pipe *p, int cancel)
+{
+	pthread_mutex_lock(&p->mu);
+	p->cancel |= cancel;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	if (p->started)
+		pthread_join(p->thread, NULL);
+	p->started = 0;
+	/* the reader ended the stream where its format ended: the fetcher
+	 * still reading means more followed, and that is not waited for */
+	pthread_mutex_lock(&p->mu);
+	p->cancel |= !p->rend && !p->rfailed;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	if (p->fstarted)
+		pthread_join(p->fetcher, NULL);
+	p->fstarted = 0;
+}
+
 int
 lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
     struct lb_err *err)
@@ -468,8 +595,7 @@ lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
 		*err = p->err;
 		return err->code;
 	}
-	pthread_join(p->thread, NULL);
-	p->started = 0;
+	join(p, 0);
 	mbedtls_sha256_finish(&p->sha, d);
 	if (p->b2 != NULL)
 		lb_ms_hash_final(p->b2, p->b2out);
@@ -490,12 +616,7 @@ lb_pipe_drained(struct lb_pipe *p, char hex[65], long long *bytes)
 
 	if (p == NULL || !p->started)
 		return -1;
-	pthread_mutex_lock(&p->mu);
-	p->cancel = 1;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
-	p->started = 0;
+	join(p, 1);
 	if (!p->drained)
 		return -1;
 	mbedtls_sha256_finish(&p->sha, d);
@@ -515,13 +636,7 @@ lb_pipe_free(struct lb_pipe *p)
 
 	if (p == NULL)
 		return;
-	if (p->started) {
-		pthread_mutex_lock(&p->mu);
-		p->cancel = 1;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-		pthread_join(p->thread, NULL);
-	}
+	join(p, 1);
 	if (p->raw != NULL)
 		archive_read_free(p->raw);
 	lb_inflate_free(p->inf);
@@ -535,5 +650,7 @@ lb_pipe_free(struct lb_pipe *p)
 	pthread_cond_destroy(&p->cv);
 	for (i = 0; i < NCHUNK; i++)
 		free(p->ring[i].data);
+	for (i = 0; i < NRAW; i++)
+		free(p->fring[i].data);
 	free(p);
 }

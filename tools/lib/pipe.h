@@ -1,11 +1,13 @@
 /*
- * pipe.h: the streaming pass's first half. A reader thread pulls the
- * archive from its store, feeds SHA-256, decrypts it when it is an age
- * file and (with decode set) decompresses it through libarchive, while
- * the caller's thread parses the tar stream and writes the files: on 2
- * cores, verification, decryption and decompression cost almost nothing
- * beyond the writing. The bounded ring between the two keeps
- * memory flat for any archive size.
+ * pipe.h: the streaming pass's first half. A fetcher thread pulls the
+ * archive from its store and feeds SHA-256 (and BLAKE2b); a reader thread
+ * decrypts it when it is an age file and (with decode set) decompresses
+ * it; the caller's thread parses the tar stream and writes the files.
+ * Three stages, so that on 2 cores hashing runs beside decompression
+ * instead of taking turns with it (decompression is the longest stage of
+ * a .tar.gz). Bounded rings between them keep memory flat for any archive
+ * size: 1 MiB of stored bytes, 16 MiB decoded (enough to ride out the
+ * writer's stalls on a directory of small files).
  */
 #ifndef LB_PIPE_H
 #define LB_PIPE_H
