@@ -19,6 +19,10 @@ setup_file() {
 	tar --numeric-owner -C "$d/src" -czf \
 		"$d/store/backup-2026-11-20T03-00-00.tar.gz" .
 	sidecar "$d/store/backup-2026-11-20T03-00-00.tar.gz"
+	# the same by lifeboat backup, in segments: restored by segments
+	printf '[backup]\nsegment_size = 4M\n' > "$d/seg.conf"
+	mkdir "$d/segstore"
+	"$LIFEBOAT" -q -c "$d/seg.conf" backup --source "$d/src" --store "$d/segstore"
 }
 
 setup() {
@@ -80,8 +84,10 @@ after_failure() {
 	(( $(df --output=used -k "$d/mnt" | tail -n 1) < 4096 ))
 }
 
-@test "a restore onto a device that returns I/O errors: exit 6, one error line, live untouched" {
-	local d=$BATS_TEST_TMPDIR dest
+# failing_disk DIR: a 96 MiB ext4 on DIR/mnt whose device fails past its
+# first 12 MiB, holding DIR/mnt/volumes with the old volume
+failing_disk() {
+	local d=$1 dest
 	mkdir "$d/outer" "$d/mnt"
 	# a 96 MiB filesystem on a file that cannot grow past 12 MiB: the
 	# writes past that fail in the loop device, as a dying disk's do
@@ -96,9 +102,26 @@ after_failure() {
 	dest=$d/mnt/volumes
 	cp -a "$BATS_FILE_TMPDIR/old" "$dest"
 	sync -f "$dest"
+}
+
+@test "a restore onto a device that returns I/O errors: exit 6, one error line, live untouched" {
+	local dest=$BATS_TEST_TMPDIR/mnt/volumes
+	failing_disk "$BATS_TEST_TMPDIR"
 	run -6 --separate-stderr "$LIFEBOAT" restore --replace --store "$STORE" --dest "$dest"
-	# the commit's sync of the staging sees the device's error: nothing
-	# goes live
+	# a sync of the staging (the writeback thread's, or the commit's)
+	# sees the device's error: nothing goes live
+	after_failure "$dest" "I/O error"
+	[[ "${stderr##*$'\n'}" == *"cannot sync '$dest.lifeboat/staging-"* ]]
+}
+
+@test "a restore by segments onto a device that returns I/O errors: exit 6, the group never live" {
+	local dest=$BATS_TEST_TMPDIR/mnt/volumes
+	failing_disk "$BATS_TEST_TMPDIR"
+	run -6 --separate-stderr "$LIFEBOAT" restore --replace \
+		--store "$BATS_FILE_TMPDIR/segstore" --dest "$dest"
+	# the group's commit syncs after the writeback thread's sync met the
+	# error, and a sync through a file opened after that no longer
+	# reports it: the commit asks the thread
 	after_failure "$dest" "I/O error"
 	[[ "${stderr##*$'\n'}" == *"cannot sync '$dest.lifeboat/staging-"* ]]
 }

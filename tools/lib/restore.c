@@ -33,6 +33,7 @@
 #include "files.h"
 #include "history.h"
 #include "extract.h"
+#include "flush.h"
 #include "jread.h"
 #include "json.h"
 #include "segr.h"
@@ -474,6 +475,7 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 {
 	struct lb_store *s = cat->stores[b->store];
 	struct lb_pipe *p = NULL;
+	struct lb_flush *fl;
 	struct lb_pipe_limit lim;
 	char staging[PATH_MAX], *mtext = NULL;
 	unsigned char b2[LB_MS_HASHLEN];
@@ -495,8 +497,15 @@ try_one(const struct lb_restore_opts *o, struct lb_catalog *cat,
 		    LB_MODE_VERIFY ? LB_PIPE_DECODE : 0) | (b->sig ==
 		    LB_SIG_STREAM ? LB_PIPE_BLAKE2B : 0), b->age ? keys : NULL,
 		    o->progress, o->progress_arg, err);
-	if (r == LB_OK && o->mode != LB_MODE_VERIFY)
+	if (r == LB_OK && o->mode != LB_MODE_VERIFY) {
+		fl = x->staging != NULL ? lb_flush_start(x->staging) : NULL;
 		r = lb_extract_run(x, p, err);
+		/* the first error: a sync's comes after the writes' */
+		if (r == LB_OK)
+			r = lb_flush_stop(fl, err);
+		else
+			(void)lb_flush_stop(fl, &se);
+	}
 	if (r == LB_OK)
 		r = lb_pipe_finish(p, hex, &bytes, err);
 	if (r == LB_OK && b->sig == LB_SIG_STREAM) {
@@ -848,7 +857,21 @@ by_segments(struct restore_run *rr, const struct lb_backup *b,
 	sr->notice_arg = (void *)o;
 	sr->group_done = rr->tp != NULL && !o->atomic ? group_live : NULL;
 	sr->arg = rr;
+	if (rr->tp != NULL)
+		rr->tp->flush = lb_flush_start(staging);
 	r = lb_segr_run(sr, e);
+	if (rr->tp != NULL) {
+		struct lb_err fe;
+
+		/* each group's commit checked it; all-or-nothing, the
+		 * final commit comes later, with the thread gone */
+		if (lb_flush_stop(rr->tp->flush, &fe) != LB_OK && r == LB_OK &&
+		    sr->group_done == NULL) {
+			*e = fe;
+			r = fe.code;
+		}
+		rr->tp->flush = NULL;
+	}
 	groups_result(rr);
 	if (r == LB_OK) {
 		rr->x.items = sr->items;

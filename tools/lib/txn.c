@@ -21,6 +21,7 @@
 
 #include "bolt.h"
 #include "restore.h"
+#include "flush.h"
 #include "txn.h"
 
 #define MAX_JOURNAL (1024 * 1024)
@@ -440,7 +441,7 @@ sync_staging(struct lb_txn *t, struct lb_err *err)
 	close(fd);
 	if (r != 0)
 		return lb_err_set(err, LB_EDEST, e, "cannot sync '%s'", p);
-	return LB_OK;
+	return lb_flush_check(t->flush, err);
 }
 
 int

@@ -20,6 +20,8 @@
 
 #include "lb.h"
 
+struct lb_flush;
+
 struct lb_txn {
 	char dest[PATH_MAX];
 	char id[48];
@@ -27,6 +29,9 @@ struct lb_txn {
 	int committing;		/* the journal says "commit": a failure
 				   from then on leaves it for the next run
 				   to finish */
+	struct lb_flush *flush;	/* not owned: the staging's writeback
+				   thread, whose errors the commit's sync
+				   checks (flush.h), or NULL */
 };
 
 struct lb_txn_item {
