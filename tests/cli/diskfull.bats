@@ -6,6 +6,8 @@
 # machine's kernel has no device-mapper: the direct way, a device-mapper
 # 'error' target under the staging, runs in a qemu guest on the image's
 # own kernel (tests/e2e/e2e.bats, "a target disk that dies mid-restore").
+# The I/O errors come by one stream and by segments (a group's commit
+# must not miss an error that the staging's writeback thread met first).
 # Each ends with one error line and exit 6, the live volume untouched, the
 # staging removed or said to be left. Needs root (mount, loop devices).
 
