@@ -109,7 +109,9 @@ const struct lb_libversion *lb_libversions(size_t *n);
 
 /* Choose the CPU extensions once, before any thread hashes: mbedTLS's
  * SHA-256 uses the x86 SHA extensions when the CPU has them, unless
- * LIFEBOAT_NO_SHANI is set (tests, benchmarks). */
+ * LIFEBOAT_NO_SHANI is set (tests, benchmarks); libsodium picks its SIMD
+ * code (sodium_init), which TLS's ChaCha20-Poly1305 uses too (mbedTLS
+ * patch 0002). */
 void lb_accel_init(void);
 /* The SHA-256 code in use: "sha-ni" or "c". */
 const char *lb_accel_sha256(void);

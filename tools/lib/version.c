@@ -76,6 +76,11 @@ lb_libversions(size_t *n)
 void
 lb_accel_init(void)
 {
+	/* before any thread runs TLS: it fills libsodium's dispatch table
+	 * (failing, libsodium's portable code stands: still correct) */
+	int r = sodium_init();
+
+	(void)r;
 #ifdef HAVE_SHA_NI_CHOICE
 	if (getenv("LIFEBOAT_NO_SHANI") != NULL)
 		mbedtls_sha256_x86_sha_ni(0);
