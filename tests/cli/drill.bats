@@ -113,7 +113,7 @@ drill() {
 }
 
 @test "drill: a corrupt newest backup fails the drill (exit 4) and names it; the one before is restored" {
-	printf 'X' | dd of="$STORE/$NEWEST.tar.gz" bs=1 seek=5000 conv=notrunc status=none
+	flip_byte "$STORE/$NEWEST.tar.gz" 5000
 	drill
 	assert_equal "$status" 4
 	assert_equal "$(jq -r '.stores[0].verified[0].result' <<< "$output")" failed
@@ -240,7 +240,7 @@ drill() {
 	drill
 	assert_equal "$status" 0
 	run -0 promtool check metrics < "$BATS_TEST_TMPDIR/drill.prom"
-	printf 'X' | dd of="$STORE/$NEWEST.tar.gz" bs=1 seek=5000 conv=notrunc status=none
+	flip_byte "$STORE/$NEWEST.tar.gz" 5000
 	drill
 	assert_equal "$status" 4
 	run -0 promtool check metrics < "$BATS_TEST_TMPDIR/drill.prom"

@@ -142,8 +142,7 @@ groups_live() {
 corrupt() {
 	mkdir -p "$WWW/$1"
 	cp "$WWW/seg"/* "$WWW/$1/"
-	printf 'X' | dd of="$WWW/$1/$NAME.tar.gz" bs=1 seek=$(($(segment_of dockerwarts_glpi) + 1000)) \
-		conv=notrunc status=none
+	flip_byte "$WWW/$1/$NAME.tar.gz" $(($(segment_of dockerwarts_glpi) + 1000))
 }
 
 @test "a corrupt segment in p3: p1 and p2 live and committed, p3 failed, exit 10; rollback puts the previous state back" {
@@ -192,7 +191,7 @@ corrupt() {
 @test "a corrupt segment in p1: nothing goes live, the candidate is rejected as a single stream's would be" {
 	mkdir -p "$WWW/bad1"
 	cp "$WWW/seg"/* "$WWW/bad1/"
-	printf 'X' | dd of="$WWW/bad1/$NAME.tar.gz" bs=1 seek=5000 conv=notrunc status=none
+	flip_byte "$WWW/bad1/$NAME.tar.gz" 5000
 	run -3 --separate-stderr "$LIFEBOAT" -c "$PRIO" --json restore \
 		--store "http://127.0.0.1:$HTTP_PORT/json/bad1/" --dest "$DEST"
 	[[ "$(jq -r '.rejected[0].reason' <<< "$output")" == "segment 1 (bytes 0-"*"'dockerwarts_mariadb'): SHA-256 mismatch"* ]]

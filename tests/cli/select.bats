@@ -321,7 +321,7 @@ nodate.tar.gz 2025-06-01T12:00:00Z mtime unverified"
 @test "verify NAME of a corrupted archive: exit 4" {
 	two
 	# flip one byte in the middle of NEW: same size, another digest
-	printf '\x00' | dd of="$STORE/$NEW" bs=1 seek=1000000 conv=notrunc status=none
+	flip_byte "$STORE/$NEW" 1000000
 	run -4 --separate-stderr "$LIFEBOAT" verify "$NEW" --store "$STORE"
 	[[ "${stderr_lines[-1]}" == *"'$NEW' failed verification"* ]]
 	run -0 --separate-stderr "$LIFEBOAT" verify "$OLD" --store "$STORE"

@@ -12,6 +12,16 @@ export LIFEBOAT_HISTORY=${LIFEBOAT_HISTORY:-$BATS_RUN_TMPDIR/history.jsonl}
 
 # --- shared by the restore and store suites ---
 
+# flip_byte FILE OFFSET: the byte at OFFSET complemented, so that FILE is
+# always changed (writing a fixed byte leaves 1 file in 256 as it was).
+flip_byte() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	[ -n "$b" ] || { echo "flip_byte: $1 has no byte at $2" >&2; return 1; }
+	printf "\\$(printf '%03o' $((b ^ 255)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 sidecar() {
 	(cd "$(dirname "$1")" && sha256sum "$(basename "$1")" > "$(basename "$1").sha256")
 }
