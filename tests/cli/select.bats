@@ -110,6 +110,14 @@ restore_old() {
 	restore_old "*truncated*"
 }
 
+@test "newest's tar damaged after its sidecar was written, in a valid gzip: rejected for its digest, not for the tar header" {
+	two
+	gzip -dc "$BLOB1" > "$BATS_TEST_TMPDIR/new.tar"
+	flip_byte "$BATS_TEST_TMPDIR/new.tar" 1124
+	gzip -c "$BATS_TEST_TMPDIR/new.tar" > "$STORE/$NEW"
+	restore_old "SHA-256 mismatch: *"
+}
+
 @test "newest's sidecar names another file: passed over as unverified, the older one restored" {
 	two
 	echo "$(hex_of "$STORE/$NEW")  backup-other.tar.gz" > "$STORE/$NEW.sha256"

@@ -54,7 +54,8 @@ struct lb_pipe {
 	int held;		/* consumer holds ring[tail - 1] */
 	int eof;		/* reader done, successfully */
 	int failed;		/* reader done, with err */
-	int drained;		/* ... after reading the stream to its end */
+	int drained;		/* the stream read to its end, all hashed */
+	int drain;		/* consumer failed: read on, for the digest */
 	int cancel;		/* consumer wants the threads gone */
 	struct lb_err err;	/* the reader's, then the consumer's */
 	mbedtls_sha256_context sha;
@@ -246,23 +247,33 @@ raw_read(struct archive *a, void *arg, const void **buf)
 	return (la_ssize_t)got;
 }
 
-/* A stream that failed to decode is read on to its end (up to
- * MAX_TRAILER more), so that its digest can say whether it was damaged
- * after its checksum was written (lb_pipe_drained). */
+/* Read the stored bytes on to their end, up to MAX_TRAILER more, so that
+ * the digest can say whether the stream was damaged after its checksum
+ * was written (lb_pipe_drained). */
 static void
-drain(struct lb_pipe *p, int r)
+read_on(struct lb_pipe *p)
 {
-	struct lb_err keep = p->err;
 	long long after = 0;
 	size_t got = 1;
 	int rr = LB_OK;
 
-	if (r != LB_EVERIFY || p->age != NULL)
+	if (p->age != NULL || p->rawbuf == NULL)
 		return;
 	while (got > 0 && after <= MAX_TRAILER &&
 	    (rr = store_read(p, p->rawbuf, RAWBUF, &got)) == LB_OK)
 		after += (long long)got;
 	p->drained = rr == LB_OK && got == 0;
+}
+
+/* A stream that failed to decode is read on; its error is kept. */
+static void
+drain(struct lb_pipe *p, int r)
+{
+	struct lb_err keep = p->err;
+
+	if (r != LB_EVERIFY)
+		return;
+	read_on(p);
 	p->err = keep;
 }
 
@@ -333,10 +344,13 @@ reader(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->head - p->tail == p->nchunk && !p->cancel)
+		while (p->head - p->tail == p->nchunk && !p->cancel &&
+		    !p->drain)
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->cancel) {
+		if (p->cancel || p->drain) {
 			pthread_mutex_unlock(&p->mu);
+			if (!p->cancel)
+				read_on(p);
 			return NULL;
 		}
 		c = &p->ring[p->head % p->nchunk];
@@ -350,7 +364,7 @@ reader(void *arg)
 		if (r != LB_OK)
 			p->failed = 1;
 		else if (end)
-			p->eof = 1;
+			p->eof = p->drained = 1;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 		if (p->failed || p->eof)
@@ -616,7 +630,13 @@ lb_pipe_drained(struct lb_pipe *p, char hex[65], long long *bytes)
 
 	if (p == NULL || !p->started)
 		return -1;
-	join(p, 1);
+	/* the consumer failed (a damaged tar header): the reader stops
+	 * decoding and reads on to the end */
+	pthread_mutex_lock(&p->mu);
+	p->drain = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	join(p, 0);
 	if (!p->drained)
 		return -1;
 	mbedtls_sha256_finish(&p->sha, d);

@@ -64,9 +64,11 @@ long lb_pipe_next(struct lb_pipe *p, const void **buf);
 int lb_pipe_finish(struct lb_pipe *p, char hex[65], long long *bytes,
     struct lb_err *err);
 
-/* After a stream failed to decode: when the reader read it on to its end,
- * 0, the SHA-256 of all its bytes in hex and their count (the reader is
- * stopped); else -1. */
+/* After a stream failed to decode, in the reader (the compression) or in
+ * the consumer (a tar header): the reader stops decoding and reads the
+ * stored bytes on, up to 16 MiB more. When they ended there, 0, the
+ * SHA-256 of all of them in hex and their count; else -1. The threads are
+ * stopped. */
 int lb_pipe_drained(struct lb_pipe *p, char hex[65], long long *bytes);
 
 /* After lb_pipe_finish, with LB_PIPE_BLAKE2B: the BLAKE2b-512 of the bytes
