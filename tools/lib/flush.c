@@ -102,7 +102,7 @@ lb_flush_check(struct lb_flush *f, struct lb_err *err)
 int
 lb_flush_stop(struct lb_flush *f, struct lb_err *err)
 {
-	int e;
+	int r;
 
 	if (f == NULL)
 		return LB_OK;
@@ -111,12 +111,10 @@ lb_flush_stop(struct lb_flush *f, struct lb_err *err)
 	pthread_cond_signal(&f->cv);
 	pthread_mutex_unlock(&f->mu);
 	pthread_join(f->thread, NULL);
-	e = f->error;
+	r = lb_flush_check(f, err);
 	close(f->fd);
 	pthread_cond_destroy(&f->cv);
 	pthread_mutex_destroy(&f->mu);
-	if (e != 0)
-		lb_err_set(err, LB_EDEST, e, "cannot sync '%s'", f->dir);
 	free(f);
-	return e != 0 ? LB_EDEST : LB_OK;
+	return r;
 }
