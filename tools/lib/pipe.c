@@ -340,16 +340,17 @@ reader(void *arg)
 {
 	struct lb_pipe *p = arg;
 	struct chunk *c;
-	int r, end;
+	int r, end, stop;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (p->head - p->tail == p->nchunk && !p->cancel &&
 		    !p->drain)
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->cancel || p->drain) {
+		stop = p->cancel ? 1 : p->drain ? 2 : 0;
+		if (stop) {
 			pthread_mutex_unlock(&p->mu);
-			if (!p->cancel)
+			if (stop == 2)
 				read_on(p);
 			return NULL;
 		}
