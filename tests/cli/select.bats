@@ -113,7 +113,8 @@ restore_old() {
 @test "newest's tar damaged after its sidecar was written, in a valid gzip: rejected for its digest, not for the tar header" {
 	two
 	gzip -dc "$BLOB1" > "$BATS_TEST_TMPDIR/new.tar"
-	flip_byte "$BATS_TEST_TMPDIR/new.tar" 1124
+	# the first header's checksum field: a tar header, in every layout
+	flip_byte "$BATS_TEST_TMPDIR/new.tar" 148
 	gzip -c "$BATS_TEST_TMPDIR/new.tar" > "$STORE/$NEW"
 	restore_old "SHA-256 mismatch: *"
 }
