@@ -495,10 +495,8 @@ start(struct lb_pipe **out, struct lb_store *s, const char *name,
 		lb_pipe_free(p);
 		return r;
 	}
-	if (pthread_create(&p->fetcher, NULL, fetcher, p) != 0) {
-		lb_pipe_free(p);
-		return lb_err_set(err, LB_EFAIL, 0, "cannot start a thread");
-	}
+	if (pthread_create(&p->fetcher, NULL, fetcher, p) != 0)
+		goto nothread;
 	p->fstarted = 1;
 	if ((age != NULL && (r = lb_age_open(&p->age, age, age_src, p, NULL,
 	    err)) != LB_OK) ||
@@ -506,13 +504,14 @@ start(struct lb_pipe **out, struct lb_store *s, const char *name,
 		lb_pipe_free(p);
 		return r;
 	}
-	if (pthread_create(&p->thread, NULL, reader, p) != 0) {
-		lb_pipe_free(p);
-		return lb_err_set(err, LB_EFAIL, 0, "cannot start a thread");
-	}
+	if (pthread_create(&p->thread, NULL, reader, p) != 0)
+		goto nothread;
 	p->started = 1;
 	*out = p;
 	return LB_OK;
+nothread:
+	lb_pipe_free(p);
+	return lb_err_set(err, LB_EFAIL, 0, "cannot start a thread");
 }
 
 static void
